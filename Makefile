@@ -1,0 +1,46 @@
+# Bailian Chat API - every command a newcomer needs.
+#   make dev    the whole stack on 127.0.0.1 (DynamoDB Local + local API gateway [+ fake Bailian])
+#   make test   every test (unit with moto, e2e against the local stack)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PORT ?= 3000
+ENV_VARS ?=
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: help bootstrap dev test test-unit test-e2e lint format validate clean
+
+help:
+	@echo "make dev [PORT=3000] [ENV_VARS=env.json]  run the API locally on 127.0.0.1:\$$PORT"
+	@echo "make test                                 run every test"
+	@echo "make lint | format | validate             ruff, ruff format, template checks"
+
+bootstrap:
+	@bash local/bootstrap.sh
+
+dev: bootstrap
+	$(PY) -m local.dev --port $(PORT) $(if $(ENV_VARS),--env-vars $(ENV_VARS))
+
+test: bootstrap
+	$(PY) -m pytest -n 2 --dist loadfile tests
+
+test-unit: bootstrap
+	$(PY) -m pytest tests/unit
+
+test-e2e: bootstrap
+	$(PY) -m pytest tests/e2e
+
+lint: bootstrap
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: bootstrap
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+validate: bootstrap
+	$(VENV)/bin/cfn-lint template.yaml
+	@bash local/sam.sh validate --lint
+
+clean:
+	rm -rf .aws-sam .pytest_cache .ruff_cache .local/test-*

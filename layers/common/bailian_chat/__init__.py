@@ -1,0 +1,1 @@
+"""Bailian Chat API: the shared domain package (the Lambda layer)."""

@@ -1,0 +1,1 @@
+"""HTTP edge: resolver factory, envelope, the one exception-to-status mapping."""

@@ -1,0 +1,61 @@
+"""Resolver factory and Lambda entry point shared by every endpoint function."""
+
+from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
+from aws_lambda_powertools.logging import correlation_paths
+
+from bailian_chat.api.errors import register_error_handlers
+from bailian_chat.config import get_settings
+from bailian_chat.errors import Unauthorized
+
+logger = Logger()
+
+
+def create_app() -> APIGatewayRestResolver:
+    settings = get_settings()
+    cors = CORSConfig(
+        allow_origin=settings.cors_allow_origin,
+        allow_headers=["Authorization"],
+        max_age=600,
+    )
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+    register_error_handlers(app)
+    return app
+
+
+def lambda_handler(app: APIGatewayRestResolver):
+    """The function's handler: logs with the API Gateway request id as correlation id."""
+
+    @logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+    )
+    def handler(event: dict, context) -> dict:
+        return app.resolve(event, context)
+
+    return handler
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: int
+    session_id: str
+    client_ip: str
+
+
+def caller(app: APIGatewayRestResolver) -> Caller:
+    """The authenticated caller, as the authorizer put it in the request context."""
+    authorizer = app.current_event.request_context.authorizer
+    try:
+        return Caller(
+            int(authorizer.get("user_id")),
+            str(authorizer.get("session_id")),
+            client_ip(app),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Unauthorized() from exc
+
+
+def client_ip(app: APIGatewayRestResolver) -> str:
+    return app.current_event.request_context.identity.source_ip or "unknown"

@@ -1,0 +1,70 @@
+"""The one place where exceptions become status codes and envelopes."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+
+from bailian_chat.api.envelope import envelope
+from bailian_chat.errors import DomainError, RateLimited
+
+logger = Logger(child=True)
+
+
+def validation_message(errors: list[dict]) -> str:
+    """A client-readable message that names the offending field."""
+    if not errors:
+        return "Request parameter error"
+    error = errors[0]
+    kind = error.get("type", "")
+    location = [
+        str(part)
+        for part in error.get("loc", ())
+        if part not in ("body", "query", "path")
+    ]
+    if kind == "json_invalid":
+        return "Malformed JSON in request body"
+    if not location:
+        return (
+            "Request body must be a JSON object"
+            if kind in ("model_type", "missing", "model_attributes_type", "dict_type")
+            else "Request parameter error"
+        )
+    field = ".".join(location)
+    message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    if kind == "missing":
+        message = "is required"
+    elif kind.endswith("_type") or kind == "model_attributes_type":
+        message = f"has the wrong type ({message[0].lower()}{message[1:]})"
+    return f"{field}: {message}"
+
+
+def register_error_handlers(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(DomainError)
+    def _domain(exc: DomainError):
+        headers = (
+            {"Retry-After": str(exc.retry_after)}
+            if isinstance(exc, RateLimited) and exc.retry_after
+            else None
+        )
+        return envelope(exc.status_code, exc.message, exc.data, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError):
+        return envelope(400, validation_message(list(exc.errors())))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _content_type(exc: RequestUnsupportedContentType):
+        return envelope(400, "Content-Type must be application/json")
+
+    @app.not_found
+    def _not_found(exc: NotFoundError):
+        return envelope(404, "Resource not found")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception):
+        logger.exception("Unhandled error")
+        return envelope(500, "Server internal error")

@@ -1,0 +1,1 @@
+"""Authentication: passwords, tokens, sessions, the login throttle."""

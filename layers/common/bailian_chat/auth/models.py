@@ -1,0 +1,80 @@
+"""Request bodies of the auth endpoints, validated strictly (a number is not a string)."""
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
+EMAIL_PATTERN = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)+$"
+)
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-().]{4,22}$")
+PHONE_DIGITS = range(6, 16)  # E.164 allows at most 15 digits
+
+
+def _username(value: str) -> str:
+    if not USERNAME_PATTERN.match(value):
+        raise ValueError("must be 3-32 characters of letters, digits, '_', '.' or '-'")
+    return value
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if len(value) > 254 or not EMAIL_PATTERN.match(value):
+        raise ValueError("must be a valid email address")
+    return value
+
+
+def _password(value: str) -> str:
+    if not 8 <= len(value) <= 128:
+        raise ValueError("must be 8-128 characters")
+    return value
+
+
+def _nickname(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > 64:
+        raise ValueError("must be at most 64 characters")
+    return value or None
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    value = value.strip()
+    digits = sum(ch.isdigit() for ch in value)
+    if not PHONE_PATTERN.match(value) or digits not in PHONE_DIGITS:
+        raise ValueError(
+            "must be a phone number of 6-15 digits, optionally starting with '+'"
+        )
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class RegisterRequest(StrictBody):
+    username: Annotated[str, AfterValidator(_username)]
+    email: Annotated[str, AfterValidator(_email)]
+    password: Annotated[str, AfterValidator(_password)]
+    nickname: Annotated[str | None, AfterValidator(_nickname)] = None
+    phone: Annotated[str | None, AfterValidator(_phone)] = None
+
+
+class LoginRequest(StrictBody):
+    username: Annotated[str, Field(max_length=254), AfterValidator(_not_blank)]
+    password: Annotated[str, Field(max_length=1024), AfterValidator(_not_blank)]
+
+
+class RefreshRequest(StrictBody):
+    refresh_token: Annotated[str, Field(max_length=4096), AfterValidator(_not_blank)]

@@ -1,0 +1,159 @@
+"""Use cases of the auth endpoints: register, login, refresh, logout, current user."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bailian_chat import clock
+from bailian_chat.auth import passwords, tokens
+from bailian_chat.auth.access import live_session
+from bailian_chat.config import get_settings
+from bailian_chat.errors import Conflict, Forbidden, RateLimited, Unauthorized
+from bailian_chat.store import login_failures, sessions, users
+
+if TYPE_CHECKING:
+    from bailian_chat.auth.models import LoginRequest, RegisterRequest
+
+STATUS_DISABLED = 0
+STATUS_ACTIVE = 1
+BAD_CREDENTIALS = "Username or password incorrect"
+BAD_REFRESH = "Refresh token is invalid or expired"
+PUBLIC_USER_FIELDS = (
+    "user_id",
+    "username",
+    "email",
+    "nickname",
+    "avatar_url",
+    "phone",
+    "status",
+)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def public_user(user: dict, *extra: str) -> dict:
+    """The user as the API shows it: never the password hash or internal attributes."""
+    return {field: user.get(field) for field in (*PUBLIC_USER_FIELDS, *extra)}
+
+
+def register(request: RegisterRequest) -> dict:
+    profile = {
+        "username": request.username,
+        "email": request.email,
+        "password_hash": passwords.hash_password(request.password),
+        "nickname": request.nickname,
+        "avatar_url": None,
+        "phone": request.phone,
+        "status": STATUS_ACTIVE,
+        "created_at": clock.now_iso(),
+    }
+    try:
+        user = users.create_user(profile)
+    except users.UserExists as exc:
+        raise Conflict(f"{exc.field.capitalize()} already exists") from exc
+    return public_user(user, "created_at")
+
+
+def login(request: LoginRequest, client_ip: str) -> tuple[TokenPair, dict]:
+    settings = get_settings()
+    account = request.username.strip()
+    now = clock.now_epoch()
+    _reject_if_locked_out(account, client_ip, now)
+
+    user = users.find_user_by_login(account)
+    if not passwords.verify_password(
+        user and user.get("password_hash"), request.password
+    ):
+        failures = login_failures.record_failure(
+            account, client_ip, now, settings.login_lockout_seconds
+        )
+        if failures > settings.login_max_failures:
+            raise RateLimited(
+                "Too many failed login attempts, try again later",
+                retry_after=settings.login_lockout_seconds,
+            )
+        raise Unauthorized(BAD_CREDENTIALS)
+    if user.get("status") == STATUS_DISABLED:
+        raise Forbidden("User account has been disabled")
+
+    login_failures.clear_failures(account, client_ip)
+    users.set_last_login(user["user_id"], clock.iso_from_epoch(now))
+    return _start_session(user["user_id"], now), public_user(user)
+
+
+def _reject_if_locked_out(account: str, client_ip: str, now: int) -> None:
+    settings = get_settings()
+    record = login_failures.get_failures(account, client_ip)
+    if (
+        record
+        and record["expires_at"] > now
+        and record["failures"] >= settings.login_max_failures
+    ):
+        raise RateLimited(
+            "Too many failed login attempts, try again later",
+            retry_after=record["expires_at"] - now,
+        )
+
+
+def _start_session(user_id: int, now: int) -> TokenPair:
+    settings = get_settings()
+    session_id = secrets.token_urlsafe(18)
+    refresh_jti = tokens.new_token_id()
+    session_expires = now + settings.refresh_token_ttl
+    sessions.create_session(session_id, user_id, refresh_jti, now, session_expires)
+    return TokenPair(
+        access_token=_access_token(user_id, session_id, now),
+        refresh_token=tokens.issue(
+            user_id, session_id, tokens.REFRESH, session_expires, refresh_jti
+        ),
+        expires_in=settings.access_token_ttl,
+    )
+
+
+def _access_token(user_id: int, session_id: str, now: int) -> str:
+    return tokens.issue(
+        user_id, session_id, tokens.ACCESS, now + get_settings().access_token_ttl
+    )
+
+
+def refresh(refresh_token: str) -> TokenPair:
+    """Rotates the refresh token. Presenting an already-rotated one is reuse: the session is revoked."""
+    claims = tokens.verify(refresh_token, tokens.REFRESH, BAD_REFRESH)
+    session = live_session(claims, BAD_REFRESH)
+    if session["refresh_jti"] != claims.token_id:
+        sessions.revoke_session(claims.session_id, "refresh token reuse")
+        raise Unauthorized(BAD_REFRESH)
+    new_jti = tokens.new_token_id()
+    if not sessions.rotate_refresh(claims.session_id, claims.token_id, new_jti):
+        sessions.revoke_session(claims.session_id, "refresh token reuse")
+        raise Unauthorized(BAD_REFRESH)
+    now = clock.now_epoch()
+    return TokenPair(
+        access_token=_access_token(claims.user_id, claims.session_id, now),
+        refresh_token=tokens.issue(
+            claims.user_id,
+            claims.session_id,
+            tokens.REFRESH,
+            session["expires_at"],
+            new_jti,
+        ),
+        expires_in=get_settings().access_token_ttl,
+    )
+
+
+def logout(session_id: str) -> None:
+    sessions.revoke_session(session_id, "logout")
+
+
+def current_user(user_id: int) -> dict:
+    user = users.get_user(user_id)
+    if user is None:
+        raise Unauthorized()
+    return public_user(user, "created_at", "last_login_at")

@@ -1,0 +1,82 @@
+"""Settings, read once from the environment and validated. The only module that reads os.environ."""
+
+import functools
+import os
+from dataclasses import dataclass
+
+DEFAULT_MODELS = (
+    "qwen-vl-max-latest",
+    "qwen-vl-max",
+    "qwen-vl-plus",
+    "qwen-max",
+    "qwen-plus",
+    "qwen-turbo",
+)
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed: the function cannot start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    dynamodb_endpoint: str | None
+    region: str
+    jwt_secret: str | None
+    jwt_secret_arn: str | None
+    jwt_issuer: str
+    access_token_ttl: int
+    refresh_token_ttl: int
+    login_max_failures: int
+    login_lockout_seconds: int
+    cors_allow_origin: str
+    allowed_models: tuple[str, ...]
+
+
+def _int(env: dict, name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def load_settings(env: dict | None = None) -> Settings:
+    env = os.environ if env is None else env
+    table_name = env.get("TABLE_NAME", "")
+    if not table_name:
+        raise ConfigError("TABLE_NAME is not set")
+    jwt_secret = env.get("JWT_SECRET") or None
+    jwt_secret_arn = env.get("JWT_SECRET_ARN") or None
+    if not (jwt_secret or jwt_secret_arn):
+        raise ConfigError("Set JWT_SECRET (local) or JWT_SECRET_ARN (AWS)")
+    if jwt_secret is not None and len(jwt_secret) < 32:
+        raise ConfigError("JWT_SECRET must be at least 32 characters")
+    models = tuple(
+        m.strip() for m in env.get("ALLOWED_MODELS", "").split(",") if m.strip()
+    )
+    return Settings(
+        table_name=table_name,
+        dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        jwt_secret=jwt_secret,
+        jwt_secret_arn=jwt_secret_arn,
+        jwt_issuer=env.get("JWT_ISSUER") or "bailian-chat-api",
+        access_token_ttl=_int(env, "ACCESS_TOKEN_TTL_SECONDS", 3600),
+        refresh_token_ttl=_int(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+        login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
+        login_lockout_seconds=_int(env, "LOGIN_LOCKOUT_SECONDS", 900),
+        cors_allow_origin=env.get("CORS_ALLOW_ORIGIN") or "*",
+        allowed_models=models or DEFAULT_MODELS,
+    )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,51 @@
+"""Domain exceptions. Raised anywhere below `api`; mapped to status codes in one place
+(`bailian_chat.api.errors`)."""
+
+
+class DomainError(Exception):
+    status_code = 500
+    default_message = "Server internal error"
+
+    def __init__(self, message: str | None = None, *, data: dict | None = None):
+        super().__init__(message or self.default_message)
+        self.message = message or self.default_message
+        self.data = data
+
+
+class BadRequest(DomainError):
+    status_code = 400
+    default_message = "Request parameter error"
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    default_message = "Not authenticated"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    default_message = "No permission"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    default_message = "Resource not found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    default_message = "Conflict"
+
+
+class RateLimited(DomainError):
+    status_code = 429
+    default_message = "Request rate limit exceeded"
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UpstreamUnavailable(DomainError):
+    status_code = 503
+    default_message = "Bailian API service unavailable"

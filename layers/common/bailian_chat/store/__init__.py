@@ -1,0 +1,1 @@
+"""DynamoDB single-table access. The only package that imports boto3."""

@@ -1,0 +1,51 @@
+"""Login sessions: one item each, expiring through the table's TTL."""
+
+from bailian_chat.store import dynamodb, keys
+
+
+def create_session(
+    session_id: str, user_id: int, refresh_jti: str, created_at: int, expires_at: int
+) -> None:
+    dynamodb.put_item(
+        {
+            **keys.pk_sk(keys.session(session_id)),
+            "session_id": session_id,
+            "user_id": user_id,
+            "refresh_jti": refresh_jti,
+            "revoked": False,
+            "created_at": created_at,
+            "expires_at": expires_at,
+        },
+        ConditionExpression="attribute_not_exists(PK)",
+    )
+
+
+def get_session(session_id: str) -> dict | None:
+    # Strongly consistent: a logout must be seen by the very next request.
+    return dynamodb.get_item(*keys.session(session_id), consistent=True)
+
+
+def rotate_refresh(session_id: str, expected_jti: str, new_jti: str) -> bool:
+    """Swaps the current refresh token id; False when it was not `expected_jti` (reuse or race)."""
+    try:
+        dynamodb.update_item(
+            *keys.session(session_id),
+            "SET refresh_jti = :new",
+            {":new": new_jti, ":old": expected_jti, ":false": False},
+            ConditionExpression="refresh_jti = :old AND revoked = :false",
+        )
+    except dynamodb.ConditionFailed:
+        return False
+    return True
+
+
+def revoke_session(session_id: str, reason: str) -> None:
+    try:
+        dynamodb.update_item(
+            *keys.session(session_id),
+            "SET revoked = :true, revoked_reason = :reason",
+            {":true": True, ":reason": reason},
+            ConditionExpression="attribute_exists(PK)",
+        )
+    except dynamodb.ConditionFailed:
+        pass  # already gone: nothing to revoke

@@ -1,0 +1,83 @@
+"""User items and the username/email uniqueness items."""
+
+from bailian_chat.store import counters, dynamodb, keys
+
+USERNAME_TAKEN = "username"
+EMAIL_TAKEN = "email"
+
+
+class UserExists(Exception):
+    """The username or the email (case-insensitive) is taken; `field` says which."""
+
+    def __init__(self, field: str):
+        super().__init__(f"{field} already exists")
+        self.field = field
+
+
+def create_user(profile: dict) -> dict:
+    """Stores a new user and claims its username and email in one transaction (race-free)."""
+    user_id = counters.next_id("user")
+    user = {**profile, "user_id": user_id}
+    claim = {"user_id": user_id}
+    not_exists = {"ConditionExpression": "attribute_not_exists(PK)"}
+    try:
+        dynamodb.transact_write(
+            [
+                {
+                    "Put": {
+                        "Item": dynamodb.to_item(
+                            {**keys.pk_sk(keys.username(user["username"])), **claim}
+                        ),
+                        **not_exists,
+                    }
+                },
+                {
+                    "Put": {
+                        "Item": dynamodb.to_item(
+                            {**keys.pk_sk(keys.email(user["email"])), **claim}
+                        ),
+                        **not_exists,
+                    }
+                },
+                {
+                    "Put": {
+                        "Item": dynamodb.to_item(
+                            {**keys.pk_sk(keys.user(user_id)), **user}
+                        ),
+                        **not_exists,
+                    }
+                },
+            ]
+        )
+    except dynamodb.TransactionCancelled as exc:
+        if exc.reasons[:1] == ["ConditionalCheckFailed"]:
+            raise UserExists(USERNAME_TAKEN) from exc
+        if exc.reasons[1:2] == ["ConditionalCheckFailed"]:
+            raise UserExists(EMAIL_TAKEN) from exc
+        raise
+    return user
+
+
+def get_user(user_id: int) -> dict | None:
+    return _without_keys(dynamodb.get_item(*keys.user(user_id)))
+
+
+def find_user_by_login(identifier: str) -> dict | None:
+    """Looks a user up by username, or by email when the identifier holds an '@'."""
+    claim_key = (
+        keys.email(identifier) if "@" in identifier else keys.username(identifier)
+    )
+    claim = dynamodb.get_item(*claim_key)
+    return get_user(claim["user_id"]) if claim else None
+
+
+def set_last_login(user_id: int, when: str) -> None:
+    dynamodb.update_item(
+        *keys.user(user_id), "SET last_login_at = :when", {":when": when}
+    )
+
+
+def _without_keys(item: dict | None) -> dict | None:
+    if item is None:
+        return None
+    return {k: v for k, v in item.items() if k not in ("PK", "SK")}

@@ -1,0 +1,1 @@
+"""The docker-less local stack: template reader, DynamoDB Local runner, API gateway, dev server."""
