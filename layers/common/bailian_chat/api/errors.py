@@ -14,29 +14,35 @@ from bailian_chat.errors import DomainError, RateLimited
 logger = Logger(child=True)
 
 
+BODY_SHAPE_ERRORS = ("model_type", "missing", "model_attributes_type", "dict_type")
+
+
+def _field_path(loc: tuple) -> str:
+    """Dotted path of the field, without the location prefix and the union tags pydantic inserts
+    (content.0.text.text -> content.0.text)."""
+    parts = [part for part in loc if part not in ("body", "query", "path")]
+    path = [part for i, part in enumerate(parts) if i == 0 or part != parts[i - 1] or isinstance(part, int)]
+    return ".".join(str(part) for part in path)
+
+
 def validation_message(errors: list[dict]) -> str:
     """A client-readable message that names the offending field."""
     if not errors:
         return "Request parameter error"
     error = errors[0]
     kind = error.get("type", "")
-    location = [
-        str(part)
-        for part in error.get("loc", ())
-        if part not in ("body", "query", "path")
-    ]
+    field = _field_path(tuple(error.get("loc", ())))
     if kind == "json_invalid":
         return "Malformed JSON in request body"
-    if not location:
-        return (
-            "Request body must be a JSON object"
-            if kind in ("model_type", "missing", "model_attributes_type", "dict_type")
-            else "Request parameter error"
-        )
-    field = ".".join(location)
+    if not field:
+        return "Request body must be a JSON object" if kind in BODY_SHAPE_ERRORS else "Request parameter error"
     message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
     if kind == "missing":
         message = "is required"
+    elif kind == "union_tag_invalid":
+        return f"{field}.type: must be one of {error.get('ctx', {}).get('expected_tags', '')}"
+    elif kind == "union_tag_not_found":
+        return f"{field}.type: is required"
     elif kind.endswith("_type") or kind == "model_attributes_type":
         message = f"has the wrong type ({message[0].lower()}{message[1:]})"
     return f"{field}: {message}"

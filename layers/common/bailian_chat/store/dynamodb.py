@@ -5,6 +5,7 @@ process and reused across invocations.
 """
 
 import functools
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -75,6 +76,14 @@ def from_item(item: dict | None) -> dict | None:
     return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
 
 
+KEY_ATTRIBUTES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"})
+
+
+def without_keys(item: dict | None) -> dict | None:
+    """The item's own attributes, without the table's addressing attributes."""
+    return None if item is None else {k: v for k, v in item.items() if k not in KEY_ATTRIBUTES}
+
+
 def key(pk: str, sk: str) -> dict:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
@@ -138,3 +147,61 @@ def transact_write(actions: list[dict]) -> None:
 def _raise_condition_failed(exc: ClientError) -> None:
     if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
         raise ConditionFailed(str(exc)) from exc
+
+
+def query_page(key_condition: str, values: dict, *, offset: int, limit: int, index: str | None = None,
+               forward: bool = True) -> list[dict]:
+    """Items [offset, offset+limit) of a Query, following LastEvaluatedKey.
+
+    Page numbers mean an offset: the items before it are read keys-only (smaller responses)
+    and dropped, so page 1 costs one small Query however large the collection is.
+    """
+    base = {"TableName": table_name(), "KeyConditionExpression": key_condition,
+            "ExpressionAttributeValues": to_values(values), "ScanIndexForward": forward}
+    if index:
+        base["IndexName"] = index
+    start_key = None
+    while offset > 0:
+        response = client().query(**base, Limit=offset, ProjectionExpression="PK, SK",
+                                  **({"ExclusiveStartKey": start_key} if start_key else {}))
+        offset -= len(response["Items"])
+        start_key = response.get("LastEvaluatedKey")
+        if start_key is None:
+            return []
+    items: list[dict] = []
+    while len(items) < limit:
+        response = client().query(**base, Limit=limit - len(items), **({"ExclusiveStartKey": start_key} if start_key else {}))
+        items.extend(from_item(item) for item in response["Items"])
+        start_key = response.get("LastEvaluatedKey")
+        if start_key is None:
+            break
+    return items
+
+
+def query_all(key_condition: str, values: dict, *, projection: str | None = None, raw: bool = False) -> list[dict]:
+    """Every item a Query matches, following LastEvaluatedKey (`raw` keeps DynamoDB's typed form)."""
+    request = {"TableName": table_name(), "KeyConditionExpression": key_condition,
+               "ExpressionAttributeValues": to_values(values)}
+    if projection:
+        request["ProjectionExpression"] = projection
+    items, start_key = [], None
+    while True:
+        response = client().query(**request, **({"ExclusiveStartKey": start_key} if start_key else {}))
+        items.extend(response["Items"] if raw else (from_item(item) for item in response["Items"]))
+        start_key = response.get("LastEvaluatedKey")
+        if start_key is None:
+            return items
+
+
+def batch_delete(item_keys: list[dict]) -> None:
+    """Deletes raw keys 25 at a time, retrying unprocessed ones with backoff."""
+    for start in range(0, len(item_keys), 25):
+        requests = [{"DeleteRequest": {"Key": k}} for k in item_keys[start:start + 25]]
+        for attempt in range(8):
+            response = client().batch_write_item(RequestItems={table_name(): requests})
+            requests = response.get("UnprocessedItems", {}).get(table_name(), [])
+            if not requests:
+                break
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        else:
+            raise RuntimeError("batch delete left unprocessed items")

@@ -27,3 +27,34 @@ def login_failures(account: str, client_ip: str) -> tuple[str, str]:
 
 def pk_sk(pair: tuple[str, str]) -> dict:
     return {"PK": pair[0], "SK": pair[1]}
+
+
+def conversation(conversation_id: int) -> tuple[str, str]:
+    return f"CONV#{conversation_id}", "CONV"
+
+
+def message(conversation_id: int, message_id: int) -> tuple[str, str]:
+    # Zero-padded so that the sort key orders messages oldest first.
+    return f"CONV#{conversation_id}", f"MSG#{message_id:016d}"
+
+
+def message_pointer(message_id: int) -> tuple[str, str]:
+    """Finds a message (and its conversation's owner) by id alone, in one GetItem."""
+    return f"MSGID#{message_id}", "MSGID"
+
+
+def conversation_counts(user_id: int) -> tuple[str, str]:
+    return f"USER#{user_id}", "CONVCOUNT"
+
+
+def user_conversations(user_id: int, model_name: str | None = None) -> str:
+    """GSI1 (all models) or GSI2 (one model) partition of a user's conversations by recency."""
+    return f"USER#{user_id}#CONVS" if model_name is None else f"USER#{user_id}#CONVS#{model_name}"
+
+
+def recency(updated_ms: int, conversation_id: int) -> str:
+    return f"{updated_ms:015d}#{conversation_id:016d}"
+
+
+def daily_rollup(user_id: int, day: str, model_name: str) -> tuple[str, str]:
+    return f"USER#{user_id}#DAILY", f"{day}#{model_name}"

@@ -59,7 +59,7 @@ def create_user(profile: dict) -> dict:
 
 
 def get_user(user_id: int) -> dict | None:
-    return _without_keys(dynamodb.get_item(*keys.user(user_id)))
+    return dynamodb.without_keys(dynamodb.get_item(*keys.user(user_id)))
 
 
 def find_user_by_login(identifier: str) -> dict | None:
@@ -75,9 +75,3 @@ def set_last_login(user_id: int, when: str) -> None:
     dynamodb.update_item(
         *keys.user(user_id), "SET last_login_at = :when", {":when": when}
     )
-
-
-def _without_keys(item: dict | None) -> dict | None:
-    if item is None:
-        return None
-    return {k: v for k, v in item.items() if k not in ("PK", "SK")}

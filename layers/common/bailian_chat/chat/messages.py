@@ -1,0 +1,51 @@
+"""Use cases of the message endpoints."""
+
+from bailian_chat import clock
+from bailian_chat.chat.conversations import NOT_FOUND, owned_conversation
+from bailian_chat.content import content_type_of, dump_parts
+from bailian_chat.errors import Forbidden, NotFound
+from bailian_chat.paging import PageRequest, pagination
+from bailian_chat.store import messages
+
+ASSISTANT_USER_ID = 0
+PUBLIC_FIELDS = (
+    "message_id", "conversation_id", "user_id", "role", "content_type", "content", "status", "created_at",
+)
+
+
+def public_message(message: dict) -> dict:
+    return {field: message.get(field) for field in PUBLIC_FIELDS}
+
+
+def store_message(conversation: dict, role: str, user_id: int, content_type: str, content: list[dict]) -> dict:
+    now = clock.instant()
+    message = {"user_id": user_id, "role": role, "content_type": content_type, "content": content, "status": 1}
+    try:
+        stored = messages.add_message(conversation, message, now.iso, now.epoch_ms, now.day)
+    except messages.ConversationGone as exc:
+        raise NotFound(NOT_FOUND) from exc
+    return public_message(stored)
+
+
+def send(user_id: int, conversation_id: int, parts: list) -> tuple[dict, dict]:
+    """Stores the caller's message; returns it and the conversation it went to."""
+    conversation = owned_conversation(user_id, conversation_id, "No permission to send messages in this conversation")
+    message = store_message(conversation, "user", user_id, content_type_of(parts), dump_parts(parts))
+    return message, conversation
+
+
+def history(user_id: int, conversation_id: int, page: PageRequest) -> dict:
+    conversation = owned_conversation(user_id, conversation_id, "No permission to access messages in this conversation")
+    total = conversation.get("message_count", 0)
+    items = messages.list_messages(conversation_id, page.offset, page.limit) if page.offset < total else []
+    return {"messages": [public_message(m) for m in items], "pagination": pagination(page, total)}
+
+
+def delete(user_id: int, message_id: int) -> None:
+    pointer = messages.get_pointer(message_id)
+    if pointer is None:
+        raise NotFound("Message does not exist")
+    if pointer["owner_id"] != user_id:
+        raise Forbidden("No permission to delete this message")
+    if not messages.delete_message(pointer):
+        raise NotFound("Message does not exist")

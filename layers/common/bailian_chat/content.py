@@ -1,0 +1,55 @@
+"""Message content parts (text, image_url, video_url) as the spec and DashScope define them.
+Shared by conversations' messages and the model proxy."""
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+MAX_TEXT_CHARS = 32_000
+MAX_URL_CHARS = 2048
+MAX_PARTS = 20
+
+
+def _http_url(value: str) -> str:
+    if not value.lower().startswith(("http://", "https://")) or len(value) < 9 or any(c.isspace() for c in value):
+        raise ValueError("must be an http or https URL")
+    return value
+
+
+HttpUrlText = Annotated[str, Field(max_length=MAX_URL_CHARS), AfterValidator(_http_url)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class MediaUrl(_Strict):
+    url: HttpUrlText
+
+
+class TextPart(_Strict):
+    type: Literal["text"]
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+
+
+class ImageUrlPart(_Strict):
+    type: Literal["image_url"]
+    image_url: MediaUrl
+
+
+class VideoUrlPart(_Strict):
+    type: Literal["video_url"]
+    video_url: MediaUrl
+
+
+ContentPart = Annotated[TextPart | ImageUrlPart | VideoUrlPart, Field(discriminator="type")]
+Content = Annotated[list[ContentPart], Field(min_length=1, max_length=MAX_PARTS)]
+
+
+def content_type_of(parts: list) -> str:
+    """The spec's `content_type`: "text" when every part is text, otherwise "multimodal"."""
+    return "text" if all(part.type == "text" for part in parts) else "multimodal"
+
+
+def dump_parts(parts: list) -> list[dict]:
+    return [part.model_dump() for part in parts]
