@@ -1,22 +1,25 @@
-"""POST /api/conversations/{conversation_id}/messages (spec 3.1)."""
+"""POST /api/conversations/{conversation_id}/messages (spec 3.1): stores the message and, unless
+`generate` is false, the model's reply (`reply`, or `reply_error` when the model failed)."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from bailian_chat.api.app import caller, create_app, lambda_handler
+from bailian_chat.api.app import create_app, lambda_handler, model_call_source
 from bailian_chat.api.envelope import ok
 from bailian_chat.api.params import ConversationId
-from bailian_chat.chat import messages
-from bailian_chat.chat.models import SendMessageRequest
+from bailian_chat.chat import messages, replies
+from bailian_chat.chat.models import SendMessageOptions
 
 app = create_app()
 
 
 @app.post("/api/conversations/<conversation_id>/messages")
-def handle_send_message(conversation_id: ConversationId, request: Annotated[SendMessageRequest, Body()]):
-    message, _conversation = messages.send(caller(app).user_id, conversation_id, request.content)
-    return ok("Send successful", message)
+def handle_send_message(conversation_id: ConversationId, request: Annotated[SendMessageOptions, Body()]):
+    source = model_call_source(app)
+    message, conversation = messages.send(source.user_id, conversation_id, request.content)
+    reply, reply_error = replies.reply(conversation, message, source) if request.generate else (None, None)
+    return ok("Send successful", {**message, "reply": reply, "reply_error": reply_error})
 
 
 handler = lambda_handler(app)

@@ -4,6 +4,7 @@ import functools
 import os
 from dataclasses import dataclass
 
+SINGAPORE_BASE_URL = "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"
 DEFAULT_MODELS = (
     "qwen-vl-max-latest",
     "qwen-vl-max",
@@ -32,6 +33,14 @@ class Settings:
     login_lockout_seconds: int
     cors_allow_origin: str
     allowed_models: tuple[str, ...]
+    bailian_base_url: str
+    bailian_api_key: str | None
+    bailian_api_key_secret_arn: str | None
+    bailian_deadline_seconds: float
+    bailian_max_attempts: int
+    rate_limit_per_minute: int
+    reply_history_messages: int
+    reply_history_chars: int
 
 
 def _int(env: dict, name: str, default: int, minimum: int = 1) -> int:
@@ -44,6 +53,19 @@ def _int(env: dict, name: str, default: int, minimum: int = 1) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
     if value < minimum:
         raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _float(env: dict, name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if value <= 0:
+        raise ConfigError(f"{name} must be > 0, got {value}")
     return value
 
 
@@ -74,6 +96,15 @@ def load_settings(env: dict | None = None) -> Settings:
         login_lockout_seconds=_int(env, "LOGIN_LOCKOUT_SECONDS", 900),
         cors_allow_origin=env.get("CORS_ALLOW_ORIGIN") or "*",
         allowed_models=models or DEFAULT_MODELS,
+        bailian_base_url=(env.get("BAILIAN_BASE_URL") or SINGAPORE_BASE_URL).rstrip("/"),
+        bailian_api_key=env.get("DASHSCOPE_API_KEY") or None,
+        bailian_api_key_secret_arn=env.get("BAILIAN_API_KEY_SECRET_ARN") or None,
+        # API Gateway gives up at 29 s: the whole model call, retries included, must end before.
+        bailian_deadline_seconds=_float(env, "BAILIAN_DEADLINE_SECONDS", 25.0),
+        bailian_max_attempts=_int(env, "BAILIAN_MAX_ATTEMPTS", 3),
+        rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 60),
+        reply_history_messages=_int(env, "REPLY_HISTORY_MESSAGES", 40),
+        reply_history_chars=_int(env, "REPLY_HISTORY_CHARS", 48_000),
     )
 
 

@@ -59,3 +59,11 @@ def caller(app: APIGatewayRestResolver) -> Caller:
 
 def client_ip(app: APIGatewayRestResolver) -> str:
     return app.current_event.request_context.identity.source_ip or "unknown"
+
+
+def model_call_source(app: APIGatewayRestResolver):
+    """Who is calling the model and through which route, for the call log."""
+    from bailian_chat.usage.model_calls import CallSource  # only the model-calling functions need it
+
+    identity = caller(app)
+    return CallSource(user_id=identity.user_id, client_ip=identity.client_ip, api_endpoint=app.current_event.resource)

@@ -1,11 +1,11 @@
 """Request bodies of the conversation and message endpoints."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from bailian_chat.config import get_settings
-from bailian_chat.content import Content
+from bailian_chat.content import MAX_TEXT_CHARS, Content
 
 MAX_TITLE_CHARS = 200
 
@@ -47,3 +47,21 @@ class UpdateConversationRequest(_Strict):
 
 class SendMessageRequest(_Strict):
     content: Content
+
+
+class SendMessageOptions(SendMessageRequest):
+    """Send-message body: the spec's `content`, plus `generate` (default true) to ask the model."""
+
+    generate: bool = True
+
+
+class ChatMessage(_Strict):
+    role: Literal["user", "assistant", "system"]
+    content: Content | Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+
+
+class ChatCompletionRequest(_Strict):
+    model: ModelName
+    messages: Annotated[list[ChatMessage], Field(min_length=1, max_length=100)]
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    max_tokens: Annotated[int, Field(ge=1, le=8192)] | None = None

@@ -58,3 +58,16 @@ def recency(updated_ms: int, conversation_id: int) -> str:
 
 def daily_rollup(user_id: int, day: str, model_name: str) -> tuple[str, str]:
     return f"USER#{user_id}#DAILY", f"{day}#{model_name}"
+
+
+def api_calls(user_id: int, model_name: str | None = None) -> str:
+    """Partition of a user's API calls (base table), or of one model's (GSI2)."""
+    return f"USER#{user_id}#CALLS" if model_name is None else f"USER#{user_id}#CALLS#{model_name}"
+
+
+def api_call_time(created_ms: int, call_id: int) -> str:
+    return f"{created_ms:015d}#{call_id:016d}"
+
+
+def rate_window(user_id: int, window_start: int) -> tuple[str, str]:
+    return f"RATE#{user_id}", str(window_start)

@@ -78,3 +78,16 @@ def delete_all_messages(conversation_id: int) -> int:
     ]
     dynamodb.batch_delete(message_keys + pointer_keys)
     return len(message_keys)
+
+
+def recent_messages(conversation_id: int, limit: int) -> list[dict]:
+    """The newest `limit` messages, oldest first (the context a reply is generated from)."""
+    pk, _ = keys.conversation(conversation_id)
+    items = dynamodb.query_page(
+        "PK = :pk AND begins_with(SK, :prefix)",
+        {":pk": pk, ":prefix": MESSAGE_PREFIX},
+        offset=0,
+        limit=limit,
+        forward=False,
+    )
+    return [dynamodb.without_keys(item) for item in reversed(items)]

@@ -1,0 +1,25 @@
+"""GET /api/history/api-calls (spec 5.1): the caller's model calls, newest first."""
+
+from bailian_chat.api.app import caller, create_app, lambda_handler
+from bailian_chat.api.envelope import ok
+from bailian_chat.api.params import DateFilter, ModelFilter, PageLimit, PageNumber, page_request
+from bailian_chat.usage import history
+from bailian_chat.usage.dates import date_range
+
+app = create_app()
+
+
+@app.get("/api/history/api-calls")
+def handle_api_call_history(
+    page: PageNumber = 1,
+    limit: PageLimit = 10,
+    model_name: ModelFilter = None,
+    start_date: DateFilter = None,
+    end_date: DateFilter = None,
+):
+    days = date_range(start_date, end_date)
+    data = history.api_call_page(caller(app).user_id, page_request(page, limit), model_name, days)
+    return ok("Retrieval successful", data)
+
+
+handler = lambda_handler(app)

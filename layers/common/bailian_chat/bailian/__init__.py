@@ -1,0 +1,1 @@
+"""Alibaba Cloud Model Studio (Bailian) client: the only package that imports httpx."""

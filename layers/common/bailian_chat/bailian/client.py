@@ -1,0 +1,175 @@
+"""httpx client for DashScope's OpenAI-compatible chat completions endpoint.
+
+One pooled client per process (reused across warm invocations). Every call runs under one
+total deadline that ends before API Gateway's 29 s; 429, 5xx and connection failures are retried
+with exponential backoff and full jitter (honouring Retry-After) while the deadline allows;
+400/401/403/404 never are. Upstream failures become domain errors:
+400 InvalidParameter/DataInspectionFailed -> BadRequest with the upstream message,
+persistent 429 -> RateLimited, anything else -> UpstreamUnavailable (503).
+"""
+
+import functools
+import json
+import random
+import time
+from dataclasses import dataclass
+
+import httpx
+from aws_lambda_powertools import Logger
+
+from bailian_chat.config import get_settings
+from bailian_chat.errors import BadRequest, DomainError, RateLimited, UpstreamUnavailable
+
+logger = Logger(child=True)
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+BACKOFF_BASE_SECONDS = 0.25
+BACKOFF_CAP_SECONDS = 4.0
+MIN_ATTEMPT_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Completion:
+    id: str
+    created: int
+    model: str
+    text: str
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class _Retryable(Exception):
+    def __init__(self, error: DomainError, retry_after: float | None = None):
+        super().__init__(error.message)
+        self.error = error
+        self.retry_after = retry_after
+
+
+@functools.cache
+def _http() -> httpx.Client:
+    return httpx.Client(
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=60),
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def _api_key() -> str:
+    settings = get_settings()
+    if settings.bailian_api_key:
+        return settings.bailian_api_key
+    if not settings.bailian_api_key_secret_arn:
+        logger.error("No Bailian API key configured (DASHSCOPE_API_KEY or BAILIAN_API_KEY_SECRET_ARN)")
+        raise UpstreamUnavailable()
+    from bailian_chat.store.secrets import get_secret  # AWS only
+
+    return get_secret(settings.bailian_api_key_secret_arn)
+
+
+def chat_completion(model: str, messages: list[dict], *, temperature: float | None = None,
+                    max_tokens: int | None = None) -> Completion:
+    """One non-streaming completion, retried within the deadline; raises a DomainError on failure."""
+    settings = get_settings()
+    payload = {"model": model, "messages": messages}
+    if temperature is not None:
+        payload["temperature"] = temperature
+    if max_tokens is not None:
+        payload["max_tokens"] = max_tokens
+    deadline = time.monotonic() + settings.bailian_deadline_seconds
+    headers = {"Authorization": f"Bearer {_api_key()}"}
+    url = f"{settings.bailian_base_url}/chat/completions"
+
+    for attempt in range(settings.bailian_max_attempts):
+        remaining = deadline - time.monotonic()
+        try:
+            return _attempt(url, payload, headers, remaining)
+        except _Retryable as failure:
+            delay = _backoff(attempt, failure.retry_after)
+            last_attempt = attempt + 1 >= settings.bailian_max_attempts
+            if last_attempt or time.monotonic() + delay + MIN_ATTEMPT_SECONDS > deadline:
+                raise failure.error from None
+            logger.warning("Retrying model call", extra={"attempt": attempt + 1, "delay": round(delay, 3),
+                                                        "reason": failure.error.message})
+            time.sleep(delay)
+    raise UpstreamUnavailable()  # unreachable: the loop returns or raises
+
+
+def _backoff(attempt: int, retry_after: float | None) -> float:
+    delay = random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
+    return max(delay, retry_after or 0.0)
+
+
+def _attempt(url: str, payload: dict, headers: dict, remaining: float) -> Completion:
+    if remaining < MIN_ATTEMPT_SECONDS:
+        raise UpstreamUnavailable()
+    timeout = httpx.Timeout(remaining, connect=min(3.0, remaining))
+    try:
+        response = _http().post(url, json=payload, headers=headers, timeout=timeout)
+    except httpx.TimeoutException as exc:
+        logger.warning("Model call timed out", extra={"error": type(exc).__name__})
+        raise UpstreamUnavailable() from exc  # the deadline is spent: no retry
+    except httpx.TransportError as exc:
+        logger.warning("Model call connection failure", extra={"error": type(exc).__name__})
+        raise _Retryable(UpstreamUnavailable()) from exc
+    if response.status_code == 200:
+        return _parse_completion(response)
+    raise _error_for(response)
+
+
+def _error_for(response: httpx.Response) -> Exception:
+    status = response.status_code
+    code, message = _upstream_error(response)
+    logger.warning("Model call failed", extra={"upstream_status": status, "upstream_code": code})
+    if status == 429:
+        return _Retryable(RateLimited(), _retry_after(response))
+    if status in RETRYABLE_STATUS:
+        return _Retryable(UpstreamUnavailable())
+    if status == 400:
+        return BadRequest(message or "Request parameter error")
+    # 401/403: our own key is wrong or lacks access; 404: a configured model upstream doesn't know.
+    return UpstreamUnavailable()
+
+
+def _upstream_error(response: httpx.Response) -> tuple[str | None, str | None]:
+    try:
+        error = response.json().get("error") or {}
+        return error.get("code"), error.get("message")
+    except (ValueError, AttributeError):
+        return None, None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
+
+
+def _parse_completion(response: httpx.Response) -> Completion:
+    try:
+        body = response.json()
+        choice = body["choices"][0]
+        usage = body.get("usage") or {}
+        return Completion(
+            id=str(body.get("id", "")),
+            created=int(body.get("created") or time.time()),
+            model=str(body.get("model", "")),
+            text=_text_of(choice["message"].get("content")),
+            finish_reason=choice.get("finish_reason"),
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            total_tokens=int(usage.get("total_tokens", 0)),
+        )
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+        logger.warning("Malformed model response", extra={"error": type(exc).__name__})
+        raise UpstreamUnavailable() from exc
+
+
+def _text_of(content) -> str:
+    """Upstream answers with a string (sometimes a list of text parts): always plain text here."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    raise TypeError("message.content is neither a string nor a list")

@@ -1,0 +1,33 @@
+"""The model proxy (spec 4.1): validated request in, the spec's response shape out."""
+
+from bailian_chat.bailian.messages import reply_content, to_upstream
+from bailian_chat.chat.models import ChatCompletionRequest
+from bailian_chat.usage.model_calls import CallSource, call_model
+
+
+def complete(source: CallSource, request: ChatCompletionRequest) -> dict:
+    upstream = [
+        to_upstream(m.role, m.content if isinstance(m.content, str) else [p.model_dump() for p in m.content])
+        for m in request.messages
+    ]
+    completion = call_model(
+        source, request.model, upstream, temperature=request.temperature, max_tokens=request.max_tokens
+    )
+    return {
+        "id": completion.id,
+        "object": "chat.completion",
+        "created": completion.created,
+        "model": completion.model or request.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": reply_content(completion.text)},
+                "finish_reason": completion.finish_reason,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": completion.prompt_tokens,
+            "completion_tokens": completion.completion_tokens,
+            "total_tokens": completion.total_tokens,
+        },
+    }

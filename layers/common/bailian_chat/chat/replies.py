@@ -1,0 +1,38 @@
+"""The assistant's reply to a message sent in a conversation."""
+
+from dataclasses import replace
+
+from bailian_chat.bailian.messages import reply_content, to_upstream
+from bailian_chat.chat.messages import ASSISTANT_USER_ID, store_message
+from bailian_chat.config import get_settings
+from bailian_chat.errors import BadRequest, RateLimited, UpstreamUnavailable
+from bailian_chat.store import messages
+from bailian_chat.usage.model_calls import CallSource, call_model
+
+REPLY_FAILURES = (BadRequest, RateLimited, UpstreamUnavailable)
+
+
+def context_messages(conversation_id: int) -> list[dict]:
+    """The newest messages, oldest first, within the configured count and size budget."""
+    settings = get_settings()
+    recent = messages.recent_messages(conversation_id, settings.reply_history_messages)
+    kept, size = [], 0
+    for message in reversed(recent):
+        size += sum(len(part.get("text", "")) + 64 for part in message["content"])
+        if kept and size > settings.reply_history_chars:
+            break
+        kept.append(message)
+    return [to_upstream(m["role"], m["content"]) for m in reversed(kept)]
+
+
+def reply(conversation: dict, user_message: dict, source: CallSource) -> tuple[dict | None, dict | None]:
+    """Asks the conversation's model and stores its answer (role assistant, user_id 0).
+    Returns (reply, None), or (None, reply_error) when the model failed or was rate-limited:
+    the user's message stays stored either way."""
+    source = replace(source, conversation_id=conversation["conversation_id"], message_id=user_message["message_id"])
+    try:
+        completion = call_model(source, conversation["model_name"], context_messages(conversation["conversation_id"]))
+    except REPLY_FAILURES as exc:
+        return None, {"code": exc.status_code, "message": exc.message}
+    stored = store_message(conversation, "assistant", ASSISTANT_USER_ID, "text", reply_content(completion.text))
+    return stored, None

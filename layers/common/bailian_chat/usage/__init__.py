@@ -1,0 +1,1 @@
+"""Model-call log, daily rollups, statistics and per-user rate limits."""

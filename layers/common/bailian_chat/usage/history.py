@@ -1,0 +1,26 @@
+"""API-call history (spec 5.1): newest first; totals from the daily rollups, never a count Query."""
+
+from bailian_chat.paging import PageRequest, pagination
+from bailian_chat.store import api_calls, rollups
+from bailian_chat.usage.dates import DateRange
+
+PUBLIC_FIELDS = (
+    "id", "user_id", "conversation_id", "message_id", "model_name", "api_endpoint", "status_code",
+    "request_tokens", "response_tokens", "total_tokens", "call_duration", "client_ip", "created_at",
+)
+
+
+def public_call(call: dict) -> dict:
+    return {field: call.get(field) for field in PUBLIC_FIELDS}
+
+
+def api_call_page(user_id: int, page: PageRequest, model_name: str | None, days: DateRange) -> dict:
+    total = sum(
+        row.get("calls", 0)
+        for row in rollups.query_range(user_id, days.start_day, days.end_day)
+        if model_name is None or row["model_name"] == model_name
+    )
+    calls = []
+    if page.offset < total:
+        calls = api_calls.list_calls(user_id, model_name, days.start_ms, days.end_ms, page.offset, page.limit)
+    return {"api_calls": [public_call(c) for c in calls], "pagination": pagination(page, total)}

@@ -1,0 +1,36 @@
+"""Conversation statistics (spec 5.2), read only from the daily per-model rollups: the cost grows
+with days x models, never with the number of calls or messages."""
+
+from collections import defaultdict
+
+from bailian_chat.store import rollups
+from bailian_chat.usage.dates import DateRange
+
+
+def _counts(rows: list[dict]) -> dict:
+    return {
+        "conversation_count": sum(r.get("conversations", 0) for r in rows),
+        "message_count": sum(r.get("messages", 0) for r in rows),
+        "token_count": sum(r.get("tokens", 0) for r in rows),
+    }
+
+
+def statistics(user_id: int, days: DateRange, model_name: str | None) -> dict:
+    rows = [
+        row
+        for row in rollups.query_range(user_id, days.start_day, days.end_day)
+        if model_name is None or row["model_name"] == model_name
+    ]
+    by_model: dict[str, list[dict]] = defaultdict(list)
+    by_day: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_model[row["model_name"]].append(row)
+        by_day[row["date"]].append(row)
+    totals = _counts(rows)
+    return {
+        "total_conversations": totals["conversation_count"],
+        "total_messages": totals["message_count"],
+        "total_tokens": totals["token_count"],
+        "model_statistics": [{"model_name": m, **_counts(by_model[m])} for m in sorted(by_model)],
+        "daily_statistics": [{"date": d, **_counts(by_day[d])} for d in sorted(by_day)],
+    }
