@@ -24,9 +24,7 @@ def _any_route_of_this_api(method_arn: str) -> str:
 def handler(event: dict, context) -> dict:
     token = _bearer_token(event)
     if token is None:
-        raise Exception(
-            "Unauthorized"
-        )  # API Gateway answers 401 (GatewayResponse UNAUTHORIZED)
+        raise Exception("Unauthorized")  # API Gateway answers 401 (GatewayResponse UNAUTHORIZED)
     try:
         claims = authenticate(token)
     except Unauthorized:

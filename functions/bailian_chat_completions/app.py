@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
-
 from bailian_chat.api.app import create_app, lambda_handler, model_call_source
 from bailian_chat.api.envelope import ok
 from bailian_chat.chat import completions

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
-
 from bailian_chat.api.app import caller, create_app, lambda_handler
 from bailian_chat.api.envelope import ok
 from bailian_chat.chat import conversations

@@ -10,7 +10,9 @@ app = create_app()
 
 
 @app.get("/api/history/conversations/statistics")
-def handle_statistics(start_date: DateFilter = None, end_date: DateFilter = None, model_name: ModelFilter = None):
+def handle_statistics(
+    start_date: DateFilter = None, end_date: DateFilter = None, model_name: ModelFilter = None
+):
     data = statistics.statistics(caller(app).user_id, date_range(start_date, end_date), model_name)
     return ok("Retrieval successful", data)
 

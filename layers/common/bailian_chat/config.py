@@ -80,9 +80,7 @@ def load_settings(env: dict | None = None) -> Settings:
         raise ConfigError("Set JWT_SECRET (local) or JWT_SECRET_ARN (AWS)")
     if jwt_secret is not None and len(jwt_secret) < 32:
         raise ConfigError("JWT_SECRET must be at least 32 characters")
-    models = tuple(
-        m.strip() for m in env.get("ALLOWED_MODELS", "").split(",") if m.strip()
-    )
+    models = tuple(m.strip() for m in env.get("ALLOWED_MODELS", "").split(",") if m.strip())
     return Settings(
         table_name=table_name,
         dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,

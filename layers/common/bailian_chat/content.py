@@ -11,7 +11,11 @@ MAX_PARTS = 20
 
 
 def _http_url(value: str) -> str:
-    if not value.lower().startswith(("http://", "https://")) or len(value) < 9 or any(c.isspace() for c in value):
+    if (
+        not value.lower().startswith(("http://", "https://"))
+        or len(value) < 9
+        or any(c.isspace() for c in value)
+    ):
         raise ValueError("must be an http or https URL")
     return value
 

@@ -28,9 +28,7 @@ def create_app() -> APIGatewayRestResolver:
 def lambda_handler(app: APIGatewayRestResolver):
     """The function's handler: logs with the API Gateway request id as correlation id."""
 
-    @logger.inject_lambda_context(
-        correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
-    )
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def handler(event: dict, context) -> dict:
         return app.resolve(event, context)
 
@@ -66,4 +64,6 @@ def model_call_source(app: APIGatewayRestResolver):
     from bailian_chat.usage.model_calls import CallSource  # only the model-calling functions need it
 
     identity = caller(app)
-    return CallSource(user_id=identity.user_id, client_ip=identity.client_ip, api_endpoint=app.current_event.resource)
+    return CallSource(
+        user_id=identity.user_id, client_ip=identity.client_ip, api_endpoint=app.current_event.resource
+    )

@@ -35,7 +35,9 @@ def validation_message(errors: list[dict]) -> str:
     if kind == "json_invalid":
         return "Malformed JSON in request body"
     if not field:
-        return "Request body must be a JSON object" if kind in BODY_SHAPE_ERRORS else "Request parameter error"
+        return (
+            "Request body must be a JSON object" if kind in BODY_SHAPE_ERRORS else "Request parameter error"
+        )
     message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
     if kind == "missing":
         message = "is required"

@@ -17,4 +17,6 @@ ModelFilter = Annotated[str | None, Query(min_length=1, max_length=64, descripti
 
 def page_request(page: int, limit: int) -> PageRequest:
     return PageRequest(page=page, limit=limit)
+
+
 DateFilter = Annotated[str | None, Query(max_length=10, description="UTC date, YYYY-MM-DD (inclusive)")]

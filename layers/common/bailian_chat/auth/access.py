@@ -7,9 +7,7 @@ from bailian_chat.errors import Unauthorized
 from bailian_chat.store import sessions
 
 
-def live_session(
-    claims: tokens.TokenClaims, message: str = "Not authenticated"
-) -> dict:
+def live_session(claims: tokens.TokenClaims, message: str = "Not authenticated") -> dict:
     """The token's session, if it exists, is not revoked or expired and belongs to the token's user."""
     session = sessions.get_session(claims.session_id)
     if (

@@ -14,7 +14,7 @@ PHONE_DIGITS = range(6, 16)  # E.164 allows at most 15 digits
 
 
 def _username(value: str) -> str:
-    if not USERNAME_PATTERN.match(value):
+    if not USERNAME_PATTERN.fullmatch(value):
         raise ValueError("must be 3-32 characters of letters, digits, '_', '.' or '-'")
     return value
 
@@ -47,9 +47,7 @@ def _phone(value: str | None) -> str | None:
     value = value.strip()
     digits = sum(ch.isdigit() for ch in value)
     if not PHONE_PATTERN.match(value) or digits not in PHONE_DIGITS:
-        raise ValueError(
-            "must be a phone number of 6-15 digits, optionally starting with '+'"
-        )
+        raise ValueError("must be a phone number of 6-15 digits, optionally starting with '+'")
     return value
 
 

@@ -21,9 +21,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """Checks a password. With no hash (unknown user) it verifies against a dummy hash, so an
     unknown account costs the same time as a known one and cannot be told apart by timing."""
     try:
-        return (
-            _hasher.verify(password_hash or _dummy_hash(), password)
-            and password_hash is not None
-        )
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

@@ -68,12 +68,8 @@ def login(request: LoginRequest, client_ip: str) -> tuple[TokenPair, dict]:
     _reject_if_locked_out(account, client_ip, now)
 
     user = users.find_user_by_login(account)
-    if not passwords.verify_password(
-        user and user.get("password_hash"), request.password
-    ):
-        failures = login_failures.record_failure(
-            account, client_ip, now, settings.login_lockout_seconds
-        )
+    if not passwords.verify_password(user and user.get("password_hash"), request.password):
+        failures = login_failures.record_failure(account, client_ip, now, settings.login_lockout_seconds)
         if failures > settings.login_max_failures:
             raise RateLimited(
                 "Too many failed login attempts, try again later",
@@ -91,11 +87,7 @@ def login(request: LoginRequest, client_ip: str) -> tuple[TokenPair, dict]:
 def _reject_if_locked_out(account: str, client_ip: str, now: int) -> None:
     settings = get_settings()
     record = login_failures.get_failures(account, client_ip)
-    if (
-        record
-        and record["expires_at"] > now
-        and record["failures"] >= settings.login_max_failures
-    ):
+    if record and record["expires_at"] > now and record["failures"] >= settings.login_max_failures:
         raise RateLimited(
             "Too many failed login attempts, try again later",
             retry_after=record["expires_at"] - now,
@@ -110,17 +102,13 @@ def _start_session(user_id: int, now: int) -> TokenPair:
     sessions.create_session(session_id, user_id, refresh_jti, now, session_expires)
     return TokenPair(
         access_token=_access_token(user_id, session_id, now),
-        refresh_token=tokens.issue(
-            user_id, session_id, tokens.REFRESH, session_expires, refresh_jti
-        ),
+        refresh_token=tokens.issue(user_id, session_id, tokens.REFRESH, session_expires, refresh_jti),
         expires_in=settings.access_token_ttl,
     )
 
 
 def _access_token(user_id: int, session_id: str, now: int) -> str:
-    return tokens.issue(
-        user_id, session_id, tokens.ACCESS, now + get_settings().access_token_ttl
-    )
+    return tokens.issue(user_id, session_id, tokens.ACCESS, now + get_settings().access_token_ttl)
 
 
 def refresh(refresh_token: str) -> TokenPair:

@@ -59,9 +59,7 @@ def issue(
     return jwt.encode(claims, _signing_key(), algorithm=ALGORITHM)
 
 
-def verify(
-    token: str, expected_type: str, message: str = "Not authenticated"
-) -> TokenClaims:
+def verify(token: str, expected_type: str, message: str = "Not authenticated") -> TokenClaims:
     """Decodes and checks signature, algorithm, issuer, expiry and type; Unauthorized otherwise."""
     try:
         claims = jwt.decode(

@@ -67,8 +67,9 @@ def _api_key() -> str:
     return get_secret(settings.bailian_api_key_secret_arn)
 
 
-def chat_completion(model: str, messages: list[dict], *, temperature: float | None = None,
-                    max_tokens: int | None = None) -> Completion:
+def chat_completion(
+    model: str, messages: list[dict], *, temperature: float | None = None, max_tokens: int | None = None
+) -> Completion:
     """One non-streaming completion, retried within the deadline; raises a DomainError on failure."""
     settings = get_settings()
     payload = {"model": model, "messages": messages}
@@ -89,8 +90,10 @@ def chat_completion(model: str, messages: list[dict], *, temperature: float | No
             last_attempt = attempt + 1 >= settings.bailian_max_attempts
             if last_attempt or time.monotonic() + delay + MIN_ATTEMPT_SECONDS > deadline:
                 raise failure.error from None
-            logger.warning("Retrying model call", extra={"attempt": attempt + 1, "delay": round(delay, 3),
-                                                        "reason": failure.error.message})
+            logger.warning(
+                "Retrying model call",
+                extra={"attempt": attempt + 1, "delay": round(delay, 3), "reason": failure.error.message},
+            )
             time.sleep(delay)
     raise UpstreamUnavailable()  # unreachable: the loop returns or raises
 

@@ -35,7 +35,11 @@ def create(user_id: int, model_name: str, title: str | None) -> dict:
 
 def list_page(user_id: int, page: PageRequest, model_name: str | None) -> dict:
     total = conversations.count_conversations(user_id, model_name)
-    items = conversations.list_conversations(user_id, model_name, page.offset, page.limit) if page.offset < total else []
+    items = (
+        conversations.list_conversations(user_id, model_name, page.offset, page.limit)
+        if page.offset < total
+        else []
+    )
     return {"conversations": [public_conversation(c) for c in items], "pagination": pagination(page, total)}
 
 

@@ -9,7 +9,14 @@ from bailian_chat.store import messages
 
 ASSISTANT_USER_ID = 0
 PUBLIC_FIELDS = (
-    "message_id", "conversation_id", "user_id", "role", "content_type", "content", "status", "created_at",
+    "message_id",
+    "conversation_id",
+    "user_id",
+    "role",
+    "content_type",
+    "content",
+    "status",
+    "created_at",
 )
 
 
@@ -17,9 +24,17 @@ def public_message(message: dict) -> dict:
     return {field: message.get(field) for field in PUBLIC_FIELDS}
 
 
-def store_message(conversation: dict, role: str, user_id: int, content_type: str, content: list[dict]) -> dict:
+def store_message(
+    conversation: dict, role: str, user_id: int, content_type: str, content: list[dict]
+) -> dict:
     now = clock.instant()
-    message = {"user_id": user_id, "role": role, "content_type": content_type, "content": content, "status": 1}
+    message = {
+        "user_id": user_id,
+        "role": role,
+        "content_type": content_type,
+        "content": content,
+        "status": 1,
+    }
     try:
         stored = messages.add_message(conversation, message, now.iso, now.epoch_ms, now.day)
     except messages.ConversationGone as exc:
@@ -29,13 +44,17 @@ def store_message(conversation: dict, role: str, user_id: int, content_type: str
 
 def send(user_id: int, conversation_id: int, parts: list) -> tuple[dict, dict]:
     """Stores the caller's message; returns it and the conversation it went to."""
-    conversation = owned_conversation(user_id, conversation_id, "No permission to send messages in this conversation")
+    conversation = owned_conversation(
+        user_id, conversation_id, "No permission to send messages in this conversation"
+    )
     message = store_message(conversation, "user", user_id, content_type_of(parts), dump_parts(parts))
     return message, conversation
 
 
 def history(user_id: int, conversation_id: int, page: PageRequest) -> dict:
-    conversation = owned_conversation(user_id, conversation_id, "No permission to access messages in this conversation")
+    conversation = owned_conversation(
+        user_id, conversation_id, "No permission to access messages in this conversation"
+    )
     total = conversation.get("message_count", 0)
     items = messages.list_messages(conversation_id, page.offset, page.limit) if page.offset < total else []
     return {"messages": [public_message(m) for m in items], "pagination": pagination(page, total)}

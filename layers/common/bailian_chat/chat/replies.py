@@ -29,10 +29,16 @@ def reply(conversation: dict, user_message: dict, source: CallSource) -> tuple[d
     """Asks the conversation's model and stores its answer (role assistant, user_id 0).
     Returns (reply, None), or (None, reply_error) when the model failed or was rate-limited:
     the user's message stays stored either way."""
-    source = replace(source, conversation_id=conversation["conversation_id"], message_id=user_message["message_id"])
+    source = replace(
+        source, conversation_id=conversation["conversation_id"], message_id=user_message["message_id"]
+    )
     try:
-        completion = call_model(source, conversation["model_name"], context_messages(conversation["conversation_id"]))
+        completion = call_model(
+            source, conversation["model_name"], context_messages(conversation["conversation_id"])
+        )
     except REPLY_FAILURES as exc:
         return None, {"code": exc.status_code, "message": exc.message}
-    stored = store_message(conversation, "assistant", ASSISTANT_USER_ID, "text", reply_content(completion.text))
+    stored = store_message(
+        conversation, "assistant", ASSISTANT_USER_ID, "text", reply_content(completion.text)
+    )
     return stored, None

@@ -17,19 +17,27 @@ def record_call(call: dict, created_ms: int, day: str) -> dict:
     dynamodb.transact_write(
         [
             {"Put": {"Item": dynamodb.to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}},
-            rollups.add_action(call["user_id"], day, call["model_name"], tokens=call["total_tokens"], calls=1),
+            rollups.add_action(
+                call["user_id"], day, call["model_name"], tokens=call["total_tokens"], calls=1
+            ),
         ]
     )
     return stored
 
 
-def list_calls(user_id: int, model_name: str | None, start_ms: int, end_ms: int, offset: int, limit: int) -> list[dict]:
+def list_calls(
+    user_id: int, model_name: str | None, start_ms: int, end_ms: int, offset: int, limit: int
+) -> list[dict]:
     """Newest first, within [start_ms, end_ms]."""
     attribute, index = ("PK", None) if model_name is None else ("GSI2PK", "GSI2")
     sort_attribute = "SK" if model_name is None else "GSI2SK"
     items = dynamodb.query_page(
         f"{attribute} = :pk AND {sort_attribute} BETWEEN :start AND :end",
-        {":pk": keys.api_calls(user_id, model_name), ":start": f"{start_ms:015d}#", ":end": f"{end_ms:015d}#~"},
+        {
+            ":pk": keys.api_calls(user_id, model_name),
+            ":start": f"{start_ms:015d}#",
+            ":end": f"{end_ms:015d}#~",
+        },
         offset=offset,
         limit=limit,
         index=index,

@@ -35,7 +35,9 @@ def _count_action(user_id: int, model_name: str, amount: int) -> dict:
     }
 
 
-def create_conversation(user_id: int, title: str, model_name: str, now_iso: str, now_ms: int, day: str) -> dict:
+def create_conversation(
+    user_id: int, title: str, model_name: str, now_iso: str, now_ms: int, day: str
+) -> dict:
     conversation_id = counters.next_id("conversation")
     conversation = {
         "conversation_id": conversation_id,
@@ -90,7 +92,9 @@ def touch_action(conversation: dict, now_iso: str, now_ms: int, message_delta: i
     return {
         "Update": {
             "Key": dynamodb.key(*keys.conversation(conversation["conversation_id"])),
-            "UpdateExpression": "SET updated_at = :now, GSI1SK = :recency, GSI2SK = :recency ADD message_count :delta",
+            "UpdateExpression": (
+                "SET updated_at = :now, GSI1SK = :recency, GSI2SK = :recency ADD message_count :delta"
+            ),
             "ConditionExpression": LIVE,
             "ExpressionAttributeValues": dynamodb.to_values(
                 {":now": now_iso, ":recency": recency, ":delta": message_delta}

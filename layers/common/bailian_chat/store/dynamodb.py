@@ -89,15 +89,11 @@ def key(pk: str, sk: str) -> dict:
 
 
 def get_item(pk: str, sk: str, *, consistent: bool = False) -> dict | None:
-    response = client().get_item(
-        TableName=table_name(), Key=key(pk, sk), ConsistentRead=consistent
-    )
+    response = client().get_item(TableName=table_name(), Key=key(pk, sk), ConsistentRead=consistent)
     return from_item(response.get("Item"))
 
 
-def update_item(
-    pk: str, sk: str, expression: str, values: dict, **kwargs
-) -> dict | None:
+def update_item(pk: str, sk: str, expression: str, values: dict, **kwargs) -> dict | None:
     """UpdateItem returning the new item; raises ConditionFailed when a condition does not hold."""
     try:
         response = client().update_item(
@@ -127,19 +123,16 @@ def delete_item(pk: str, sk: str) -> None:
 
 
 def transact_write(actions: list[dict]) -> None:
-    """TransactWriteItems; each action is {"Put"|"Update"|"Delete"|"ConditionCheck": {...}} without TableName."""
+    """TransactWriteItems; each action is {"Put"|"Update"|"Delete"|"ConditionCheck": {...}},
+    without TableName."""
     items = [
-        {kind: {"TableName": table_name(), **body} for kind, body in action.items()}
-        for action in actions
+        {kind: {"TableName": table_name(), **body} for kind, body in action.items()} for action in actions
     ]
     try:
         client().transact_write_items(TransactItems=items)
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "TransactionCanceledException":
-            reasons = [
-                r.get("Code", "None")
-                for r in exc.response.get("CancellationReasons", [])
-            ]
+            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
             raise TransactionCancelled(reasons) from exc
         raise
 
@@ -149,28 +142,45 @@ def _raise_condition_failed(exc: ClientError) -> None:
         raise ConditionFailed(str(exc)) from exc
 
 
-def query_page(key_condition: str, values: dict, *, offset: int, limit: int, index: str | None = None,
-               forward: bool = True) -> list[dict]:
+def query_page(
+    key_condition: str,
+    values: dict,
+    *,
+    offset: int,
+    limit: int,
+    index: str | None = None,
+    forward: bool = True,
+) -> list[dict]:
     """Items [offset, offset+limit) of a Query, following LastEvaluatedKey.
 
     Page numbers mean an offset: the items before it are read keys-only (smaller responses)
     and dropped, so page 1 costs one small Query however large the collection is.
     """
-    base = {"TableName": table_name(), "KeyConditionExpression": key_condition,
-            "ExpressionAttributeValues": to_values(values), "ScanIndexForward": forward}
+    base = {
+        "TableName": table_name(),
+        "KeyConditionExpression": key_condition,
+        "ExpressionAttributeValues": to_values(values),
+        "ScanIndexForward": forward,
+    }
     if index:
         base["IndexName"] = index
     start_key = None
     while offset > 0:
-        response = client().query(**base, Limit=offset, ProjectionExpression="PK, SK",
-                                  **({"ExclusiveStartKey": start_key} if start_key else {}))
+        response = client().query(
+            **base,
+            Limit=offset,
+            ProjectionExpression="PK, SK",
+            **({"ExclusiveStartKey": start_key} if start_key else {}),
+        )
         offset -= len(response["Items"])
         start_key = response.get("LastEvaluatedKey")
         if start_key is None:
             return []
     items: list[dict] = []
     while len(items) < limit:
-        response = client().query(**base, Limit=limit - len(items), **({"ExclusiveStartKey": start_key} if start_key else {}))
+        response = client().query(
+            **base, Limit=limit - len(items), **({"ExclusiveStartKey": start_key} if start_key else {})
+        )
         items.extend(from_item(item) for item in response["Items"])
         start_key = response.get("LastEvaluatedKey")
         if start_key is None:
@@ -178,10 +188,15 @@ def query_page(key_condition: str, values: dict, *, offset: int, limit: int, ind
     return items
 
 
-def query_all(key_condition: str, values: dict, *, projection: str | None = None, raw: bool = False) -> list[dict]:
+def query_all(
+    key_condition: str, values: dict, *, projection: str | None = None, raw: bool = False
+) -> list[dict]:
     """Every item a Query matches, following LastEvaluatedKey (`raw` keeps DynamoDB's typed form)."""
-    request = {"TableName": table_name(), "KeyConditionExpression": key_condition,
-               "ExpressionAttributeValues": to_values(values)}
+    request = {
+        "TableName": table_name(),
+        "KeyConditionExpression": key_condition,
+        "ExpressionAttributeValues": to_values(values),
+    }
     if projection:
         request["ProjectionExpression"] = projection
     items, start_key = [], None
@@ -196,7 +211,7 @@ def query_all(key_condition: str, values: dict, *, projection: str | None = None
 def batch_delete(item_keys: list[dict]) -> None:
     """Deletes raw keys 25 at a time, retrying unprocessed ones with backoff."""
     for start in range(0, len(item_keys), 25):
-        requests = [{"DeleteRequest": {"Key": k}} for k in item_keys[start:start + 25]]
+        requests = [{"DeleteRequest": {"Key": k}} for k in item_keys[start : start + 25]]
         for attempt in range(8):
             response = client().batch_write_item(RequestItems={table_name(): requests})
             requests = response.get("UnprocessedItems", {}).get(table_name(), [])

@@ -20,9 +20,7 @@ def record_failure(account: str, client_ip: str, now: int, window_seconds: int) 
         )
         return item["failures"]
     except dynamodb.ConditionFailed:
-        dynamodb.put_item(
-            {"PK": pk, "SK": sk, "failures": 1, "expires_at": now + window_seconds}
-        )
+        dynamodb.put_item({"PK": pk, "SK": sk, "failures": 1, "expires_at": now + window_seconds})
         return 1
 
 

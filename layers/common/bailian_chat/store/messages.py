@@ -15,15 +15,29 @@ def add_message(conversation: dict, message: dict, now_iso: str, now_ms: int, da
     conversation_id = conversation["conversation_id"]
     message_id = counters.next_id("message")
     stored = {**message, "message_id": message_id, "conversation_id": conversation_id, "created_at": now_iso}
-    pointer = {"message_id": message_id, "conversation_id": conversation_id, "owner_id": conversation["user_id"]}
+    pointer = {
+        "message_id": message_id,
+        "conversation_id": conversation_id,
+        "owner_id": conversation["user_id"],
+    }
     new_item = {"ConditionExpression": "attribute_not_exists(PK)"}
     try:
         dynamodb.transact_write(
             [
-                {"Put": {"Item": dynamodb.to_item({**keys.pk_sk(keys.message(conversation_id, message_id)), **stored}),
-                         **new_item}},
-                {"Put": {"Item": dynamodb.to_item({**keys.pk_sk(keys.message_pointer(message_id)), **pointer}),
-                         **new_item}},
+                {
+                    "Put": {
+                        "Item": dynamodb.to_item(
+                            {**keys.pk_sk(keys.message(conversation_id, message_id)), **stored}
+                        ),
+                        **new_item,
+                    }
+                },
+                {
+                    "Put": {
+                        "Item": dynamodb.to_item({**keys.pk_sk(keys.message_pointer(message_id)), **pointer}),
+                        **new_item,
+                    }
+                },
                 conversations.touch_action(conversation, now_iso, now_ms, message_delta=1),
                 rollups.add_action(conversation["user_id"], day, conversation["model_name"], messages=1),
             ]
@@ -45,13 +59,21 @@ def delete_message(pointer: dict) -> bool:
     try:
         dynamodb.transact_write(
             [
-                {"Delete": {"Key": dynamodb.key(*keys.message(conversation_id, message_id)),
-                            "ConditionExpression": "attribute_exists(PK)"}},
+                {
+                    "Delete": {
+                        "Key": dynamodb.key(*keys.message(conversation_id, message_id)),
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                },
                 {"Delete": {"Key": dynamodb.key(*keys.message_pointer(message_id))}},
-                {"Update": {"Key": dynamodb.key(*keys.conversation(conversation_id)),
-                            "UpdateExpression": "ADD message_count :minus_one",
-                            "ConditionExpression": "attribute_exists(PK)",
-                            "ExpressionAttributeValues": dynamodb.to_values({":minus_one": -1})}},
+                {
+                    "Update": {
+                        "Key": dynamodb.key(*keys.conversation(conversation_id)),
+                        "UpdateExpression": "ADD message_count :minus_one",
+                        "ConditionExpression": "attribute_exists(PK)",
+                        "ExpressionAttributeValues": dynamodb.to_values({":minus_one": -1}),
+                    }
+                },
             ]
         )
     except dynamodb.TransactionCancelled:
@@ -62,7 +84,10 @@ def delete_message(pointer: dict) -> bool:
 def list_messages(conversation_id: int, offset: int, limit: int) -> list[dict]:
     pk, _ = keys.conversation(conversation_id)
     items = dynamodb.query_page(
-        "PK = :pk AND begins_with(SK, :prefix)", {":pk": pk, ":prefix": MESSAGE_PREFIX}, offset=offset, limit=limit
+        "PK = :pk AND begins_with(SK, :prefix)",
+        {":pk": pk, ":prefix": MESSAGE_PREFIX},
+        offset=offset,
+        limit=limit,
     )
     return [dynamodb.without_keys(item) for item in items]
 
@@ -71,10 +96,14 @@ def delete_all_messages(conversation_id: int) -> int:
     """Deletes every message of a conversation and their pointers, in batches; returns how many."""
     pk, _ = keys.conversation(conversation_id)
     message_keys = dynamodb.query_all(
-        "PK = :pk AND begins_with(SK, :prefix)", {":pk": pk, ":prefix": MESSAGE_PREFIX}, projection="PK, SK", raw=True
+        "PK = :pk AND begins_with(SK, :prefix)",
+        {":pk": pk, ":prefix": MESSAGE_PREFIX},
+        projection="PK, SK",
+        raw=True,
     )
     pointer_keys = [
-        dynamodb.key(*keys.message_pointer(int(k["SK"]["S"].removeprefix(MESSAGE_PREFIX)))) for k in message_keys
+        dynamodb.key(*keys.message_pointer(int(k["SK"]["S"].removeprefix(MESSAGE_PREFIX))))
+        for k in message_keys
     ]
     dynamodb.batch_delete(message_keys + pointer_keys)
     return len(message_keys)

@@ -28,5 +28,6 @@ def add_action(user_id: int, day: str, model_name: str, **amounts: int) -> dict:
 def query_range(user_id: int, start_day: str, end_day: str) -> list[dict]:
     pk, _ = keys.daily_rollup(user_id, start_day, "")
     return dynamodb.query_all(
-        "PK = :pk AND SK BETWEEN :start AND :end", {":pk": pk, ":start": f"{start_day}#", ":end": f"{end_day}#\uffff"}
+        "PK = :pk AND SK BETWEEN :start AND :end",
+        {":pk": pk, ":start": f"{start_day}#", ":end": f"{end_day}#\uffff"},
     )

@@ -1,11 +1,11 @@
 """Login sessions: one item each, expiring through the table's TTL."""
 
+import contextlib
+
 from bailian_chat.store import dynamodb, keys
 
 
-def create_session(
-    session_id: str, user_id: int, refresh_jti: str, created_at: int, expires_at: int
-) -> None:
+def create_session(session_id: str, user_id: int, refresh_jti: str, created_at: int, expires_at: int) -> None:
     dynamodb.put_item(
         {
             **keys.pk_sk(keys.session(session_id)),
@@ -40,12 +40,10 @@ def rotate_refresh(session_id: str, expected_jti: str, new_jti: str) -> bool:
 
 
 def revoke_session(session_id: str, reason: str) -> None:
-    try:
+    with contextlib.suppress(dynamodb.ConditionFailed):  # already gone: nothing to revoke
         dynamodb.update_item(
             *keys.session(session_id),
             "SET revoked = :true, revoked_reason = :reason",
             {":true": True, ":reason": reason},
             ConditionExpression="attribute_exists(PK)",
         )
-    except dynamodb.ConditionFailed:
-        pass  # already gone: nothing to revoke

@@ -25,25 +25,19 @@ def create_user(profile: dict) -> dict:
             [
                 {
                     "Put": {
-                        "Item": dynamodb.to_item(
-                            {**keys.pk_sk(keys.username(user["username"])), **claim}
-                        ),
+                        "Item": dynamodb.to_item({**keys.pk_sk(keys.username(user["username"])), **claim}),
                         **not_exists,
                     }
                 },
                 {
                     "Put": {
-                        "Item": dynamodb.to_item(
-                            {**keys.pk_sk(keys.email(user["email"])), **claim}
-                        ),
+                        "Item": dynamodb.to_item({**keys.pk_sk(keys.email(user["email"])), **claim}),
                         **not_exists,
                     }
                 },
                 {
                     "Put": {
-                        "Item": dynamodb.to_item(
-                            {**keys.pk_sk(keys.user(user_id)), **user}
-                        ),
+                        "Item": dynamodb.to_item({**keys.pk_sk(keys.user(user_id)), **user}),
                         **not_exists,
                     }
                 },
@@ -64,14 +58,10 @@ def get_user(user_id: int) -> dict | None:
 
 def find_user_by_login(identifier: str) -> dict | None:
     """Looks a user up by username, or by email when the identifier holds an '@'."""
-    claim_key = (
-        keys.email(identifier) if "@" in identifier else keys.username(identifier)
-    )
+    claim_key = keys.email(identifier) if "@" in identifier else keys.username(identifier)
     claim = dynamodb.get_item(*claim_key)
     return get_user(claim["user_id"]) if claim else None
 
 
 def set_last_login(user_id: int, when: str) -> None:
-    dynamodb.update_item(
-        *keys.user(user_id), "SET last_login_at = :when", {":when": when}
-    )
+    dynamodb.update_item(*keys.user(user_id), "SET last_login_at = :when", {":when": when})

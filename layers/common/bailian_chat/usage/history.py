@@ -5,8 +5,19 @@ from bailian_chat.store import api_calls, rollups
 from bailian_chat.usage.dates import DateRange
 
 PUBLIC_FIELDS = (
-    "id", "user_id", "conversation_id", "message_id", "model_name", "api_endpoint", "status_code",
-    "request_tokens", "response_tokens", "total_tokens", "call_duration", "client_ip", "created_at",
+    "id",
+    "user_id",
+    "conversation_id",
+    "message_id",
+    "model_name",
+    "api_endpoint",
+    "status_code",
+    "request_tokens",
+    "response_tokens",
+    "total_tokens",
+    "call_duration",
+    "client_ip",
+    "created_at",
 )
 
 

@@ -26,8 +26,14 @@ class CallSource:
     message_id: int | None = None
 
 
-def call_model(source: CallSource, model: str, messages: list[dict], *, temperature: float | None = None,
-               max_tokens: int | None = None) -> client.Completion:
+def call_model(
+    source: CallSource,
+    model: str,
+    messages: list[dict],
+    *,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+) -> client.Completion:
     rate_limit.take_model_call(source.user_id)
     started = time.monotonic()
     try:
@@ -42,8 +48,9 @@ def call_model(source: CallSource, model: str, messages: list[dict], *, temperat
     return completion
 
 
-def _log_call(source: CallSource, model: str, status_code: int, completion: client.Completion | None,
-              started: float) -> None:
+def _log_call(
+    source: CallSource, model: str, status_code: int, completion: client.Completion | None, started: float
+) -> None:
     duration_ms = int((time.monotonic() - started) * 1000)
     now = clock.instant()
     call = {
@@ -62,5 +69,12 @@ def _log_call(source: CallSource, model: str, status_code: int, completion: clie
     }
     api_calls.record_call(call, now.epoch_ms, now.day)
     metrics.emit_model_call(model, status_code, call["total_tokens"], duration_ms)
-    logger.info("Model call", extra={"model": model, "status_code": status_code, "duration_ms": duration_ms,
-                                     "total_tokens": call["total_tokens"]})
+    logger.info(
+        "Model call",
+        extra={
+            "model": model,
+            "status_code": status_code,
+            "duration_ms": duration_ms,
+            "total_tokens": call["total_tokens"],
+        },
+    )
