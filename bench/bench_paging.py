@@ -9,56 +9,14 @@ one run: median wall time and the DynamoDB calls each request makes.
 """
 
 import argparse
-import os
-import statistics
-import sys
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "layers" / "common")]
-
-from local.dynamodb_local import DynamoDBLocal, ensure_table  # noqa: E402
-from local.stack import free_port  # noqa: E402
+from bench.support import CallCounter, configure_in_process, measure
+from local.dynamodb_local import DynamoDBLocal, ensure_table
+from local.stack import free_port
 
 TABLE = "bench-paging"
-
-
-def configure(endpoint: str) -> None:
-    os.environ.update(
-        TABLE_NAME=TABLE,
-        DYNAMODB_ENDPOINT=endpoint,
-        JWT_SECRET="bench-secret-" + "x" * 32,
-        AWS_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="local",
-        AWS_SECRET_ACCESS_KEY="local",
-        POWERTOOLS_LOG_LEVEL="ERROR",
-    )
-
-
-class CallCounter:
-    """Counts DynamoDB API calls made through the store's client."""
-
-    def __init__(self, client) -> None:
-        self.calls = 0
-        client.meta.events.register("before-call.dynamodb", self._count)
-
-    def _count(self, **_kwargs) -> None:
-        self.calls += 1
-
-
-def measure(label: str, request: Callable[[], object], counter: CallCounter, repeat: int) -> dict:
-    request()  # warm the connection and code paths
-    timings = []
-    for _ in range(repeat):
-        before = counter.calls
-        started = time.perf_counter()
-        request()
-        timings.append((time.perf_counter() - started) * 1000)
-        calls = counter.calls - before
-    return {"label": label, "median_ms": statistics.median(timings), "calls": calls}
 
 
 def seed(large: int):
@@ -84,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with DynamoDBLocal(free_port()) as dynamodb_local:
-        configure(dynamodb_local.endpoint)
+        configure_in_process(dynamodb_local.endpoint, TABLE)
         ensure_table(dynamodb_local.endpoint, TABLE)
         from bailian_chat.chat import conversations, messages
         from bailian_chat.paging import PageRequest
@@ -92,30 +50,51 @@ def main() -> None:
 
         started = time.perf_counter()
         small_user, large_user, small_conv, large_conv = seed(args.large)
-        print(f"seeded 10 + {args.large} conversations and 20 + {args.large} messages "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"seeded 10 + {args.large} conversations and 20 + {args.large} messages "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         counter = CallCounter(dynamodb.client())
         last_page = -(-args.large // 20)
         rows = [
-            measure("conversations page 1 (10 total)",
-                    lambda: conversations.list_page(small_user, PageRequest(1, 10), None), counter, args.repeat),
-            measure(f"conversations page 1 ({args.large} total)",
-                    lambda: conversations.list_page(large_user, PageRequest(1, 10), None), counter, args.repeat),
-            measure("history page 1 (20 messages)",
-                    lambda: messages.history(small_user, small_conv, PageRequest(1, 20)), counter, args.repeat),
-            measure(f"history page 1 ({args.large} messages)",
-                    lambda: messages.history(large_user, large_conv, PageRequest(1, 20)), counter, args.repeat),
-            measure(f"history page {last_page} ({args.large} messages)",
-                    lambda: messages.history(large_user, large_conv, PageRequest(last_page, 20)), counter,
-                    max(3, args.repeat // 5)),
+            measure(
+                "conversations page 1 (10 total)",
+                lambda: conversations.list_page(small_user, PageRequest(1, 10), None),
+                counter,
+                args.repeat,
+            ),
+            measure(
+                f"conversations page 1 ({args.large} total)",
+                lambda: conversations.list_page(large_user, PageRequest(1, 10), None),
+                counter,
+                args.repeat,
+            ),
+            measure(
+                "history page 1 (20 messages)",
+                lambda: messages.history(small_user, small_conv, PageRequest(1, 20)),
+                counter,
+                args.repeat,
+            ),
+            measure(
+                f"history page 1 ({args.large} messages)",
+                lambda: messages.history(large_user, large_conv, PageRequest(1, 20)),
+                counter,
+                args.repeat,
+            ),
+            measure(
+                f"history page {last_page} ({args.large} messages)",
+                lambda: messages.history(large_user, large_conv, PageRequest(last_page, 20)),
+                counter,
+                max(3, args.repeat // 5),
+            ),
         ]
     print(f"\n{'request':<42} {'median ms':>10} {'DynamoDB calls':>15}")
     for row in rows:
         print(f"{row['label']:<42} {row['median_ms']:>10.2f} {row['calls']:>15}")
-    print(f"\nratio large/small, conversations page 1: {rows[1]['median_ms'] / rows[0]['median_ms']:.2f}x time, "
-          f"{rows[1]['calls']}/{rows[0]['calls']} calls")
-    print(f"ratio large/small, history page 1:       {rows[3]['median_ms'] / rows[2]['median_ms']:.2f}x time, "
-          f"{rows[3]['calls']}/{rows[2]['calls']} calls")
+    pairs = (("conversations page 1", rows[0], rows[1]), ("history page 1", rows[2], rows[3]))
+    for name, small, large in pairs:
+        ratio = large["median_ms"] / small["median_ms"]
+        print(f"ratio large/small, {name:<21} {ratio:.2f}x time, {large['calls']}/{small['calls']} calls")
 
 
 if __name__ == "__main__":

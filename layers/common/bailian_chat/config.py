@@ -41,6 +41,7 @@ class Settings:
     rate_limit_per_minute: int
     reply_history_messages: int
     reply_history_chars: int
+    metrics_namespace: str
 
 
 def _int(env: dict, name: str, default: int, minimum: int = 1) -> int:
@@ -103,6 +104,7 @@ def load_settings(env: dict | None = None) -> Settings:
         rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 60),
         reply_history_messages=_int(env, "REPLY_HISTORY_MESSAGES", 40),
         reply_history_chars=_int(env, "REPLY_HISTORY_CHARS", 48_000),
+        metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or "BailianChat",
     )
 
 

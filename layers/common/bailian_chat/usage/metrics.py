@@ -1,12 +1,16 @@
 """CloudWatch metrics (EMF through Powertools) for model calls, by model."""
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import Metrics, MetricUnit
+
+from bailian_chat.config import get_settings
 
 
 def emit_model_call(model_name: str, status_code: int, total_tokens: int, duration_ms: int) -> None:
-    with single_metric(name="ModelCalls", unit=MetricUnit.Count, value=1) as metric:
-        metric.add_dimension(name="model", value=model_name)
-        if status_code != 200:
-            metric.add_metric(name="ModelCallErrors", unit=MetricUnit.Count, value=1)
-        metric.add_metric(name="ModelTokens", unit=MetricUnit.Count, value=total_tokens)
-        metric.add_metric(name="ModelCallDuration", unit=MetricUnit.Milliseconds, value=duration_ms)
+    """Emits one EMF record for the call right away (the handler needs no decorator)."""
+    metrics = Metrics(namespace=get_settings().metrics_namespace)
+    metrics.add_dimension(name="model", value=model_name)
+    metrics.add_metric(name="ModelCalls", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ModelCallErrors", unit=MetricUnit.Count, value=0 if status_code == 200 else 1)
+    metrics.add_metric(name="ModelTokens", unit=MetricUnit.Count, value=total_tokens)
+    metrics.add_metric(name="ModelCallDuration", unit=MetricUnit.Milliseconds, value=duration_ms)
+    metrics.flush_metrics()

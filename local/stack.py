@@ -1,0 +1,192 @@
+"""The whole local stack as one context manager: DynamoDB Local, the template's table and the local
+API gateway (uvicorn in a background thread), on free ports unless told otherwise. `make dev`
+(local.dev) and the e2e tests both run it."""
+
+import contextlib
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Self
+
+import uvicorn
+
+from local import fake_bailian
+from local.dynamodb_local import DynamoDBLocal, ensure_table
+from local.function_env import load_env_vars_file, local_overrides
+from local.gateway import DEFAULT_MAX_WORKERS, build_app
+from local.template import TEMPLATE_PATH, Template
+
+DEFAULT_TABLE_NAME = "bailian-chat-local"
+
+
+class PortInUseError(RuntimeError):
+    pass
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (0 = any free port), bound now so nothing can take it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise PortInUseError(
+            f"cannot listen on {host}:{port}: {error.strerror} (is another stack running?)"
+        ) from error
+    sock.listen(128)
+    return sock
+
+
+def free_port(host: str = "127.0.0.1", port: int = 0) -> int:
+    """A port nothing listens on now (for servers we cannot hand a bound socket, like java)."""
+    with bind_socket(host, port) as sock:
+        return sock.getsockname()[1]
+
+
+class AsgiServer:
+    """uvicorn serving an ASGI app from a background thread, on a socket bound up front."""
+
+    def __init__(
+        self, app: Any, *, host: str = "127.0.0.1", port: int = 0, sock: socket.socket | None = None
+    ) -> None:
+        self.socket = sock or bind_socket(host, port)
+        self.host, self.port = self.socket.getsockname()[:2]
+        config = uvicorn.Config(
+            app,
+            log_config=None,  # keep the host's logging setup (dev console, pytest capture)
+            access_log=False,  # the gateway writes its own, token-free access line
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> Self:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the server on {self.base_url} did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread.is_alive():
+            self.thread.join(timeout=15)
+        self.socket.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def start_fake_bailian(
+    resources: contextlib.ExitStack, host: str, *, timeout_delay_seconds: float = 35.0
+) -> dict[str, str | None]:
+    """Starts the fake Bailian (local/fake_bailian.py) on a free port unless DASHSCOPE_API_KEY is
+    set, and returns the environment that points the functions at it (or at the real upstream)."""
+    real_key = os.environ.get("DASHSCOPE_API_KEY")
+    if real_key:
+        upstream = os.environ.get("BAILIAN_BASE_URL")
+        return {"DASHSCOPE_API_KEY": real_key, "BAILIAN_API_KEY_SECRET_ARN": None,
+                **({"BAILIAN_BASE_URL": upstream} if upstream else {})}
+    fake_key = "sk-fake-" + secrets.token_hex(12)
+    server = resources.enter_context(
+        fake_bailian.serve(host, 0, fake_key, timeout_delay_seconds=timeout_delay_seconds)
+    )
+    return {"BAILIAN_BASE_URL": server.base_url, "DASHSCOPE_API_KEY": fake_key, "BAILIAN_API_KEY_SECRET_ARN": None}
+
+
+class LocalStack:
+    """DynamoDB Local (in memory unless data_dir) + table + gateway; use as a context manager."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        dynamodb_port: int = 0,
+        data_dir: Path | None = None,
+        table_name: str = DEFAULT_TABLE_NAME,
+        jwt_secret: str | None = None,
+        env_vars: Path | Mapping[str, Mapping[str, str]] | None = None,
+        template_path: Path = TEMPLATE_PATH,
+        parameters: Mapping[str, str] | None = None,
+        max_workers: int = DEFAULT_MAX_WORKERS,
+        prewarm: bool = False,
+        fake_bailian: bool = True,
+        fake_bailian_timeout_delay: float = 35.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.dynamodb_port = dynamodb_port
+        self.data_dir = data_dir
+        self.table_name = table_name
+        self.jwt_secret = jwt_secret or secrets.token_urlsafe(48)
+        self.env_vars = load_env_vars_file(env_vars) if isinstance(env_vars, Path) else env_vars
+        self.template = Template(template_path, parameters=parameters, resource_values={"Table": table_name})
+        self.max_workers = max_workers
+        self.prewarm = prewarm
+        self.fake_bailian = fake_bailian
+        self.fake_bailian_timeout_delay = fake_bailian_timeout_delay
+        self.bailian_base_url: str | None = None
+        self.bailian_api_key: str | None = None
+        self._resources = contextlib.ExitStack()
+        self.dynamodb: DynamoDBLocal | None = None
+        self.gateway: AsgiServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self.gateway is not None, "the stack is not running"
+        return self.gateway.base_url
+
+    @property
+    def dynamodb_endpoint(self) -> str:
+        assert self.dynamodb is not None, "the stack is not running"
+        return self.dynamodb.endpoint
+
+    def __enter__(self) -> Self:
+        with contextlib.ExitStack() as resources:
+            # Bind the gateway's port first: a taken port fails before java starts.
+            gateway_socket = resources.enter_context(bind_socket(self.host, self.port))
+            dynamodb_port = free_port(self.host, self.dynamodb_port)
+            self.dynamodb = resources.enter_context(DynamoDBLocal(dynamodb_port, data_dir=self.data_dir))
+            ensure_table(self.dynamodb.endpoint, self.table_name, self.template)
+            overrides: dict[str, str | None] = local_overrides(
+                dynamodb_endpoint=self.dynamodb.endpoint,
+                table_name=self.table_name,
+                jwt_secret=self.jwt_secret,
+            )
+            if self.fake_bailian:
+                bailian = start_fake_bailian(
+                    resources, self.host, timeout_delay_seconds=self.fake_bailian_timeout_delay
+                )
+                overrides.update(bailian)
+                self.bailian_base_url = bailian.get("BAILIAN_BASE_URL")
+                self.bailian_api_key = bailian.get("DASHSCOPE_API_KEY")
+            app = build_app(
+                self.template,
+                overrides=overrides,
+                env_vars=self.env_vars,
+                max_workers=self.max_workers,
+                prewarm=self.prewarm,
+            )
+            self.gateway = resources.enter_context(AsgiServer(app, sock=gateway_socket))
+            self._resources = resources.pop_all()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._resources.close()
