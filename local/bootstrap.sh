@@ -7,20 +7,23 @@ cd "$(dirname "$0")/.."
 
 die() { echo "bootstrap: $*" >&2; exit 1; }
 
+is_python313() {  # pyenv shims exist for versions that are not selected: run it to be sure
+  "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' >/dev/null 2>&1
+}
+
 find_python313() {
-  local candidate
-  for candidate in "${PYTHON313:-}" python3.13; do
-    [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 && { command -v "$candidate"; return; }
+  local candidate version
+  for candidate in "${PYTHON313:-}" python3.13 python3; do
+    [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 && is_python313 "$candidate" \
+      && { command -v "$candidate"; return; }
   done
   if command -v pyenv >/dev/null 2>&1; then
-    local version
     version=$(pyenv versions --bare 2>/dev/null | grep -E '^3\.13(\.[0-9]+)?$' | sort -V | tail -n 1 || true)
-    if [ -n "$version" ] && [ -x "$(pyenv prefix "$version")/bin/python3" ]; then
-      echo "$(pyenv prefix "$version")/bin/python3"; return
-    fi
+    candidate=${version:+$(pyenv prefix "$version" 2>/dev/null)/bin/python3}
+    [ -n "$candidate" ] && is_python313 "$candidate" && { echo "$candidate"; return; }
   fi
   for candidate in /usr/local/bin/python3.13 /usr/bin/python3.13; do
-    [ -x "$candidate" ] && { echo "$candidate"; return; }
+    is_python313 "$candidate" && { echo "$candidate"; return; }
   done
   return 1
 }

@@ -4,6 +4,10 @@ from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
 from bailian_chat.api.errors import register_error_handlers
@@ -11,6 +15,17 @@ from bailian_chat.config import get_settings
 from bailian_chat.errors import Unauthorized
 
 logger = Logger()
+
+
+class JsonObjectBodyValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, except that a JSON body must be an object: Powertools
+    unwraps `[{...}]` to its first element (a form-data convenience), which a JSON API must not."""
+
+    def _parse_json_data(self, app):
+        body = super()._parse_json_data(app)
+        if body is not None and not isinstance(body, dict):
+            raise RequestValidationError([{"type": "model_type", "loc": ("body",), "msg": "not an object"}])
+        return body
 
 
 def create_app() -> APIGatewayRestResolver:
@@ -21,6 +36,7 @@ def create_app() -> APIGatewayRestResolver:
         max_age=600,
     )
     app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+    app._request_validation_middleware = JsonObjectBodyValidation()  # see the class docstring
     register_error_handlers(app)
     return app
 

@@ -63,11 +63,13 @@ def register(request: RegisterRequest) -> dict:
 
 def login(request: LoginRequest, client_ip: str) -> tuple[TokenPair, dict]:
     settings = get_settings()
-    account = request.username.strip()
     now = clock.now_epoch()
+    user = users.find_user_by_login(request.username.strip())
+    # Failures count per account (by id, so username and email share a count) and client IP;
+    # an unknown name gets a count of its own, so probing names is throttled too.
+    account = f"user:{user['user_id']}" if user else f"name:{request.username.strip().lower()}"
     _reject_if_locked_out(account, client_ip, now)
 
-    user = users.find_user_by_login(account)
     if not passwords.verify_password(user and user.get("password_hash"), request.password):
         failures = login_failures.record_failure(account, client_ip, now, settings.login_lockout_seconds)
         if failures > settings.login_max_failures:

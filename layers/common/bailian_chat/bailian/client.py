@@ -26,6 +26,8 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 BACKOFF_BASE_SECONDS = 0.25
 BACKOFF_CAP_SECONDS = 4.0
 MIN_ATTEMPT_SECONDS = 0.2
+# 400s that are our account's problem (billing), not the caller's request: answered as 503.
+ACCOUNT_PROBLEMS = frozenset({"Arrearage"})
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def _error_for(response: httpx.Response) -> Exception:
         return _Retryable(RateLimited(), _retry_after(response))
     if status in RETRYABLE_STATUS:
         return _Retryable(UpstreamUnavailable())
-    if status == 400:
+    if status == 400 and code not in ACCOUNT_PROBLEMS:
         return BadRequest(message or "Request parameter error")
     # 401/403: our own key is wrong or lacks access; 404: a configured model upstream doesn't know.
     return UpstreamUnavailable()

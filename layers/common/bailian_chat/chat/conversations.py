@@ -71,4 +71,5 @@ def delete(user_id: int, conversation_id: int) -> None:
     if not conversations.mark_deleting(conversation_id):
         raise NotFound(NOT_FOUND)
     messages.delete_all_messages(conversation_id)
-    conversations.delete_conversation(conversation)
+    if not conversations.delete_conversation(conversation):
+        raise NotFound(NOT_FOUND)  # a concurrent delete finished first

@@ -131,16 +131,23 @@ def mark_deleting(conversation_id: int) -> bool:
     return True
 
 
-def delete_conversation(conversation: dict) -> None:
-    """Removes the conversation item and its count, once its messages are gone."""
-    dynamodb.transact_write(
-        [
-            {
-                "Delete": {
-                    "Key": dynamodb.key(*keys.conversation(conversation["conversation_id"])),
-                    "ConditionExpression": "attribute_exists(PK)",
-                }
-            },
-            _count_action(conversation["user_id"], conversation["model_name"], -1),
-        ]
-    )
+def delete_conversation(conversation: dict) -> bool:
+    """Removes the conversation item and its count, once its messages are gone; False when a
+    concurrent delete already did."""
+    try:
+        dynamodb.transact_write(
+            [
+                {
+                    "Delete": {
+                        "Key": dynamodb.key(*keys.conversation(conversation["conversation_id"])),
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                },
+                _count_action(conversation["user_id"], conversation["model_name"], -1),
+            ]
+        )
+    except dynamodb.TransactionCancelled as exc:
+        if exc.reasons[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+    return True

@@ -5,6 +5,7 @@ process and reused across invocations.
 """
 
 import functools
+import random
 import time
 from decimal import Decimal
 from typing import Any
@@ -122,19 +123,28 @@ def delete_item(pk: str, sk: str) -> None:
     client().delete_item(TableName=table_name(), Key=key(pk, sk))
 
 
+TRANSACTION_ATTEMPTS = 4
+
+
 def transact_write(actions: list[dict]) -> None:
     """TransactWriteItems; each action is {"Put"|"Update"|"Delete"|"ConditionCheck": {...}},
-    without TableName."""
+    without TableName. A cancellation caused only by a concurrent transaction on the same items
+    (TransactionConflict) is retried with backoff; any other cancellation raises TransactionCancelled."""
     items = [
         {kind: {"TableName": table_name(), **body} for kind, body in action.items()} for action in actions
     ]
-    try:
-        client().transact_write_items(TransactItems=items)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "TransactionCanceledException":
+    for attempt in range(TRANSACTION_ATTEMPTS):
+        try:
+            client().transact_write_items(TransactItems=items)
+            return
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
             reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-            raise TransactionCancelled(reasons) from exc
-        raise
+            conflict_only = "TransactionConflict" in reasons and "ConditionalCheckFailed" not in reasons
+            if not conflict_only or attempt + 1 == TRANSACTION_ATTEMPTS:
+                raise TransactionCancelled(reasons) from exc
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))
 
 
 def _raise_condition_failed(exc: ClientError) -> None:

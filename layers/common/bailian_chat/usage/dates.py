@@ -38,7 +38,7 @@ def _parse_day(field: str, value: str | None, default: str) -> str:
         parsed = datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
         parsed = None
-    if parsed is None or len(value) != 10:
+    if parsed is None or len(value) != 10 or not value.isascii():
         raise BadRequest(f"{field}: must be a date in YYYY-MM-DD format")
     return value
 

@@ -1,0 +1,199 @@
+"""Unit-test fixtures: the real handlers in-process against moto's DynamoDB.
+
+The settings' environment is put in place at import time (before anything imports
+`bailian_chat`) and re-asserted per test with monkeypatch, so a test that changes a setting
+cannot leak it. The settings and DynamoDB client caches are cleared around every test.
+"""
+
+import importlib.util
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.support.environment import UNIT_ENV, UNSET_ENV
+
+os.environ.update(UNIT_ENV)
+for _name in UNSET_ENV:
+    os.environ.pop(_name, None)
+
+import boto3  # noqa: E402
+from bailian_chat import config  # noqa: E402
+from bailian_chat.store import dynamodb  # noqa: E402
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from tests.support import payloads, template  # noqa: E402
+from tests.support.events import DEFAULT_SOURCE_IP, LambdaContext  # noqa: E402
+from tests.support.lambda_api import InProcessGateway  # noqa: E402
+from tests.support.tokens import claims_of  # noqa: E402
+
+FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
+
+
+def clear_caches() -> None:
+    config.get_settings.cache_clear()
+    dynamodb.client.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def unit_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """The unit environment for this test. Yields `set_env(NAME=value, ...)` for tests that need a
+    different setting (the settings cache is cleared so the change takes effect)."""
+    for name, value in UNIT_ENV.items():
+        monkeypatch.setenv(name, value)
+    for name in UNSET_ENV:
+        monkeypatch.delenv(name, raising=False)
+    clear_caches()
+
+    def set_env(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+        clear_caches()
+
+    yield set_env
+    clear_caches()
+
+
+@pytest.fixture(scope="session")
+def raw_client():
+    """One boto3 DynamoDB client for arranging and inspecting the table (creating a client costs
+    ~60 ms; moto intercepts every client created after it was imported, while a mock is active)."""
+    return boto3.client(
+        "dynamodb",
+        region_name=UNIT_ENV["AWS_REGION"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def table(unit_env, raw_client) -> Iterator[str]:
+    """A moto-backed DynamoDB table created from template.yaml's own definition; yields its name."""
+    with mock_aws():
+        template.create_table(raw_client, UNIT_ENV["TABLE_NAME"])
+        clear_caches()  # the application's client must be created inside the mock
+        yield UNIT_ENV["TABLE_NAME"]
+    clear_caches()
+
+
+def import_function(name: str) -> ModuleType:
+    """Imports functions/<name>/app.py under a unique module name (every function's file is app.py)."""
+    path = FUNCTIONS_DIR / name / "app.py"
+    module_name = f"function_{name}_{uuid.uuid4().hex}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None, f"no function at {path}"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def load_function(table) -> Callable[[str], ModuleType]:
+    """`load_function("auth_login")` -> the function's module, imported inside the moto context."""
+    return import_function
+
+
+@pytest.fixture
+def gateway(load_function) -> InProcessGateway:
+    """The handlers behind template.yaml's routes, with the real authorizer in front."""
+    return InProcessGateway(load_function)
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext()
+
+
+@pytest.fixture
+def ddb(table, raw_client):
+    """A raw boto3 client on the moto table, for arranging and inspecting items directly."""
+    return raw_client
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A registered user with a live session."""
+
+    registration: dict
+    user_id: int
+    session_id: str
+    access_token: str
+    refresh_token: str
+
+
+@pytest.fixture
+def register(gateway) -> Callable[..., dict]:
+    """`register(**overrides)` -> the registration body of a newly registered user (asserts 200)."""
+
+    def _register(**overrides) -> dict:
+        body = payloads.registration(**overrides)
+        response = gateway.register(body)
+        assert response.status == 200, response
+        return {**body, "user_id": response.body["data"]["user_id"]}
+
+    return _register
+
+
+@pytest.fixture
+def sign_in(gateway, register) -> Callable[..., SignedIn]:
+    """`sign_in(registration=None, source_ip=...)` -> a logged-in user (registers one if not given)."""
+
+    def _sign_in(registration: dict | None = None, source_ip: str = DEFAULT_SOURCE_IP) -> SignedIn:
+        registration = registration or register()
+        response = gateway.login(payloads.login_for(registration), source_ip=source_ip)
+        assert response.status == 200, response
+        data = response.body["data"]
+        return SignedIn(
+            registration=registration,
+            user_id=data["user"]["user_id"],
+            session_id=claims_of(data["access_token"])["sid"],
+            access_token=data["access_token"],
+            refresh_token=data["refresh_token"],
+        )
+
+    return _sign_in
+
+
+@pytest.fixture
+def signed_in(sign_in) -> SignedIn:
+    return sign_in()
+
+
+@pytest.fixture
+def put_attribute(ddb) -> Callable[[tuple[str, str], str, object], None]:
+    """`put_attribute(keys.user(1), "status", 0)`: sets one attribute of an item directly in the table."""
+
+    def _put(item_key: tuple[str, str], name: str, value: object) -> None:
+        ddb.update_item(
+            TableName=UNIT_ENV["TABLE_NAME"],
+            Key={"PK": {"S": item_key[0]}, "SK": {"S": item_key[1]}},
+            UpdateExpression="SET #name = :value",
+            ExpressionAttributeNames={"#name": name},
+            ExpressionAttributeValues={":value": TypeSerializer().serialize(value)},
+            ConditionExpression="attribute_exists(PK)",
+        )
+
+    return _put
+
+
+@pytest.fixture
+def get_item(ddb) -> Callable[[tuple[str, str]], dict | None]:
+    """`get_item(keys.user(1))` -> the item as plain Python values (or None)."""
+
+    def _get(item_key: tuple[str, str]) -> dict | None:
+        response = ddb.get_item(
+            TableName=UNIT_ENV["TABLE_NAME"],
+            Key={"PK": {"S": item_key[0]}, "SK": {"S": item_key[1]}},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return None if item is None else {k: TypeDeserializer().deserialize(v) for k, v in item.items()}
+
+    return _get

@@ -1,0 +1,145 @@
+"""bailian_chat.chat.replies against the fake Bailian and a moto table: the assistant's reply goes
+through the same call log and per-user rate limit as the proxy; a failed or refused reply leaves
+the user's message stored and no assistant message."""
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from bailian_chat.chat import conversations, messages, replies
+from bailian_chat.chat.models import SendMessageRequest
+from bailian_chat.paging import PageRequest
+from bailian_chat.usage import rate_limit
+from bailian_chat.usage.dates import date_range
+from bailian_chat.usage.history import api_call_page
+from bailian_chat.usage.model_calls import CallSource
+
+from local.fake_bailian import FakeBailianServer, serve
+
+API_KEY = "sk-unit-replies-0123456789"
+USER = 31
+SEND = "/api/conversations/{conversation_id}/messages"
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[FakeBailianServer]:
+    with serve("127.0.0.1", 0, API_KEY, access_log=False) as server:
+        yield server
+
+
+@pytest.fixture
+def upstream(fake_server, table, unit_env) -> FakeBailianServer:
+    unit_env(BAILIAN_BASE_URL=fake_server.base_url, DASHSCOPE_API_KEY=API_KEY, BAILIAN_DEADLINE_SECONDS="2")
+    return fake_server
+
+
+def tokens(text: str) -> int:
+    return -(-len(text) // 4)
+
+
+def source() -> CallSource:
+    return CallSource(user_id=USER, client_ip="203.0.113.5", api_endpoint=SEND)
+
+
+def send_and_reply(conversation_id: int, text: str) -> tuple[dict, dict | None, dict | None]:
+    parts = SendMessageRequest.model_validate({"content": [{"type": "text", "text": text}]}).content
+    message, conversation = messages.send(USER, conversation_id, parts)
+    reply, error = replies.reply(conversation, message, source())
+    return message, reply, error
+
+
+def logged_calls() -> list[dict]:
+    return api_call_page(USER, PageRequest(1, 100), None, date_range(None, None))["api_calls"]
+
+
+def stored(conversation_id: int) -> list[dict]:
+    return messages.history(USER, conversation_id, PageRequest(1, 100))["messages"]
+
+
+def test_a_reply_is_stored_and_its_call_logged(upstream):
+    conversation = conversations.create(USER, "qwen-plus", None)
+    cid = conversation["conversation_id"]
+
+    message, reply, error = send_and_reply(cid, "hello")
+
+    assert error is None
+    assert reply == {
+        "message_id": reply["message_id"],
+        "conversation_id": cid,
+        "user_id": 0,
+        "role": "assistant",
+        "content_type": "text",
+        "content": [{"type": "text", "text": "Echo: hello"}],
+        "status": 1,
+        "created_at": reply["created_at"],
+    }
+    assert reply["message_id"] > message["message_id"]
+    assert stored(cid) == [message, reply]
+    [call] = logged_calls()
+    assert (call["conversation_id"], call["message_id"], call["api_endpoint"]) == (
+        cid,
+        message["message_id"],
+        SEND,
+    )
+    assert call["total_tokens"] == 4 + tokens("hello") + tokens("Echo: hello")
+
+
+def test_the_reply_is_generated_from_the_conversation_so_far(upstream, unit_env):
+    cid = conversations.create(USER, "qwen-plus", None)["conversation_id"]
+    send_and_reply(cid, "first question")
+
+    send_and_reply(cid, "second")
+
+    last = logged_calls()[0]
+    context = ["first question", "Echo: first question", "second"]
+    assert last["request_tokens"] == sum(4 + tokens(text) for text in context)
+
+
+def test_the_reply_context_is_capped_by_reply_history_messages(upstream, unit_env):
+    unit_env(REPLY_HISTORY_MESSAGES="2")
+    cid = conversations.create(USER, "qwen-plus", None)["conversation_id"]
+    send_and_reply(cid, "first question")
+
+    send_and_reply(cid, "second")
+
+    assert logged_calls()[0]["request_tokens"] == sum(
+        4 + tokens(t) for t in ["Echo: first question", "second"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("marker", "code", "message"),
+    [
+        ("#fault:503", 503, "Bailian API service unavailable"),
+        (
+            "#fault:400",
+            400,
+            "<400> InternalError.Algo.InvalidParameter: Injected fault (#fault:400): "
+            "required parameter(s) missing or invalid.",
+        ),
+    ],
+)
+def test_a_failed_reply_keeps_the_message_and_is_logged(upstream, marker, code, message):
+    cid = conversations.create(USER, "qwen-plus", None)["conversation_id"]
+
+    sent, reply, error = send_and_reply(cid, f"please {marker}")
+
+    assert reply is None
+    assert error == {"code": code, "message": message}
+    assert stored(cid) == [sent]
+    [call] = logged_calls()
+    assert (call["status_code"], call["total_tokens"], call["message_id"]) == (code, 0, sent["message_id"])
+
+
+def test_a_rate_limited_reply_is_a_429_reply_error_and_no_model_call(upstream, unit_env, monkeypatch):
+    unit_env(RATE_LIMIT_PER_MINUTE="1")
+    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: 1_700_000_050.0))  # one window
+    cid = conversations.create(USER, "qwen-plus", None)["conversation_id"]
+    rate_limit.take_model_call(USER)  # this minute's only call
+
+    sent, reply, error = send_and_reply(cid, "hello")
+
+    assert reply is None
+    assert error == {"code": 429, "message": "Request rate limit exceeded"}
+    assert stored(cid) == [sent]
+    assert logged_calls() == []
