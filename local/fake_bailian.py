@@ -680,7 +680,7 @@ def serve(
     """Start the fake on host:port (0 = a free port) in a background thread; returns once it listens."""
     app = create_app(api_key, timeout_delay_seconds=timeout_delay_seconds, access_log=access_log)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # see local.stack.bind_socket
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -29,7 +29,9 @@ class PortInUseError(RuntimeError):
 
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening socket on host:port (0 = any free port), bound now so nothing can take it."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
+    # without it keep-alive responses stall ~40 ms (Nagle + delayed ACK).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -101,13 +103,20 @@ def start_fake_bailian(
     real_key = os.environ.get("DASHSCOPE_API_KEY")
     if real_key:
         upstream = os.environ.get("BAILIAN_BASE_URL")
-        return {"DASHSCOPE_API_KEY": real_key, "BAILIAN_API_KEY_SECRET_ARN": None,
-                **({"BAILIAN_BASE_URL": upstream} if upstream else {})}
+        return {
+            "DASHSCOPE_API_KEY": real_key,
+            "BAILIAN_API_KEY_SECRET_ARN": None,
+            **({"BAILIAN_BASE_URL": upstream} if upstream else {}),
+        }
     fake_key = "sk-fake-" + secrets.token_hex(12)
     server = resources.enter_context(
         fake_bailian.serve(host, 0, fake_key, timeout_delay_seconds=timeout_delay_seconds)
     )
-    return {"BAILIAN_BASE_URL": server.base_url, "DASHSCOPE_API_KEY": fake_key, "BAILIAN_API_KEY_SECRET_ARN": None}
+    return {
+        "BAILIAN_BASE_URL": server.base_url,
+        "DASHSCOPE_API_KEY": fake_key,
+        "BAILIAN_API_KEY_SECRET_ARN": None,
+    }
 
 
 class LocalStack:
