@@ -1,31 +1,26 @@
 """Resolver factory and Lambda entry point shared by every endpoint function."""
 
+import json
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
-from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
-    OpenAPIRequestValidationMiddleware,
-)
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
 from bailian_chat.api.errors import register_error_handlers
 from bailian_chat.config import get_settings
-from bailian_chat.errors import Unauthorized
+from bailian_chat.errors import BadRequest, Unauthorized
 
 logger = Logger()
 
 
-class JsonObjectBodyValidation(OpenAPIRequestValidationMiddleware):
-    """Powertools' request validation, except that a JSON body must be an object: Powertools
-    unwraps `[{...}]` to its first element (a form-data convenience), which a JSON API must not."""
-
-    def _parse_json_data(self, app):
-        body = super()._parse_json_data(app)
-        if body is not None and not isinstance(body, dict):
-            raise RequestValidationError([{"type": "model_type", "loc": ("body",), "msg": "not an object"}])
-        return body
+def json_object(text: str) -> dict:
+    """The request body's JSON, which must be an object. (Powertools would otherwise unwrap a
+    `[{...}]` body to its first element, a form-data convenience a JSON API must not have.)"""
+    body = json.loads(text)  # malformed JSON raises here and becomes Powertools' json_invalid
+    if not isinstance(body, dict):
+        raise BadRequest("Request body must be a JSON object")
+    return body
 
 
 def create_app() -> APIGatewayRestResolver:
@@ -35,8 +30,7 @@ def create_app() -> APIGatewayRestResolver:
         allow_headers=["Authorization"],
         max_age=600,
     )
-    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
-    app._request_validation_middleware = JsonObjectBodyValidation()  # see the class docstring
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors, json_body_deserializer=json_object)
     register_error_handlers(app)
     return app
 
