@@ -1,6 +1,7 @@
 """Message content parts (text, image_url, video_url) as the spec and DashScope define them.
 Shared by conversations' messages and the model proxy."""
 
+import json
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -8,6 +9,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 MAX_TEXT_CHARS = 32_000
 MAX_URL_CHARS = 2048
 MAX_PARTS = 20
+# A message is one DynamoDB item (400 KB at most): 20 parts of 32,000 characters would not fit.
+MAX_CONTENT_BYTES = 300_000
 
 
 def _http_url(value: str) -> str:
@@ -46,8 +49,17 @@ class VideoUrlPart(_Strict):
     video_url: MediaUrl
 
 
+def _fits_one_item(parts: list) -> list:
+    size = sum(len(json.dumps(part.model_dump(), ensure_ascii=False).encode()) for part in parts)
+    if size > MAX_CONTENT_BYTES:
+        raise ValueError(f"is too large: at most {MAX_CONTENT_BYTES} bytes of content in one message")
+    return parts
+
+
 ContentPart = Annotated[TextPart | ImageUrlPart | VideoUrlPart, Field(discriminator="type")]
-Content = Annotated[list[ContentPart], Field(min_length=1, max_length=MAX_PARTS)]
+Content = Annotated[
+    list[ContentPart], Field(min_length=1, max_length=MAX_PARTS), AfterValidator(_fits_one_item)
+]
 
 
 def content_type_of(parts: list) -> str:

@@ -12,10 +12,11 @@ from bailian_chat.usage.model_calls import CallSource, call_model
 REPLY_FAILURES = (BadRequest, RateLimited, UpstreamUnavailable)
 
 
-def context_messages(conversation_id: int) -> list[dict]:
-    """The newest messages, oldest first, within the configured count and size budget."""
+def context_messages(conversation_id: int, up_to_message_id: int) -> list[dict]:
+    """The messages up to the one being answered, oldest first, within the configured count and
+    size budget."""
     settings = get_settings()
-    recent = messages.recent_messages(conversation_id, settings.reply_history_messages)
+    recent = messages.recent_messages(conversation_id, settings.reply_history_messages, up_to_message_id)
     kept, size = [], 0
     for message in reversed(recent):
         size += sum(len(part.get("text", "")) + 64 for part in message["content"])
@@ -33,9 +34,8 @@ def reply(conversation: dict, user_message: dict, source: CallSource) -> tuple[d
         source, conversation_id=conversation["conversation_id"], message_id=user_message["message_id"]
     )
     try:
-        completion = call_model(
-            source, conversation["model_name"], context_messages(conversation["conversation_id"])
-        )
+        context = context_messages(conversation["conversation_id"], user_message["message_id"])
+        completion = call_model(source, conversation["model_name"], context)
     except REPLY_FAILURES as exc:
         return None, {"code": exc.status_code, "message": exc.message}
     stored = store_message(

@@ -1,1 +1,2 @@
-"""DynamoDB single-table access. The only package that imports boto3."""
+"""DynamoDB single-table access and Secrets Manager reads: the only package that talks to AWS
+(through botocore)."""

@@ -7,18 +7,14 @@ process and reused across invocations.
 import functools
 import random
 import time
-from decimal import Decimal
 from typing import Any
 
-import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from bailian_chat.config import get_settings
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+from bailian_chat.store.attribute_values import deserialize, serialize
 
 
 class ConditionFailed(Exception):
@@ -36,10 +32,16 @@ class TransactionCancelled(Exception):
 @functools.cache
 def client():
     settings = get_settings()
-    return boto3.client(
-        "dynamodb",
+    return aws_client("dynamodb", endpoint_url=settings.dynamodb_endpoint)
+
+
+def aws_client(service: str, endpoint_url: str | None = None):
+    """A botocore client (boto3 itself is not imported: it costs ~100 ms of cold start)."""
+    settings = get_settings()
+    return botocore.session.get_session().create_client(
+        service,
         region_name=settings.region,
-        endpoint_url=settings.dynamodb_endpoint,
+        endpoint_url=endpoint_url,
         config=Config(
             connect_timeout=2,
             read_timeout=5,
@@ -53,28 +55,18 @@ def table_name() -> str:
 
 
 def to_item(values: dict[str, Any]) -> dict:
-    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+    return {k: serialize(v) for k, v in values.items() if v is not None}
 
 
 def to_values(values: dict[str, Any]) -> dict:
     """Expression attribute values (None allowed, stored as NULL)."""
-    return {k: _serializer.serialize(v) for k, v in values.items()}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    return {k: serialize(v) for k, v in values.items()}
 
 
 def from_item(item: dict | None) -> dict | None:
     if item is None:
         return None
-    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+    return {k: deserialize(v) for k, v in item.items()}
 
 
 KEY_ATTRIBUTES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"})

@@ -109,12 +109,13 @@ def delete_all_messages(conversation_id: int) -> int:
     return len(message_keys)
 
 
-def recent_messages(conversation_id: int, limit: int) -> list[dict]:
-    """The newest `limit` messages, oldest first (the context a reply is generated from)."""
-    pk, _ = keys.conversation(conversation_id)
+def recent_messages(conversation_id: int, limit: int, up_to_message_id: int) -> list[dict]:
+    """The newest `limit` messages up to and including `up_to_message_id`, oldest first (the
+    context a reply is generated from: never a message sent after the one being answered)."""
+    pk, last_sk = keys.message(conversation_id, up_to_message_id)
     items = dynamodb.query_page(
-        "PK = :pk AND begins_with(SK, :prefix)",
-        {":pk": pk, ":prefix": MESSAGE_PREFIX},
+        "PK = :pk AND SK BETWEEN :first AND :last",
+        {":pk": pk, ":first": MESSAGE_PREFIX, ":last": last_sk},
         offset=0,
         limit=limit,
         forward=False,
