@@ -212,6 +212,13 @@ def test_upstream_failures_map_to_domain_errors(fake, marker, error, message, re
     assert len(fake.received) == requests
 
 
+def test_a_persistent_429_passes_the_upstreams_retry_after_on(fake):
+    with pytest.raises(RateLimited) as raised:
+        client.chat_completion(MODEL, user_text("busy #fault:429"))
+
+    assert raised.value.retry_after == 1  # the fake's Retry-After: 1
+
+
 def test_arrearage_is_our_billing_problem_not_a_bad_request(fake):
     """Arrearage (our account is overdue) is a 400 upstream, but not the caller's fault and not
     something they can fix: the module's own docstring maps only InvalidParameter and

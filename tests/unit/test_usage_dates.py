@@ -55,7 +55,7 @@ def test_one_open_end():
         "",
         " 2024-01-01",
         "2024-01-01T00:00:00Z",
-        "２０２４-01-01",  # full-width digits: strptime takes them, YYYY-MM-DD does not
+        "\uff12\uff10\uff12\uff14-01-01",  # full-width digits: strptime takes them, YYYY-MM-DD does not
     ],
 )
 @pytest.mark.parametrize("field", ["start_date", "end_date"])

@@ -143,3 +143,21 @@ def test_a_rate_limited_reply_is_a_429_reply_error_and_no_model_call(upstream, u
     assert error == {"code": 429, "message": "Request rate limit exceeded"}
     assert stored(cid) == [sent]
     assert logged_calls() == []
+
+
+def test_a_reply_answers_its_own_message_not_a_later_one(upstream):
+    """Two sends racing in one conversation (two tabs, a double submit): message B is stored while
+    A's reply is still to be generated. A's reply must come from the conversation up to A, not from
+    whatever is newest, or both responses carry an answer to B and A is never answered."""
+    cid = conversations.create(USER, "qwen-plus", None)["conversation_id"]
+    parts = SendMessageRequest.model_validate
+    message_a, conversation = messages.send(
+        USER, cid, parts({"content": [{"type": "text", "text": "A"}]}).content
+    )
+    messages.send(USER, cid, parts({"content": [{"type": "text", "text": "B"}]}).content)
+
+    reply, error = replies.reply(conversation, message_a, source())
+
+    assert error is None
+    assert reply["content"] == [{"type": "text", "text": "Echo: A"}]
+    assert logged_calls()[0]["request_tokens"] == 4 + tokens("A")

@@ -10,6 +10,7 @@ persistent 429 -> RateLimited, anything else -> UpstreamUnavailable (503).
 
 import functools
 import json
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -127,7 +128,9 @@ def _error_for(response: httpx.Response) -> Exception:
     code, message = _upstream_error(response)
     logger.warning("Model call failed", extra={"upstream_status": status, "upstream_code": code})
     if status == 429:
-        return _Retryable(RateLimited(), _retry_after(response))
+        retry_after = _retry_after(response)
+        hint = math.ceil(retry_after) if retry_after else None
+        return _Retryable(RateLimited(retry_after=hint), retry_after)
     if status in RETRYABLE_STATUS:
         return _Retryable(UpstreamUnavailable())
     if status == 400 and code not in ACCOUNT_PROBLEMS:
