@@ -8,12 +8,16 @@ ENV_VARS ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help bootstrap dev test test-unit test-e2e lint format validate clean
+.PHONY: help bootstrap dev test test-unit test-e2e lint format validate fuzz build bench load clean
 
 help:
 	@echo "make dev [PORT=3000] [ENV_VARS=env.json]  run the API locally on 127.0.0.1:\$$PORT"
 	@echo "make test                                 run every test"
 	@echo "make lint | format | validate             ruff, ruff format, template checks"
+	@echo "make fuzz                                 schemathesis over every operation of the OpenAPI document"
+	@echo "make build                                sam build (python3.13, arm64) into .aws-sam/, with sizes"
+	@echo "make bench                                every benchmark, one table"
+	@echo "make load                                 bounded locust load test against the local stack"
 
 bootstrap:
 	@bash local/bootstrap.sh
@@ -41,6 +45,18 @@ format: bootstrap
 validate: bootstrap
 	$(VENV)/bin/cfn-lint template.yaml
 	@bash local/sam.sh validate --lint
+
+fuzz: bootstrap
+	$(PY) -m local.fuzz
+
+build: bootstrap
+	@bash local/build.sh
+
+bench: bootstrap
+	$(PY) -m bench
+
+load: bootstrap
+	$(PY) -m load
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache .local/test-*
