@@ -54,12 +54,19 @@ def wait_for_stop_signal() -> None:
     stop.wait()
 
 
+def describe_bailian(stack: LocalStack) -> str:
+    if stack.bailian_base_url and stack.bailian_api_key and stack.bailian_api_key.startswith("sk-fake-"):
+        return f"fake at {stack.bailian_base_url} (set DASHSCOPE_API_KEY to use the real service)"
+    return f"real service at {stack.bailian_base_url or 'the template default URL'} (DASHSCOPE_API_KEY is set)"
+
+
 def print_banner(stack: LocalStack) -> None:
     template = stack.template
     print(
         f"\n  API           {stack.base_url}   (stage {template.stage}, {len(template.routes)} routes)"
         f"\n  DynamoDB      {stack.dynamodb_endpoint}   table {stack.table_name}, data in {DYNAMODB_DATA_DIR}"
         f"\n  JWT secret    {JWT_SECRET_FILE}"
+        f"\n  Bailian       {describe_bailian(stack)}"
         f"\n\n  try: curl -s {stack.base_url}/api/auth/register -H 'Content-Type: application/json'"
         ' -d \'{"username":"alice","email":"alice@example.com","password":"Secret-pass-123"}\''
         "\n  Ctrl-C stops everything.\n",
