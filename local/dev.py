@@ -57,7 +57,8 @@ def wait_for_stop_signal() -> None:
 def describe_bailian(stack: LocalStack) -> str:
     if stack.bailian_base_url and stack.bailian_api_key and stack.bailian_api_key.startswith("sk-fake-"):
         return f"fake at {stack.bailian_base_url} (set DASHSCOPE_API_KEY to use the real service)"
-    return f"real service at {stack.bailian_base_url or 'the template default URL'} (DASHSCOPE_API_KEY is set)"
+    upstream = stack.bailian_base_url or "the template's default URL"
+    return f"real service at {upstream} (DASHSCOPE_API_KEY is set)"
 
 
 def print_banner(stack: LocalStack) -> None:
