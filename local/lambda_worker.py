@@ -69,8 +69,10 @@ class LambdaContext:
 
 
 def _take_protocol_pipes() -> tuple[BinaryIO, BinaryIO]:
-    protocol_in = os.fdopen(os.dup(0), "rb", buffering=0)
-    protocol_out = os.fdopen(os.dup(1), "wb", buffering=0)
+    # Buffered both ways: an unbuffered pipe read returns at most 64 KiB (cutting large events
+    # short) and an unbuffered write may be partial.
+    protocol_in = os.fdopen(os.dup(0), "rb")
+    protocol_out = os.fdopen(os.dup(1), "wb")  # write_frame flushes each frame
     os.dup2(2, 1)  # handler output (print, Powertools Logger) goes to the gateway's console
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)

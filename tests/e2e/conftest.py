@@ -9,7 +9,6 @@ import pytest
 
 from local.stack import LocalStack
 
-
 # A short model-call deadline (and a fake that answers `#fault:timeout` after it) keeps the
 # timeout tests fast; the production default is 25 s inside API Gateway's 29 s.
 E2E_ENV_VARS = {"Parameters": {"BAILIAN_DEADLINE_SECONDS": "4"}}

@@ -22,8 +22,16 @@ from tests.support.chat_client import (
 
 pytestmark = pytest.mark.needs_handlers
 
-CONFIGURED_MODELS = ["qwen-vl-max-latest", "qwen-vl-max", "qwen-vl-plus", "qwen-max", "qwen-plus", "qwen-turbo"]
+CONFIGURED_MODELS = [
+    "qwen-vl-max-latest",
+    "qwen-vl-max",
+    "qwen-vl-plus",
+    "qwen-max",
+    "qwen-plus",
+    "qwen-turbo",
+]
 MISSING_ID = 2**53 - 1  # valid, never allocated
+NOT_A_STRING = "has the wrong type (input should be a valid string)"
 NOT_FOUND = (404, "Conversation does not exist")
 BAD_IDS = ["abc", "1.5", "0", "-3", str(2**53), "99999999999999999999"]
 
@@ -117,11 +125,14 @@ def test_create_conversation_accepts_a_200_character_title(chat):
         ({}, "model_name: is required"),
         ({"title": "no model"}, "model_name: is required"),
         ({"model_name": "gpt-4o"}, "model_name: must be one of: " + ", ".join(CONFIGURED_MODELS)),
-        ({"model_name": 3}, "model_name: has the wrong type (input should be a valid string)"),
+        ({"model_name": 3}, f"model_name: {NOT_A_STRING}"),
         ({"model_name": "qwen-max", "title": "x" * 201}, "title: must be at most 200 characters"),
         ({"model_name": "qwen-max", "title": ""}, "title: must not be empty"),
         ({"model_name": "qwen-max", "title": "   "}, "title: must not be empty"),
-        ({"model_name": "qwen-max", "title": 5}, "title: has the wrong type (input should be a valid string)"),
+        (
+            {"model_name": "qwen-max", "title": 5},
+            f"title: {NOT_A_STRING}",
+        ),
         (["qwen-max"], "Request body must be a JSON object"),
     ],
     ids=[
@@ -344,8 +355,8 @@ def test_update_conversation_without_title_returns_it_unchanged(chat, body):
         ({"title": ""}, "title: must not be empty"),
         ({"title": " \t\n"}, "title: must not be empty"),
         ({"title": "y" * 201}, "title: must be at most 200 characters"),
-        ({"title": 42}, "title: has the wrong type (input should be a valid string)"),
-        ({"title": ["a"]}, "title: has the wrong type (input should be a valid string)"),
+        ({"title": 42}, f"title: {NOT_A_STRING}"),
+        ({"title": ["a"]}, f"title: {NOT_A_STRING}"),
         ("just a string", "Request body must be a JSON object"),
     ],
     ids=["empty", "blank", "too-long", "number", "list", "string-body"],
@@ -425,7 +436,8 @@ def test_deleted_conversation_takes_no_messages_and_no_rename(chat):
     created = chat.create_ok()
     chat.delete(created["conversation_id"])
 
-    assert_error(chat.send(created["conversation_id"], {"content": [{"type": "text", "text": "hi"}]}), *NOT_FOUND)
+    message = {"content": [{"type": "text", "text": "hi"}], "generate": False}
+    assert_error(chat.send(created["conversation_id"], message), *NOT_FOUND)
     assert_error(chat.update(created["conversation_id"], {"title": "back"}), *NOT_FOUND)
 
 

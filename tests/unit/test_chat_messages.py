@@ -5,12 +5,14 @@ from types import SimpleNamespace
 
 import pytest
 from bailian_chat import clock
+from bailian_chat.api.errors import validation_message
 from bailian_chat.chat import conversations, messages, replies
-from bailian_chat.chat.models import SendMessageRequest
+from bailian_chat.chat.models import SendMessageOptions, SendMessageRequest
 from bailian_chat.errors import Forbidden, NotFound, UpstreamUnavailable
 from bailian_chat.paging import PageRequest
 from bailian_chat.store import keys
 from bailian_chat.usage.model_calls import CallSource
+from pydantic import ValidationError
 
 from tests.support.chat_client import MESSAGE_FIELDS, SteppingClock
 
@@ -143,6 +145,31 @@ def test_send_message_ids_are_distinct_across_conversations(conversation):
     third = send_text(conversation["conversation_id"], "three")
 
     assert first["message_id"] < second["message_id"] < third["message_id"]
+
+
+@pytest.mark.parametrize(
+    ("count", "character"),
+    [(10, "a"), (20, "a"), (3, "\N{GRINNING FACE}")],
+    ids=["10-parts-of-32000-ascii", "20-parts-of-32000-ascii", "3-parts-of-32000-emoji"],
+)
+def test_send_rejects_content_too_large_for_one_item(count, character):
+    """Every part within its own limits, but together too big for one DynamoDB item (400 KB):
+    a 400 naming `content`, not a failed write (500). The cap counts bytes, not characters."""
+    body = {"content": [text(character * 32_000)] * count}
+
+    with pytest.raises(ValidationError) as raised:
+        SendMessageOptions.model_validate(body)
+
+    assert validation_message(list(raised.value.errors())).startswith("content: is too large")
+
+
+def test_send_stores_the_largest_content_that_fits_one_item(conversation):
+    content = SendMessageOptions.model_validate({"content": [text("a" * 32_000)] * 9}).content
+
+    message = messages.send(ALICE, conversation["conversation_id"], content)[0]
+
+    assert history(conversation["conversation_id"])["messages"] == [message]
+    assert message["content"] == [text("a" * 32_000)] * 9
 
 
 # ----------------------------------------------------------------------------- replies

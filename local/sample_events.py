@@ -1,0 +1,221 @@
+"""Writes events/<function dir>.json: one sample API Gateway event per function in template.yaml.
+
+The events come from the template (route, method, whether the authorizer guards it) and the local
+stack's own event builders (local/apigw_events.py), so they have exactly the shape the local
+gateway and the tests send: REST API proxy (v1) events for the endpoint functions, the REQUEST
+authorizer event for the authorizer. They are deterministic (fixed request ids and times), so a
+regenerated file only changes when the template or a sample below does; tests/unit/
+test_sample_events.py checks the files are current and that every handler answers its event.
+
+    .venv/bin/python -m local.sample_events          # (re)write events/
+    .venv/bin/python -m local.sample_events --check  # exit 1 if events/ is stale
+
+Use them with `sam local invoke <Function> -e events/<dir>.json` or by calling a handler directly.
+The ids they carry (user 1, conversation 1, message 1, session SAMPLE_SESSION_ID) exist in a fresh
+table after registering and logging in SAMPLE_USER, creating one conversation and sending one
+message. Tokens cannot be committed (they expire): the authorizer event's Authorization header and
+the refresh event's body carry the placeholders below; put real tokens from a login in their place.
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import sys
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from local.apigw_events import HttpRequest, authorizer_event, method_arn, proxy_event
+from local.authorization import Verdict, decide
+from local.template import REPO_ROOT, Route, Template
+
+EVENTS_DIR = REPO_ROOT / "events"
+
+SAMPLE_USER = {
+    "username": "alice",
+    "email": "alice@example.com",
+    "password": "correct horse battery staple",
+    "nickname": "Alice",
+}
+SAMPLE_USER_ID = 1
+SAMPLE_SESSION_ID = "sample-session-000000001"  # token_urlsafe(18) ids are 24 characters too
+SAMPLE_CONVERSATION_ID = 1
+SAMPLE_MESSAGE_ID = 1
+SAMPLE_MODEL = "qwen-plus"
+ACCESS_TOKEN_PLACEHOLDER = "REPLACE_WITH_ACCESS_TOKEN"
+REFRESH_TOKEN_PLACEHOLDER = "REPLACE_WITH_REFRESH_TOKEN"
+
+SOURCE_IP = "198.51.100.7"  # TEST-NET-2
+API_HOST = "local.execute-api.us-east-1.amazonaws.com"  # matches apiId "local" of the builders
+RECEIVED_AT = 1_772_442_900.0  # 2026-03-02T09:15:00Z
+NAMESPACE = uuid.UUID("8f1d9a52-3c41-4b7e-9a0e-2f6c5d1e7b30")
+PATH_PARAMETER_VALUES = {"conversation_id": str(SAMPLE_CONVERSATION_ID), "message_id": str(SAMPLE_MESSAGE_ID)}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What a function's sample request carries beyond its route."""
+
+    query: str = ""
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# Keyed by the function's directory. A function without an entry gets its route with no body.
+SAMPLES: dict[str, Sample] = {
+    "auth_register": Sample(body=SAMPLE_USER),
+    "auth_login": Sample(body={"username": SAMPLE_USER["username"], "password": SAMPLE_USER["password"]}),
+    "auth_refresh": Sample(body={"refresh_token": REFRESH_TOKEN_PLACEHOLDER}),
+    "conversations_create": Sample(body={"model_name": SAMPLE_MODEL, "title": "Trip planning"}),
+    "conversations_list": Sample(query=f"page=1&limit=10&model_name={SAMPLE_MODEL}"),
+    "conversations_update": Sample(body={"title": "Kyoto trip"}),
+    "messages_send": Sample(
+        body={"content": [{"type": "text", "text": "Hello, please introduce yourself"}]},
+    ),
+    "messages_list": Sample(query="page=1&limit=20"),
+    "bailian_chat_completions": Sample(
+        body={
+            "model": SAMPLE_MODEL,
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}],
+            "temperature": 0.7,
+            "max_tokens": 256,
+        }
+    ),
+    "history_api_calls": Sample(query="page=1&limit=10&start_date=2026-03-01&end_date=2026-03-31"),
+    "history_statistics": Sample(
+        query=f"start_date=2026-03-01&end_date=2026-03-31&model_name={SAMPLE_MODEL}",
+    ),
+}
+# The authorizer's sample is the request it guards: the current-user call.
+AUTHORIZED_ROUTE = ("GET", "/api/auth/user")
+
+
+def _digest(*parts: str) -> bytes:
+    return hashlib.sha256("/".join(parts).encode()).digest()
+
+
+def _request(function_dir: str, route: Route, sample: Sample) -> HttpRequest:
+    path = route.path
+    for name, value in PATH_PARAMETER_VALUES.items():
+        path = path.replace("{" + name + "}", value)
+    headers = {
+        "Accept": "application/json",
+        "Host": API_HOST,
+        "User-Agent": "curl/8.5.0",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https",
+    }
+    if route.auth_required:
+        headers["Authorization"] = f"Bearer {ACCESS_TOKEN_PLACEHOLDER}"
+    body = b""
+    if sample.body is not None:
+        body = json.dumps(sample.body, ensure_ascii=False).encode()
+        headers["Content-Type"] = "application/json"
+    headers.update(sample.headers)
+    return HttpRequest(
+        method=route.method,
+        path=path,
+        query_string=sample.query,
+        headers=list(headers.items()),
+        body=body,
+        source_ip=SOURCE_IP,
+        request_id=str(uuid.uuid5(NAMESPACE, function_dir)),
+        received_at=RECEIVED_AT,
+    )
+
+
+def _path_parameters(route: Route) -> dict[str, str]:
+    names = [part[1:-1] for part in route.path.split("/") if part.startswith("{") and part.endswith("}")]
+    return {name: PATH_PARAMETER_VALUES.get(name, "1") for name in names}
+
+
+def _make_deterministic(event: dict[str, Any], function_dir: str) -> dict[str, Any]:
+    """The builders draw resourceId and extendedRequestId at random; fix them per function."""
+    context = event["requestContext"]
+    context["resourceId"] = _digest("resource", context["resourcePath"]).hex()[:6]
+    context["extendedRequestId"] = base64.b64encode(_digest("extended", function_dir)[:12]).decode()
+    return event
+
+
+def authorizer_context(stage: str, method: str, path: str) -> dict[str, Any]:
+    """requestContext.authorizer as API Gateway hands it to the integration after the authorizer
+    (functions/authorizer) allowed SAMPLE_USER_ID's session: judged by the local gateway's code."""
+    arn = method_arn(stage, method, path)
+    result = {
+        "principalId": str(SAMPLE_USER_ID),
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": arn}],
+        },
+        "context": {"user_id": str(SAMPLE_USER_ID), "session_id": SAMPLE_SESSION_ID},
+    }
+    decision = decide(result, arn)
+    assert decision.verdict is Verdict.ALLOW, decision.reason
+    return decision.request_context_authorizer(latency_ms=12)
+
+
+def function_events(template: Template) -> dict[str, dict[str, Any]]:
+    """{function dir: its sample event} for every function in the template."""
+    routes_by_function: dict[str, Route] = {}
+    for route in template.routes:
+        routes_by_function.setdefault(route.function.code_uri.name, route)
+    authorizer_dirs = {
+        template.functions[authorizer.function_id].code_uri.name: authorizer
+        for authorizer in template.authorizers.values()
+    }
+    events: dict[str, dict[str, Any]] = {}
+    for function in template.functions.values():
+        function_dir = function.code_uri.name
+        if function_dir in authorizer_dirs:
+            method, path = AUTHORIZED_ROUTE
+            route = next(r for r in template.routes if (r.method, r.path) == (method, path))
+            request = _request(function_dir, route, Sample())
+            event = authorizer_event(
+                request, route, {}, template.stage, authorizer_dirs[function_dir].payload_type
+            )
+        elif function_dir in routes_by_function:
+            route = routes_by_function[function_dir]
+            request = _request(function_dir, route, SAMPLES.get(function_dir, Sample()))
+            context = None
+            if route.auth_required:
+                context = authorizer_context(template.stage, request.method, request.path)
+            event = proxy_event(request, route, _path_parameters(route), template.stage, context)
+        else:
+            raise ValueError(f"{function.logical_id} is neither behind an API route nor an authorizer")
+        events[function_dir] = _make_deterministic(event, function_dir)
+    return events
+
+
+def render(event: dict[str, Any]) -> str:
+    return json.dumps(event, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report stale or missing files")
+    args = parser.parse_args(argv)
+    events = function_events(Template())
+    expected = {EVENTS_DIR / f"{name}.json": render(event) for name, event in sorted(events.items())}
+    existing = set(EVENTS_DIR.glob("*.json"))
+    stale = [path for path, text in expected.items() if not path.exists() or path.read_text() != text]
+    extra = sorted(existing - set(expected))
+    if args.check:
+        for path in [*stale, *extra]:
+            print(f"stale: {path.relative_to(REPO_ROOT)}", file=sys.stderr)
+        if stale or extra:
+            print("run: .venv/bin/python -m local.sample_events", file=sys.stderr)
+        return 1 if stale or extra else 0
+    EVENTS_DIR.mkdir(exist_ok=True)
+    for path in stale:
+        path.write_text(expected[path])
+        print(f"wrote {path.relative_to(REPO_ROOT)}")
+    for path in extra:
+        name = path.relative_to(REPO_ROOT)
+        print(f"{name}: no such function in template.yaml (remove it)", file=sys.stderr)
+    print(f"{len(expected)} events, {len(stale)} written")
+    return 1 if extra else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
