@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from local.stack import LocalStack
+from tests.support.chat_client import ChatApi, User, new_user
 
 # A short model-call deadline (and a fake that answers `#fault:timeout` after it) keeps the
 # timeout tests fast; the production default is 25 s inside API Gateway's 29 s.
@@ -29,3 +30,27 @@ def stack() -> Iterator[LocalStack]:
 def api(stack: LocalStack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.base_url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def owner(stack) -> User:
+    """One user per test module, for tests that only look at their own data (not list totals)."""
+    with httpx.Client(base_url=stack.base_url, timeout=30) as client:
+        return new_user(client, "owner")
+
+
+@pytest.fixture(scope="module")
+def stranger(stack) -> User:
+    """Someone else, whose resources the owner may not touch (and the reverse)."""
+    with httpx.Client(base_url=stack.base_url, timeout=30) as client:
+        return new_user(client, "stranger")
+
+
+@pytest.fixture
+def chat(api, owner) -> ChatApi:
+    return ChatApi(api, owner)
+
+
+@pytest.fixture
+def other(api, stranger) -> ChatApi:
+    return ChatApi(api, stranger)

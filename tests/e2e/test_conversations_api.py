@@ -4,7 +4,6 @@ DynamoDB Local. The stack is shared by the session, so every test works with its
 import time
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 
 from tests.support.chat_client import (
@@ -13,7 +12,6 @@ from tests.support.chat_client import (
     NOT_AUTHENTICATED,
     PAGINATION_FIELDS,
     ChatApi,
-    User,
     assert_error,
     bad_request_message,
     new_user,
@@ -34,30 +32,6 @@ MISSING_ID = 2**53 - 1  # valid, never allocated
 NOT_A_STRING = "has the wrong type (input should be a valid string)"
 NOT_FOUND = (404, "Conversation does not exist")
 BAD_IDS = ["abc", "1.5", "0", "-3", str(2**53), "99999999999999999999"]
-
-
-@pytest.fixture(scope="module")
-def owner(stack) -> User:
-    """One user for the tests that only look at their own conversations (not at list totals)."""
-    with httpx.Client(base_url=stack.base_url, timeout=30) as client:
-        return new_user(client, "convs")
-
-
-@pytest.fixture(scope="module")
-def stranger(stack) -> User:
-    """Someone else, whose conversations the owner may not touch."""
-    with httpx.Client(base_url=stack.base_url, timeout=30) as client:
-        return new_user(client, "stranger")
-
-
-@pytest.fixture
-def chat(api, owner) -> ChatApi:
-    return ChatApi(api, owner)
-
-
-@pytest.fixture
-def other(api, stranger) -> ChatApi:
-    return ChatApi(api, stranger)
 
 
 @pytest.fixture

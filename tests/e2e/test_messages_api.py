@@ -7,7 +7,6 @@ test is about the reply."""
 import time
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 
 from tests.support.chat_client import (
@@ -15,11 +14,8 @@ from tests.support.chat_client import (
     MESSAGE_FIELDS,
     NOT_AUTHENTICATED,
     PAGINATION_FIELDS,
-    ChatApi,
-    User,
     assert_error,
     bad_request_message,
-    new_user,
     success_data,
     text_content,
 )
@@ -33,28 +29,6 @@ MESSAGE_NOT_FOUND = (404, "Message does not exist")
 SEND_FIELDS = MESSAGE_FIELDS | {"reply", "reply_error"}
 IMAGE = {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
 VIDEO = {"type": "video_url", "video_url": {"url": "http://example.com/clip.mp4"}}
-
-
-@pytest.fixture(scope="module")
-def owner(stack) -> User:
-    with httpx.Client(base_url=stack.base_url, timeout=30) as client:
-        return new_user(client, "msgs")
-
-
-@pytest.fixture(scope="module")
-def stranger(stack) -> User:
-    with httpx.Client(base_url=stack.base_url, timeout=30) as client:
-        return new_user(client, "msgs_other")
-
-
-@pytest.fixture
-def chat(api, owner) -> ChatApi:
-    return ChatApi(api, owner)
-
-
-@pytest.fixture
-def other(api, stranger) -> ChatApi:
-    return ChatApi(api, stranger)
 
 
 @pytest.fixture

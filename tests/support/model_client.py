@@ -6,11 +6,10 @@ the e2e stack is shared by the whole session.
 
 import math
 import uuid
-from dataclasses import dataclass
 
 import httpx
 
-from tests.support import payloads
+from tests.support.chat_client import User, new_user
 
 PROXY_PATH = "/api/bailian/chat/completions"
 SEND_ENDPOINT = "/api/conversations/{conversation_id}/messages"
@@ -54,26 +53,9 @@ def text_part(text: str) -> dict:
     return {"type": "text", "text": text}
 
 
-@dataclass(frozen=True)
-class ApiUser:
-    user_id: int
-    username: str
-    access_token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-
-def sign_up(api: httpx.Client, prefix: str = "model") -> ApiUser:
-    """Registers and logs in a fresh user."""
-    body = payloads.registration(prefix)
-    registered = api.post("/api/auth/register", json=body)
-    assert registered.status_code == 200, registered.text
-    login = api.post("/api/auth/login", json=payloads.login_for(body))
-    assert login.status_code == 200, login.text
-    data = login.json()["data"]
-    return ApiUser(data["user"]["user_id"], body["username"], data["access_token"])
+# One user type and sign-up for every e2e suite (tests/support/chat_client.py).
+ApiUser = User
+sign_up = new_user
 
 
 def chat_body(text: str, model: str = "qwen-plus", **extra) -> dict:
