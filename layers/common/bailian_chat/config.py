@@ -44,27 +44,15 @@ class Settings:
     metrics_namespace: str
 
 
-def _int(env: dict, name: str, default: int, minimum: int = 1) -> int:
+def _positive[N: (int, float)](env: dict, name: str, default: N, kind: type[N] = int) -> N:
     raw = env.get(name)
     if raw in (None, ""):
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
-    if value < minimum:
-        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
-    return value
-
-
-def _float(env: dict, name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+        expected = "an integer" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {expected}, got {raw!r}") from exc
     if value <= 0:
         raise ConfigError(f"{name} must be > 0, got {value}")
     return value
@@ -89,21 +77,21 @@ def load_settings(env: dict | None = None) -> Settings:
         jwt_secret=jwt_secret,
         jwt_secret_arn=jwt_secret_arn,
         jwt_issuer=env.get("JWT_ISSUER") or "bailian-chat-api",
-        access_token_ttl=_int(env, "ACCESS_TOKEN_TTL_SECONDS", 3600),
-        refresh_token_ttl=_int(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
-        login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
-        login_lockout_seconds=_int(env, "LOGIN_LOCKOUT_SECONDS", 900),
+        access_token_ttl=_positive(env, "ACCESS_TOKEN_TTL_SECONDS", 3600),
+        refresh_token_ttl=_positive(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+        login_max_failures=_positive(env, "LOGIN_MAX_FAILURES", 5),
+        login_lockout_seconds=_positive(env, "LOGIN_LOCKOUT_SECONDS", 900),
         cors_allow_origin=env.get("CORS_ALLOW_ORIGIN") or "*",
         allowed_models=models or DEFAULT_MODELS,
         bailian_base_url=(env.get("BAILIAN_BASE_URL") or SINGAPORE_BASE_URL).rstrip("/"),
         bailian_api_key=env.get("DASHSCOPE_API_KEY") or None,
         bailian_api_key_secret_arn=env.get("BAILIAN_API_KEY_SECRET_ARN") or None,
         # API Gateway gives up at 29 s: the whole model call, retries included, must end before.
-        bailian_deadline_seconds=_float(env, "BAILIAN_DEADLINE_SECONDS", 25.0),
-        bailian_max_attempts=_int(env, "BAILIAN_MAX_ATTEMPTS", 3),
-        rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 60),
-        reply_history_messages=_int(env, "REPLY_HISTORY_MESSAGES", 40),
-        reply_history_chars=_int(env, "REPLY_HISTORY_CHARS", 48_000),
+        bailian_deadline_seconds=_positive(env, "BAILIAN_DEADLINE_SECONDS", 25.0, float),
+        bailian_max_attempts=_positive(env, "BAILIAN_MAX_ATTEMPTS", 3),
+        rate_limit_per_minute=_positive(env, "RATE_LIMIT_PER_MINUTE", 60),
+        reply_history_messages=_positive(env, "REPLY_HISTORY_MESSAGES", 40),
+        reply_history_chars=_positive(env, "REPLY_HISTORY_CHARS", 48_000),
         metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or "BailianChat",
     )
 
