@@ -7,6 +7,7 @@ reactive re-authentication (retry_on 401) logs in again and replays that request
 """
 
 import os
+import threading
 
 import httpx
 import schemathesis
@@ -33,3 +34,15 @@ class FuzzUserToken:
 
     def set(self, case, data: str, ctx) -> None:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+STATS_PATH = os.environ.get("FUZZ_STATS_PATH", "")
+_stats_lock = threading.Lock()
+
+
+@schemathesis.hook
+def after_call(context, case, response) -> None:
+    """One line per response (operation, status) for local.fuzz's summary."""
+    if STATS_PATH:
+        with _stats_lock, open(STATS_PATH, "a", encoding="utf-8") as stats:
+            stats.write(f"{case.operation.label}\t{response.status_code}\n")

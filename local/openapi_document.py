@@ -161,6 +161,11 @@ def _decorate(method: str, path: str, operation: dict[str, Any], route: Route | 
         **{key: value for key, value in operation.items() if key not in ("summary", "tags", "responses")},
         "responses": openapi.responses_for(method, path, has_body="requestBody" in operation),
     }
+    example = openapi.REQUEST_EXAMPLES.get((method.upper(), path))
+    if example is not None and "requestBody" in decorated:
+        body = copy.deepcopy(decorated["requestBody"])
+        body["content"]["application/json"]["example"] = example
+        decorated["requestBody"] = body
     if route is not None and route.auth_required:
         decorated["security"] = [{openapi.BEARER_SCHEME: []}]
     else:

@@ -450,6 +450,29 @@ EXTRA_CODES: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/api/conversations/{conversation_id}/messages"): {504: GATEWAY_TIMEOUT},
     ("POST", "/api/bailian/chat/completions"): {504: GATEWAY_TIMEOUT},
 }
+# Request bodies as the spec shows them: Swagger UI's "Try it out" starts from these, and
+# schemathesis' examples phase sends them (positive requests that reach the 200 answers).
+REQUEST_EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/auth/register"): {
+        "username": "example_user",
+        "email": "user@example.com",
+        "password": "correct horse battery",
+        "nickname": "Example",
+    },
+    ("POST", "/api/auth/login"): {"username": "example_user", "password": "correct horse battery"},
+    ("POST", "/api/auth/refresh"): {"refresh_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."},
+    ("POST", "/api/conversations"): {"title": "New Conversation", "model_name": "qwen-vl-max-latest"},
+    ("PUT", "/api/conversations/{conversation_id}"): {"title": "Updated Conversation Title"},
+    ("POST", "/api/conversations/{conversation_id}/messages"): {
+        "content": [{"type": "text", "text": "Hello, please introduce yourself"}]
+    },
+    ("POST", "/api/bailian/chat/completions"): {
+        "model": "qwen-vl-max-latest",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "Who are you?"}]}],
+        "temperature": 0.7,
+        "max_tokens": 256,
+    },
+}
 TAGS = [
     {"name": "auth", "description": "Registration, login, tokens (spec section 1)"},
     {"name": "conversations", "description": "Conversation management (spec section 2)"},

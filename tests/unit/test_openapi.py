@@ -1,0 +1,207 @@
+"""The OpenAPI document (functions/docs/openapi.json): generated from the code, complete against
+template.yaml in both directions, every spec status code with the envelope, bearer security on
+exactly the protected routes, and committed up to date."""
+
+import json
+import re
+from typing import Any
+
+import pytest
+from bailian_chat.api import openapi
+
+from local.openapi_document import DOCUMENT_PATH, GENERATE_COMMAND, build_document, render
+from local.template import REPO_ROOT, Template
+
+SPEC_PATH = REPO_ROOT.parent / "shared" / "spec" / "api-spec.md"
+PUBLIC_ROUTES = {
+    ("POST", "/api/auth/register"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/refresh"),
+    ("GET", "/api/openapi.json"),
+    ("GET", "/api/docs"),
+}
+ENVELOPE_FIELDS = {"code", "message", "data"}
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return build_document()
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    return Template()
+
+
+def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (method.upper(), path): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def json_schema(document: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    assert set(response["content"]) == {"application/json"}, response
+    return resolve(document, response["content"]["application/json"]["schema"])
+
+
+def spec_status_codes() -> dict[tuple[str, str], set[int]]:
+    """{(method, path): the status codes the spec lists}, read from the spec itself."""
+    text = SPEC_PATH.read_text(encoding="utf-8")
+    codes = {}
+    for section in re.split(r"\n### ", text)[1:]:
+        method = re.search(r"\*\*HTTP Method\*\*:\s*(\w+)", section)
+        path = re.search(r"\*\*URL Path\*\*:\s*`([^`]+)`", section)
+        listed = section.split("**Status Code Description**:", 1)[-1].split("**Authentication", 1)[0]
+        if method and path:
+            codes[(method.group(1).upper(), path.group(1))] = {
+                int(code) for code in re.findall(r"^- (\d{3}):", listed, re.M)
+            }
+    return codes
+
+
+# ------------------------------------------------------------------ the document and the template
+
+
+def test_the_document_is_openapi_3_1_with_a_relative_server(document):
+    assert document["openapi"].startswith("3.1.")
+    assert document["servers"][0]["url"] == "/"
+    assert "{stage}" in document["servers"][1]["url"]
+
+
+def test_every_template_route_has_an_operation(document, template):
+    documented = set(operations(document))
+    missing = sorted({(route.method, route.path) for route in template.routes} - documented)
+
+    assert not missing, f"routes of template.yaml without an operation (run `{GENERATE_COMMAND}`): {missing}"
+
+
+def test_every_operation_is_a_route_of_the_template(document, template):
+    routes = {(route.method, route.path) for route in template.routes}
+    extra = sorted(set(operations(document)) - routes)
+
+    assert not extra, f"operations with no route in template.yaml: {extra}"
+
+
+def test_the_spec_operations_are_all_there(document):
+    assert set(operations(document)) >= openapi.SPEC_OPERATIONS
+    assert len(openapi.SPEC_OPERATIONS) == 16
+
+
+# ------------------------------------------------------------------ status codes and envelopes
+
+
+def test_the_status_table_matches_the_spec():
+    if not SPEC_PATH.exists():
+        pytest.skip(f"the spec is not at {SPEC_PATH}")
+    from_spec = spec_status_codes()
+
+    assert set(from_spec) == set(openapi.OPERATIONS)
+    for key, operation in openapi.OPERATIONS.items():
+        assert set(operation.codes) == from_spec[key], key
+
+
+@pytest.mark.parametrize("key", sorted(openapi.OPERATIONS), ids=" ".join)
+def test_every_spec_status_code_is_documented_with_the_envelope(document, key):
+    responses = operations(document)[key]["responses"]
+
+    for code in openapi.OPERATIONS[key].codes:
+        assert str(code) in responses, f"{key}: {code} is not documented"
+    for code, response in responses.items():
+        schema = json_schema(document, response)
+        assert schema["type"] == "object"
+        assert set(schema["required"]) == ENVELOPE_FIELDS
+        assert schema["properties"]["code"] == {**schema["properties"]["code"], "const": int(code)}
+        assert schema["properties"]["message"]["type"] == "string"
+        assert response["description"]
+
+
+@pytest.mark.parametrize("key", sorted(openapi.OPERATIONS), ids=" ".join)
+def test_200_carries_the_data_schema_and_errors_carry_null(document, key):
+    responses = operations(document)[key]["responses"]
+    expected = openapi.OPERATIONS[key].data
+
+    success_data = json_schema(document, responses["200"])["properties"]["data"]
+    if expected is None:
+        assert success_data == {"type": "null"}
+    else:
+        assert success_data == {"$ref": f"#/components/schemas/{expected.__name__}"}
+        assert resolve(document, success_data)["type"] == "object"
+    for code, response in responses.items():
+        if code != "200":
+            assert json_schema(document, response)["properties"]["data"] == {"type": "null"}
+
+
+def test_protected_operations_document_401_and_everything_documents_429_and_500(document):
+    for key, operation in operations(document).items():
+        assert {"429", "500"} <= set(operation["responses"]), key
+        if "security" in operation:
+            assert "401" in operation["responses"], key
+
+
+def test_the_docs_operations_answer_the_document_and_the_page_raw(document):
+    found = operations(document)
+
+    document_200 = found[("GET", "/api/openapi.json")]["responses"]["200"]["content"]
+    page_200 = found[("GET", "/api/docs")]["responses"]["200"]["content"]
+    assert document_200["application/json"]["schema"]["type"] == "object"
+    assert page_200["text/html"]["schema"] == {"type": "string"}
+
+
+def test_a_route_without_status_codes_is_refused():
+    with pytest.raises(KeyError, match="add it to OPERATIONS"):
+        openapi.status_codes("GET", "/api/not-in-the-spec", has_body=False)
+
+
+# ------------------------------------------------------------------ security
+
+
+def test_the_bearer_scheme_is_http_bearer_jwt(document):
+    schemes = document["components"]["securitySchemes"]
+
+    assert schemes == {"bearerAuth": {**schemes["bearerAuth"], "type": "http", "scheme": "bearer"}}
+    assert schemes["bearerAuth"]["bearerFormat"] == "JWT"
+    assert "security" not in document  # no global requirement: each operation says
+
+
+def test_bearer_security_exactly_on_the_protected_routes(document, template):
+    protected = {(route.method, route.path) for route in template.routes if route.auth_required}
+
+    for key, operation in operations(document).items():
+        if key in protected:
+            assert operation.get("security") == [{"bearerAuth": []}], key
+        else:
+            assert "security" not in operation, key
+    assert set(operations(document)) - protected == PUBLIC_ROUTES
+
+
+# ------------------------------------------------------------------ the committed file
+
+
+def test_the_committed_document_is_up_to_date(document):
+    committed = DOCUMENT_PATH.read_text(encoding="utf-8") if DOCUMENT_PATH.exists() else ""
+
+    assert committed == render(document), (
+        f"{DOCUMENT_PATH.relative_to(REPO_ROOT)} is stale: run `{GENERATE_COMMAND}` and commit it"
+    )
+
+
+def test_every_reference_resolves(document):
+    text = json.dumps(document)
+    for name in set(re.findall(r'"#/components/schemas/([^"]+)"', text)):
+        assert name in document["components"]["schemas"], name
+
+
+def test_the_request_bodies_come_from_the_handlers_models(document):
+    register = operations(document)[("POST", "/api/auth/register")]
+    body = resolve(document, register["requestBody"]["content"]["application/json"]["schema"])
+
+    assert set(body["required"]) == {"username", "email", "password"}
+    assert body["properties"]["username"]["type"] == "string"
