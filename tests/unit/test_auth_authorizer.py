@@ -160,3 +160,9 @@ def test_authorizer_after_logout_raises_unauthorized(authorizer, gateway, signed
     gateway.logout(signed_in.access_token)
 
     assert_unauthorized(authorizer, {"Authorization": f"Bearer {signed_in.access_token}"})
+
+
+def test_authorizer_refuses_a_disabled_users_token_at_once(authorizer, signed_in, put_attribute):
+    put_attribute(keys.user(signed_in.user_id), "status", 0)
+
+    assert_unauthorized(authorizer, {"Authorization": f"Bearer {signed_in.access_token}"})

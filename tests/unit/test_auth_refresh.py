@@ -4,6 +4,7 @@ be invalid."""
 import time
 
 import pytest
+from bailian_chat.store import keys
 
 from tests.support.environment import JWT_SECRET, OTHER_KEY
 from tests.support.tokens import REMOVE, claims_of, forge, unsigned
@@ -223,3 +224,15 @@ def test_refresh_with_array_wrapping_a_valid_body_returns_400(gateway, signed_in
 
     assert response.status == 400, response
     assert response.body == {"code": 400, "message": "Request body must be a JSON object", "data": None}
+
+
+def test_refresh_for_a_disabled_user_returns_401_and_revokes_the_session(gateway, signed_in, put_attribute):
+    put_attribute(keys.user(signed_in.user_id), "status", 0)
+
+    refused = gateway.refresh({"refresh_token": signed_in.refresh_token})
+    put_attribute(keys.user(signed_in.user_id), "status", 1)
+    after_reenabling = gateway.refresh({"refresh_token": signed_in.refresh_token})
+
+    assert refused.status == 401
+    assert refused.body == {"code": 401, "message": "Refresh token is invalid or expired", "data": None}
+    assert after_reenabling.status == 401  # the session was revoked, not just refused once

@@ -10,11 +10,11 @@ from load.checks import (
     Logged,
     UserLedger,
     check_user,
+    endpoint_stats,
     envelope_error,
     judge_plain,
     judge_proxy,
     judge_send,
-    read_failures,
     read_stats,
     stats_table,
 )
@@ -226,13 +226,43 @@ def test_read_stats_and_table(tmp_path):
     assert "/api/auth/user" in table and "Aggregated" in table
 
 
-def test_read_failures(tmp_path):
-    assert read_failures(tmp_path / "missing.csv") == []
-    path = tmp_path / "locust_failures.csv"
-    path.write_text("Method,Name,Error,Occurrences\nGET,/x,\"HTTP 500: 'boom'\",3\n")
-    assert read_failures(path) == [
-        {"Method": "GET", "Name": "/x", "Error": "HTTP 500: 'boom'", "Occurrences": "3"}
-    ]
+class FakeEntry:
+    """The part of locust's StatsEntry that endpoint_stats reads (importing locust here would
+    monkey-patch the whole test session with gevent)."""
+
+    def __init__(self, method, name, times, failures=0):
+        self.method, self.name, self.times = method, name, sorted(times)
+        self.num_requests, self.num_failures = len(times), failures
+        self.total_rps = len(times) / 10
+        self.max_response_time = max(times) if times else 0
+
+    def get_response_time_percentile(self, fraction):
+        return self.times[min(len(self.times) - 1, int(fraction * len(self.times)))]
+
+
+def test_endpoint_stats():
+    row = endpoint_stats(FakeEntry("GET", "/api/auth/user", [10, 20, 30, 40, 1000], failures=1))
+    assert row == {
+        "method": "GET",
+        "name": "/api/auth/user",
+        "requests": 5,
+        "failures": 1,
+        "rps": 0.5,
+        "p50": 30,
+        "p95": 1000,
+        "p99": 1000,
+        "max": 1000,
+    }
+    empty = endpoint_stats(FakeEntry(None, "Aggregated", []))
+    assert (empty["method"], empty["p50"], empty["max"]) == ("", None, None)
+
+
+def test_ledger_counts_errors():
+    ledger = Ledger()
+    ledger.count_error("GET", "/x", "HTTP 500: 'boom'")
+    ledger.count_error("GET", "/x", "HTTP 500: 'boom'")
+    assert ledger.errors == {"GET /x: HTTP 500: 'boom'": 2}
+    assert Ledger.from_json(ledger.to_json()) == ledger
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,10 @@ def json_object(text: str) -> dict:
     body = json.loads(text)  # malformed JSON raises here and becomes Powertools' json_invalid
     if not isinstance(body, dict):
         raise BadRequest("Request body must be a JSON object")
+    try:  # JSON may escape lone UTF-16 surrogates ("\ud800"), which no store or hash can take
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise BadRequest("Request body must be valid Unicode text (no lone surrogates)") from exc
     return body
 
 

@@ -6,17 +6,27 @@ from bailian_chat.auth import tokens
 from bailian_chat.errors import Unauthorized
 from bailian_chat.store import sessions
 
+STATUS_DISABLED = 0
+
+
+class DisabledUser(Unauthorized):
+    """The token's user has been disabled: 401 like any dead session (refresh also revokes it)."""
+
 
 def live_session(claims: tokens.TokenClaims, message: str = "Not authenticated") -> dict:
-    """The token's session, if it exists, is not revoked or expired and belongs to the token's user."""
-    session = sessions.get_session(claims.session_id)
+    """The token's session, if it exists, is not revoked or expired, belongs to the token's user,
+    and that user is not disabled (a disabled account loses access at once, not at token expiry)."""
+    session, user = sessions.get_session_and_user(claims.session_id, claims.user_id)
     if (
         session is None
         or session.get("revoked")
         or session.get("user_id") != claims.user_id
         or session.get("expires_at", 0) <= clock.now_epoch()
+        or user is None
     ):
         raise Unauthorized(message)
+    if user.get("status") == STATUS_DISABLED:
+        raise DisabledUser(message)
     return session
 
 

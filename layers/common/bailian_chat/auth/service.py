@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from bailian_chat import clock
 from bailian_chat.auth import passwords, tokens
-from bailian_chat.auth.access import live_session
+from bailian_chat.auth.access import STATUS_DISABLED, DisabledUser, live_session
 from bailian_chat.config import get_settings
 from bailian_chat.errors import Conflict, Forbidden, RateLimited, Unauthorized
 from bailian_chat.store import login_failures, sessions, users
@@ -16,7 +16,6 @@ from bailian_chat.store import login_failures, sessions, users
 if TYPE_CHECKING:
     from bailian_chat.auth.models import LoginRequest, RegisterRequest
 
-STATUS_DISABLED = 0
 STATUS_ACTIVE = 1
 BAD_CREDENTIALS = "Username or password incorrect"
 BAD_REFRESH = "Refresh token is invalid or expired"
@@ -116,7 +115,11 @@ def _access_token(user_id: int, session_id: str, now: int) -> str:
 def refresh(refresh_token: str) -> TokenPair:
     """Rotates the refresh token. Presenting an already-rotated one is reuse: the session is revoked."""
     claims = tokens.verify(refresh_token, tokens.REFRESH, BAD_REFRESH)
-    session = live_session(claims, BAD_REFRESH)
+    try:
+        session = live_session(claims, BAD_REFRESH)
+    except DisabledUser:
+        sessions.revoke_session(claims.session_id, "user disabled")
+        raise
     if session["refresh_jti"] != claims.token_id:
         sessions.revoke_session(claims.session_id, "refresh token reuse")
         raise Unauthorized(BAD_REFRESH)

@@ -112,6 +112,9 @@ def _attempt(url: str, payload: dict, headers: dict, remaining: float) -> Comple
     timeout = httpx.Timeout(remaining, connect=min(3.0, remaining))
     try:
         response = _http().post(url, json=payload, headers=headers, timeout=timeout)
+    except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        logger.warning("Model call could not connect in time", extra={"error": type(exc).__name__})
+        raise _Retryable(UpstreamUnavailable()) from exc
     except httpx.TimeoutException as exc:
         logger.warning("Model call timed out", extra={"error": type(exc).__name__})
         raise UpstreamUnavailable() from exc  # the deadline is spent: no retry

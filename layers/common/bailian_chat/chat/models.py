@@ -63,5 +63,5 @@ class ChatMessage(_Strict):
 class ChatCompletionRequest(_Strict):
     model: ModelName
     messages: Annotated[list[ChatMessage], Field(min_length=1, max_length=100)]
-    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    temperature: Annotated[float, Field(ge=0, le=2)] = 1.0  # the spec's default
     max_tokens: Annotated[int, Field(ge=1, le=8192)] | None = None

@@ -69,7 +69,7 @@ def get_conversation(conversation_id: int) -> dict | None:
 
 
 def count_conversations(user_id: int, model_name: str | None) -> int:
-    counts = dynamodb.get_item(*keys.conversation_counts(user_id)) or {}
+    counts = dynamodb.get_item(*keys.conversation_counts(user_id), consistent=True) or {}
     return counts.get(TOTAL if model_name is None else _model_count(model_name), 0)
 
 

@@ -86,6 +86,22 @@ def get_item(pk: str, sk: str, *, consistent: bool = False) -> dict | None:
     return from_item(response.get("Item"))
 
 
+def get_items(pairs: list[tuple[str, str]], *, consistent: bool = False) -> dict[tuple[str, str], dict]:
+    """Several items in one BatchGetItem, keyed by (PK, SK); missing ones are absent."""
+    found: dict[tuple[str, str], dict] = {}
+    request = {table_name(): {"Keys": [key(pk, sk) for pk, sk in pairs], "ConsistentRead": consistent}}
+    for attempt in range(TRANSACTION_ATTEMPTS):
+        response = client().batch_get_item(RequestItems=request)
+        for item in response.get("Responses", {}).get(table_name(), []):
+            values = from_item(item)
+            found[(values["PK"], values["SK"])] = values
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+        time.sleep(random.uniform(0, 0.05 * 2**attempt))
+    raise RuntimeError("BatchGetItem left unprocessed keys")
+
+
 def update_item(pk: str, sk: str, expression: str, values: dict, **kwargs) -> dict | None:
     """UpdateItem returning the new item; raises ConditionFailed when a condition does not hold."""
     try:
@@ -152,6 +168,7 @@ def query_page(
     limit: int,
     index: str | None = None,
     forward: bool = True,
+    consistent: bool = False,
 ) -> list[dict]:
     """Items [offset, offset+limit) of a Query, following LastEvaluatedKey.
 
@@ -166,6 +183,8 @@ def query_page(
     }
     if index:
         base["IndexName"] = index
+    elif consistent:  # (a GSI cannot be read strongly consistent)
+        base["ConsistentRead"] = True
     start_key = None
     while offset > 0:
         response = client().query(
@@ -191,13 +210,19 @@ def query_page(
 
 
 def query_all(
-    key_condition: str, values: dict, *, projection: str | None = None, raw: bool = False
+    key_condition: str,
+    values: dict,
+    *,
+    projection: str | None = None,
+    raw: bool = False,
+    consistent: bool = False,
 ) -> list[dict]:
     """Every item a Query matches, following LastEvaluatedKey (`raw` keeps DynamoDB's typed form)."""
     request = {
         "TableName": table_name(),
         "KeyConditionExpression": key_condition,
         "ExpressionAttributeValues": to_values(values),
+        "ConsistentRead": consistent,
     }
     if projection:
         request["ProjectionExpression"] = projection

@@ -76,8 +76,10 @@ def delete_message(pointer: dict) -> bool:
                 },
             ]
         )
-    except dynamodb.TransactionCancelled:
-        return False
+    except dynamodb.TransactionCancelled as exc:
+        if "ConditionalCheckFailed" in exc.reasons:
+            return False  # the message (or its conversation) is already gone
+        raise
     return True
 
 
@@ -88,6 +90,7 @@ def list_messages(conversation_id: int, offset: int, limit: int) -> list[dict]:
         {":pk": pk, ":prefix": MESSAGE_PREFIX},
         offset=offset,
         limit=limit,
+        consistent=True,  # agrees with the conversation's message count, read consistently too
     )
     return [dynamodb.without_keys(item) for item in items]
 
@@ -100,6 +103,7 @@ def delete_all_messages(conversation_id: int) -> int:
         {":pk": pk, ":prefix": MESSAGE_PREFIX},
         projection="PK, SK",
         raw=True,
+        consistent=True,  # every message written before the delete began
     )
     pointer_keys = [
         dynamodb.key(*keys.message_pointer(int(k["SK"]["S"].removeprefix(MESSAGE_PREFIX))))
@@ -119,5 +123,6 @@ def recent_messages(conversation_id: int, limit: int, up_to_message_id: int) -> 
         offset=0,
         limit=limit,
         forward=False,
+        consistent=True,  # the message being answered was written a moment ago
     )
     return [dynamodb.without_keys(item) for item in reversed(items)]

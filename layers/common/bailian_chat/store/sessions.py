@@ -20,9 +20,10 @@ def create_session(session_id: str, user_id: int, refresh_jti: str, created_at: 
     )
 
 
-def get_session(session_id: str) -> dict | None:
-    # Strongly consistent: a logout must be seen by the very next request.
-    return dynamodb.get_item(*keys.session(session_id), consistent=True)
+def get_session_and_user(session_id: str, user_id: int) -> tuple[dict | None, dict | None]:
+    """The session and its user's profile in one strongly consistent BatchGetItem."""
+    found = dynamodb.get_items([keys.session(session_id), keys.user(user_id)], consistent=True)
+    return found.get(keys.session(session_id)), dynamodb.without_keys(found.get(keys.user(user_id)))
 
 
 def rotate_refresh(session_id: str, expected_jti: str, new_jti: str) -> bool:

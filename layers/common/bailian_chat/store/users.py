@@ -53,13 +53,13 @@ def create_user(profile: dict) -> dict:
 
 
 def get_user(user_id: int) -> dict | None:
-    return dynamodb.without_keys(dynamodb.get_item(*keys.user(user_id)))
+    return dynamodb.without_keys(dynamodb.get_item(*keys.user(user_id), consistent=True))
 
 
 def find_user_by_login(identifier: str) -> dict | None:
     """Looks a user up by username, or by email when the identifier holds an '@'."""
     claim_key = keys.email(identifier) if "@" in identifier else keys.username(identifier)
-    claim = dynamodb.get_item(*claim_key)
+    claim = dynamodb.get_item(*claim_key, consistent=True)  # a just-registered user can log in
     return get_user(claim["user_id"]) if claim else None
 
 

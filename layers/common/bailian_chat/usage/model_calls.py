@@ -39,13 +39,21 @@ def call_model(
     try:
         completion = client.chat_completion(model, messages, temperature=temperature, max_tokens=max_tokens)
     except DomainError as exc:
-        _log_call(source, model, exc.status_code, None, started)
+        _log_call_safely(source, model, exc.status_code, None, started)
         raise
     except Exception:
-        _log_call(source, model, 500, None, started)
+        _log_call_safely(source, model, 500, None, started)
         raise
     _log_call(source, model, 200, completion, started)
     return completion
+
+
+def _log_call_safely(*args) -> None:
+    """Logs a failed call without letting a logging failure replace the call's own error."""
+    try:
+        _log_call(*args)
+    except Exception:
+        logger.exception("Could not record a failed model call")
 
 
 def _log_call(
