@@ -49,3 +49,16 @@ def test_other_value_errors_are_still_500(load_function, monkeypatch):
 
     assert response.status == 500, response
     assert response.body["message"] == "Server internal error"
+
+
+def test_a_lone_surrogate_in_a_json_string_is_400(load_function):
+    event = api_event("POST", "/api/auth/register", '{"username": "alice", "email": "a\\ud800@b.co"}')
+
+    response = send(load_function, event)
+
+    assert response.status == 400, response
+    assert response.body == {
+        "code": 400,
+        "message": "Request body must be valid Unicode text (no lone surrogates)",
+        "data": None,
+    }

@@ -161,3 +161,20 @@ def test_a_reply_answers_its_own_message_not_a_later_one(upstream):
     assert error is None
     assert reply["content"] == [{"type": "text", "text": "Echo: A"}]
     assert logged_calls()[0]["request_tokens"] == 4 + tokens("A")
+
+
+def test_an_unexpected_failure_after_the_model_answered_is_a_500_reply_error_not_a_crash(
+    upstream, monkeypatch
+):
+    """The user's message is already stored: a 500 would invite a retry and a duplicate message."""
+    cid = conversations.create(USER, "qwen-plus", None)["conversation_id"]
+
+    def table_throttled(*_args, **_kwargs):
+        raise RuntimeError("ProvisionedThroughputExceeded")
+
+    monkeypatch.setattr(replies, "store_message", table_throttled)
+    sent, reply, error = send_and_reply(cid, "hello")
+
+    assert reply is None
+    assert error == {"code": 500, "message": "Server internal error"}
+    assert stored(cid) == [sent]

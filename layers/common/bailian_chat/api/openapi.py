@@ -127,7 +127,10 @@ class Message(_Data):
 
 
 class ReplyError(_Data):
-    code: int = Field(description="What the model call failed with: 400, 429 or 503")
+    code: int = Field(
+        description="What the model call failed with: 400, 429 or 503; 404 if the conversation was"
+        " deleted meanwhile, 500 for an unexpected failure"
+    )
     message: str
 
 

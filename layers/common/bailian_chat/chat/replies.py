@@ -7,12 +7,12 @@ from aws_lambda_powertools import Logger
 from bailian_chat.bailian.messages import reply_content, to_upstream
 from bailian_chat.chat.messages import ASSISTANT_USER_ID, store_message
 from bailian_chat.config import get_settings
-from bailian_chat.errors import BadRequest, RateLimited, UpstreamUnavailable
+from bailian_chat.errors import BadRequest, NotFound, RateLimited, UpstreamUnavailable
 from bailian_chat.store import messages
 from bailian_chat.usage.model_calls import CallSource, call_model
 
 logger = Logger(child=True)
-REPLY_FAILURES = (BadRequest, RateLimited, UpstreamUnavailable)
+REPLY_FAILURES = (BadRequest, NotFound, RateLimited, UpstreamUnavailable)
 
 
 def context_messages(conversation_id: int, up_to_message_id: int) -> list[dict]:
@@ -39,14 +39,12 @@ def reply(conversation: dict, user_message: dict, source: CallSource) -> tuple[d
     try:
         context = context_messages(conversation["conversation_id"], user_message["message_id"])
         completion = call_model(source, conversation["model_name"], context)
-    except REPLY_FAILURES as exc:
+        answer = reply_content(completion.text)
+        return store_message(conversation, "assistant", ASSISTANT_USER_ID, "text", answer), None
+    except REPLY_FAILURES as exc:  # includes NotFound: the conversation was deleted meanwhile
         return None, {"code": exc.status_code, "message": exc.message}
     except Exception:
         # The user's message is stored: answer 200 with the failure rather than a 500 that
         # invites a retry (and a duplicate message).
         logger.exception("Reply generation failed")
         return None, {"code": 500, "message": "Server internal error"}
-    stored = store_message(
-        conversation, "assistant", ASSISTANT_USER_ID, "text", reply_content(completion.text)
-    )
-    return stored, None
