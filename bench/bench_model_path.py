@@ -6,17 +6,30 @@
 2. DynamoDB calls per proxied call (authorizer + handler, counted in-process on the same code).
 3. Statistics latency and items read with 100 vs 20,000 logged calls.
 
-    .venv/bin/python -m bench.bench_model_path [--calls 100] [--large 20000]
+    .venv/bin/python -m bench.bench_model_path [--calls 100] [--large 20000] [--json rows.json]
+
+(`python -m bench` runs it with --large 2000 unless given --full.)
 """
 
 import argparse
+import contextlib
 import random
+import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from bench.support import CallCounter, configure_in_process, measure, percentile, time_ms
+from bench.support import (
+    CallCounter,
+    Row,
+    add_json_argument,
+    configure_in_process,
+    measure,
+    percentile,
+    time_ms,
+    write_rows,
+)
 from local import fake_bailian
 from local.dynamodb_local import DynamoDBLocal, ensure_table
 from local.stack import LocalStack, free_port
@@ -37,7 +50,12 @@ def login(api: httpx.Client) -> str:
 
 
 def latency_rows(calls: int) -> list[dict]:
-    with LocalStack(env_vars=BENCH_ENV, prewarm=True) as stack, httpx.Client(base_url=stack.base_url) as api:
+    # The stack's fake Bailian prints an access line per request: keep them off stdout.
+    with (
+        contextlib.redirect_stdout(sys.stderr),
+        LocalStack(env_vars=BENCH_ENV, prewarm=True) as stack,
+        httpx.Client(base_url=stack.base_url) as api,
+    ):
         headers = {"Authorization": f"Bearer {login(api)}"}
         upstream = httpx.Client(headers={"Authorization": f"Bearer {stack.bailian_api_key}"})
         direct_url = f"{stack.bailian_base_url}/chat/completions"
@@ -142,6 +160,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--large", type=int, default=20_000)
+    add_json_argument(parser)
     args = parser.parse_args()
 
     latency = latency_rows(args.calls)
@@ -176,6 +195,24 @@ def main() -> None:
         f"ratio large/small statistics: {stats[1]['median_ms'] / stats[0]['median_ms']:.2f}x time, "
         f"{stats[1]['items']}/{stats[0]['items']} items"
     )
+    write_rows(args.json, summary_rows(latency, per_call, stats, args))
+
+
+def summary_rows(latency: list[dict], per_call: dict, stats: list[dict], args) -> list[Row]:
+    proxied, direct = latency
+    calls = f"{args.calls} interleaved calls each"
+    return [
+        Row("model path", "proxied call p50 (local gateway)", proxied["p50"], "ms",
+            "straight to the fake, p50", direct["p50"],
+            f"+{proxied['p50'] - direct['p50']:.1f} ms overhead; {calls}"),
+        Row("model path", "proxied call p95", proxied["p95"], "ms",
+            "straight to the fake, p95", direct["p95"], f"+{proxied['p95'] - direct['p95']:.1f} ms"),
+        Row("model path", "DynamoDB calls per proxied call", per_call["authorizer"] + per_call["handler"],
+            "calls", note=f"authorizer {per_call['authorizer']} + handler {per_call['handler']}"),
+        Row("model path", f"statistics, {args.large:,} logged calls", stats[1]["median_ms"], "ms",
+            "same, 100 logged calls", stats[0]["median_ms"],
+            f"{stats[1]['items']} vs {stats[0]['items']} items read (daily rollups)"),
+    ]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -5,14 +5,16 @@ of a user's conversations with 10 vs 5,000 conversations and page 1 of a convers
 with 20 vs 5,000 messages (plus the last page, whose offset is read keys-only), side by side in
 one run: median wall time and the DynamoDB calls each request makes.
 
-    .venv/bin/python -m bench.bench_paging [--large 5000] [--repeat 25]
+    .venv/bin/python -m bench.bench_paging [--large 5000] [--repeat 25] [--json rows.json]
+
+(`python -m bench` runs it with --large 2000 unless given --full.)
 """
 
 import argparse
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.support import CallCounter, configure_in_process, measure
+from bench.support import CallCounter, Row, add_json_argument, configure_in_process, measure, write_rows
 from local.dynamodb_local import DynamoDBLocal, ensure_table
 from local.stack import free_port
 
@@ -39,6 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=25)
+    add_json_argument(parser)
     args = parser.parse_args()
 
     with DynamoDBLocal(free_port()) as dynamodb_local:
@@ -95,6 +98,22 @@ def main() -> None:
     for name, small, large in pairs:
         ratio = large["median_ms"] / small["median_ms"]
         print(f"ratio large/small, {name:<21} {ratio:.2f}x time, {large['calls']}/{small['calls']} calls")
+    write_rows(args.json, summary_rows(rows, args.large))
+
+
+def summary_rows(rows: list[dict], large: int) -> list[Row]:
+    """Each large-collection request next to its small counterpart (medians, same run)."""
+    small_conv, large_conv, small_hist, large_hist, last_page = rows
+
+    def row(measurement: str, subject: dict, baseline: str, base: dict) -> Row:
+        note = f"{subject['calls']} vs {base['calls']} DynamoDB calls"
+        return Row("paging", measurement, subject["median_ms"], "ms", baseline, base["median_ms"], note)
+
+    return [
+        row(f"conversations page 1, {large:,} total", large_conv, "same, 10 total", small_conv),
+        row(f"history page 1, {large:,} messages", large_hist, "same, 20 messages", small_hist),
+        row(f"history last page, {large:,} messages", last_page, f"page 1 of {large:,}", large_hist),
+    ]
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ PATH_PARAMETER_VALUES = {"conversation_id": str(SAMPLE_CONVERSATION_ID), "messag
 class Sample:
     """What a function's sample request carries beyond its route."""
 
+    path: str | None = None  # the route's resource path, for a function serving several routes
     query: str = ""
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -65,6 +66,7 @@ class Sample:
 # Keyed by the function's directory. A function without an entry gets its route with no body.
 SAMPLES: dict[str, Sample] = {
     "auth_register": Sample(body=SAMPLE_USER),
+    "docs": Sample(path="/api/openapi.json"),
     "auth_login": Sample(body={"username": SAMPLE_USER["username"], "password": SAMPLE_USER["password"]}),
     "auth_refresh": Sample(body={"refresh_token": REFRESH_TOKEN_PLACEHOLDER}),
     "conversations_create": Sample(body={"model_name": SAMPLE_MODEL, "title": "Trip planning"}),
@@ -82,10 +84,9 @@ SAMPLES: dict[str, Sample] = {
             "max_tokens": 256,
         }
     ),
-    "history_api_calls": Sample(query="page=1&limit=10&start_date=2026-03-01&end_date=2026-03-31"),
-    "history_statistics": Sample(
-        query=f"start_date=2026-03-01&end_date=2026-03-31&model_name={SAMPLE_MODEL}",
-    ),
+    # Open-ended ranges (end_date defaults to the last day): fixed dates would go stale.
+    "history_api_calls": Sample(query=f"page=1&limit=10&start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
+    "history_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
 }
 # The authorizer's sample is the request it guards: the current-user call.
 AUTHORIZED_ROUTE = ("GET", "/api/auth/user")
@@ -159,7 +160,10 @@ def function_events(template: Template) -> dict[str, dict[str, Any]]:
     """{function dir: its sample event} for every function in the template."""
     routes_by_function: dict[str, Route] = {}
     for route in template.routes:
-        routes_by_function.setdefault(route.function.code_uri.name, route)
+        function_dir = route.function.code_uri.name
+        wanted = SAMPLES.get(function_dir, Sample()).path
+        if wanted is None or route.path == wanted:
+            routes_by_function.setdefault(function_dir, route)
     authorizer_dirs = {
         template.functions[authorizer.function_id].code_uri.name: authorizer
         for authorizer in template.authorizers.values()

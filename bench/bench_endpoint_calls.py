@@ -1,0 +1,205 @@
+"""Benchmark (not a test): DynamoDB calls per request for every endpoint, plus the authorizer's
+calls in front of each protected one.
+
+Every function in template.yaml is invoked in-process, once, with its sample event (the same ones
+as events/, built by local/sample_events.py) against Amazon's DynamoDB Local (in memory), with the
+fake Bailian as the model. Calls are counted with botocore's `before-call.dynamodb` event on the
+layer's one DynamoDB client, so every API call counts (GetItem, Query pages, TransactWriteItems,
+BatchWriteItem ...), retries excluded. The functions run in a life-cycle order on one table:
+register, login, create, read, send, ..., delete, logout; so the data is small (one user, one
+conversation, a few messages): the cost at scale is bench_paging's and bench_model_path's.
+
+    .venv/bin/python -m bench.bench_endpoint_calls
+"""
+
+import argparse
+import copy
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bench.support import (
+    CallCounter,
+    Row,
+    add_json_argument,
+    configure_in_process,
+    import_function,
+    write_rows,
+)
+from local import fake_bailian, sample_events
+from local.dynamodb_local import DynamoDBLocal, ensure_table
+from local.stack import free_port
+from local.template import Template
+
+TABLE = "bench-endpoint-calls"
+FAKE_KEY = "sk-bench-endpoint-calls"
+# Life-cycle order; functions not named here (new ones) run after FIRST and before LAST.
+FIRST = (
+    "auth_register",
+    "auth_login",
+    "auth_refresh",
+    "authorizer",
+    "auth_user",
+    "conversations_create",
+    "conversations_list",
+    "conversations_get",
+    "conversations_update",
+    "messages_send",
+    "messages_list",
+    "bailian_chat_completions",
+    "history_api_calls",
+    "history_statistics",
+)
+LAST = ("messages_delete", "conversations_delete", "auth_logout")
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def ordered(functions: list[str]) -> list[str]:
+    middle = sorted(set(functions) - set(FIRST) - set(LAST))
+    return [f for f in FIRST if f in functions] + middle + [f for f in LAST if f in functions]
+
+
+def sample_session_tokens() -> dict[str, str]:
+    """The sample session (SAMPLE_SESSION_ID of user 1) and a live token pair for it."""
+    from bailian_chat.auth import tokens
+    from bailian_chat.store import sessions
+
+    now = int(time.time())
+    jti = tokens.new_token_id()
+    user, session = sample_events.SAMPLE_USER_ID, sample_events.SAMPLE_SESSION_ID
+    sessions.create_session(session, user, jti, now, now + 3600)
+    return {
+        "access": tokens.issue(user, session, tokens.ACCESS, now + 600),
+        "refresh": tokens.issue(user, session, tokens.REFRESH, now + 3600, jti),
+    }
+
+
+def with_live_tokens(event: dict, live: dict[str, str]) -> dict:
+    event = copy.deepcopy(event)
+    placeholder = f"Bearer {sample_events.ACCESS_TOKEN_PLACEHOLDER}"
+    if event.get("headers", {}).get("Authorization") == placeholder:
+        event["headers"]["Authorization"] = f"Bearer {live['access']}"
+        event["multiValueHeaders"]["Authorization"] = [f"Bearer {live['access']}"]
+    if event.get("body") and sample_events.REFRESH_TOKEN_PLACEHOLDER in event["body"]:
+        event["body"] = json.dumps({"refresh_token": live["refresh"]})
+    return event
+
+
+class OperationLog:
+    """The DynamoDB operations (GetItem, Query, ...) a client makes, in order."""
+
+    def __init__(self, client) -> None:
+        self.names: list[str] = []
+        client.meta.events.register("before-call.dynamodb", self._record)
+
+    def _record(self, model=None, **_kwargs) -> None:
+        self.names.append(model.name if model is not None else "?")
+
+
+def summarize(names: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return ", ".join(f"{name}" + (f" x{n}" if n > 1 else "") for name, n in counts.items())
+
+
+def run(counter: CallCounter, operations: OperationLog, template: Template) -> list[dict]:
+    events = sample_events.function_events(template)
+    authorizer_dir = next(
+        template.functions[a.function_id].code_uri.name for a in template.authorizers.values()
+    )
+    routes = {route.function.code_uri.name: route for route in template.routes}
+    modules = {name: import_function(name) for name in events}
+    live: dict[str, str] = {}
+    results = []
+
+    def invoke(name: str, event: dict) -> tuple[Any, dict]:
+        """The handler's result and what it cost: DynamoDB calls, items read, operations, ms."""
+        calls, items = counter.snapshot()
+        operations.names.clear()
+        started = time.perf_counter()
+        result = modules[name].handler(event, LambdaContext(function_name=name))
+        cost = {
+            "ms": (time.perf_counter() - started) * 1000,
+            "handler": counter.calls - calls,
+            "items": counter.items_read - items,
+            "operations": summarize(operations.names),
+        }
+        return result, cost
+
+    for name in ordered(list(events)):
+        if name != "auth_register" and not live:
+            live.update(sample_session_tokens())  # user 1 exists once auth_register ran
+        event = with_live_tokens(events[name], live)
+        if name == authorizer_dir:
+            result, cost = invoke(name, event)
+            assert result["principalId"] == str(sample_events.SAMPLE_USER_ID), result
+            label = "the authorizer alone (REQUEST event)"
+            results.append({"function": name, "label": label, "authorizer": 0, **cost})
+            continue
+        authorizer_calls = 0
+        if routes[name].auth_required:
+            _, authorizer_cost = invoke(authorizer_dir, with_live_tokens(events[authorizer_dir], live))
+            authorizer_calls = authorizer_cost["handler"]
+        result, cost = invoke(name, event)
+        if result["statusCode"] != 200:
+            raise SystemExit(
+                f"{name}: its sample event answered {result['statusCode']}: {result.get('body')}"
+            )
+        label = f"{event['httpMethod']} {event['resource']}"
+        results.append({"function": name, "label": label, "authorizer": authorizer_calls, **cost})
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_json_argument(parser)
+    args = parser.parse_args()
+
+    with (
+        DynamoDBLocal(free_port()) as dynamodb_local,
+        fake_bailian.serve(api_key=FAKE_KEY, access_log=False) as fake,
+    ):
+        ensure_table(dynamodb_local.endpoint, TABLE)
+        configure_in_process(
+            dynamodb_local.endpoint,
+            TABLE,
+            BAILIAN_BASE_URL=fake.base_url,
+            DASHSCOPE_API_KEY=FAKE_KEY,
+            RATE_LIMIT_PER_MINUTE="1000000",
+        )
+        from bailian_chat.store import dynamodb
+
+        client = dynamodb.client()
+        template = Template(resource_values={"Table": TABLE})
+        results = run(CallCounter(client), OperationLog(client), template)
+
+    width = max(len(r["label"]) for r in results)
+    heading = f"{'handler':>8} {'authorizer':>11} {'total':>6} {'items':>6} {'ms':>7}  function: operations"
+    print(f"\n{'request':<{width}} {heading}")
+    rows = []
+    for r in results:
+        total = r["handler"] + r["authorizer"]
+        counts = f"{r['handler']:>8} {r['authorizer']:>11} {total:>6} {r['items']:>6} {r['ms']:>7.1f}"
+        print(f"{r['label']:<{width}} {counts}  {r['function']}: {r['operations'] or '-'}")
+        operations = f" ({r['operations']})" if r["operations"] else ""
+        note = f"handler {r['handler']}{operations} + authorizer {r['authorizer']}"
+        rows.append(Row("DynamoDB calls/request", r["label"], total, "calls", note=note))
+    print("(calls: DynamoDB API calls of one request; ms: that one in-process call, informational)")
+    write_rows(args.json, rows)
+
+
+if __name__ == "__main__":
+    main()
