@@ -10,9 +10,10 @@ inside a fresh process (`perf_counter` around the import: interpreter start-up e
 function's directory and the layer first on sys.path as /var/task and /opt/python are on Lambda,
 and the function's template environment. Two variants:
 
-- `.pyc cached`: the layer and function byte-compiled beforehand (a warm local run);
-- `no .pyc`: as `sam build` ships them (no __pycache__ in the artifacts, /opt is read-only on
-  Lambda, so every cold start compiles the layer's modules from source).
+- `.pyc cached`: the layer and function byte-compiled beforehand, as `make build` ships them
+  (local/build.sh runs compileall after `sam build`);
+- `no .pyc`: as plain `sam build` would ship them (no __pycache__; /opt is read-only on Lambda,
+  so every cold start would compile the layer's modules from source): what precompiling saves.
 
     .venv/bin/python -m bench.bench_cold_import [--runs 5]
 """
@@ -232,7 +233,7 @@ def main() -> None:
                 note=f"min {low_cached:.0f} ms (min/min {low_cached / low_boto3:.2f}x)")
         )  # fmt: skip
         rows.append(
-            Row("cold import", f"{name}, no .pyc (as built)", raw, "ms", ".pyc cached", cached,
+            Row("cold import", f"{name}, no .pyc (plain sam build)", raw, "ms", ".pyc cached", cached,
                 note=f"min {low_raw:.0f} ms (min/min {low_raw / low_cached:.2f}x)")
         )  # fmt: skip
     top = ", ".join(f"{package} {ms:.0f} ms" for package, ms in breakdown[:6])

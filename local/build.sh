@@ -27,6 +27,12 @@ started=$(date +%s)
 bash local/sam.sh build --template-file template.yaml --build-dir "$BUILD_DIR"
 echo "sam build took $(($(date +%s) - started)) s"
 
+# Precompile the layer and the functions: /opt and /var/task are read-only on Lambda, so without
+# shipped .pyc every cold start compiles the sources again (measured: ~2x the import time).
+# unchecked-hash: the .pyc stays valid whatever timestamps the zip gives the sources.
+python3.13 -m compileall -q -j 0 --invalidation-mode unchecked-hash "$BUILD_DIR" >/dev/null
+echo "precompiled $(find "$BUILD_DIR" -name '*.pyc' | wc -l) modules for Python 3.13"
+
 .venv-sam/bin/python - "$BUILD_DIR" "$LIMIT_BYTES" <<'PY'
 """Checks the built artifacts' architecture and prints their sizes."""
 
