@@ -67,7 +67,7 @@ def login(request: LoginRequest, client_ip: str) -> tuple[TokenPair, dict]:
     # Failures count per account (by id, so username and email share a count) and client IP;
     # an unknown name gets a count of its own, so probing names is throttled too.
     account = f"user:{user['user_id']}" if user else f"name:{request.username.strip().lower()}"
-    _reject_if_locked_out(account, client_ip, now)
+    earlier_failures = _reject_if_locked_out(account, client_ip, now)
 
     if not passwords.verify_password(user and user.get("password_hash"), request.password):
         failures = login_failures.record_failure(account, client_ip, now, settings.login_lockout_seconds)
@@ -80,12 +80,14 @@ def login(request: LoginRequest, client_ip: str) -> tuple[TokenPair, dict]:
     if user.get("status") == STATUS_DISABLED:
         raise Forbidden("User account has been disabled")
 
-    login_failures.clear_failures(account, client_ip)
+    if earlier_failures:  # a success starts the count over (no write when there is nothing to clear)
+        login_failures.clear_failures(account, client_ip)
     users.set_last_login(user["user_id"], clock.iso_from_epoch(now))
     return _start_session(user["user_id"], now), public_user(user)
 
 
-def _reject_if_locked_out(account: str, client_ip: str, now: int) -> None:
+def _reject_if_locked_out(account: str, client_ip: str, now: int) -> dict | None:
+    """RateLimited while the account is locked out for this IP; otherwise the failure record, if any."""
     settings = get_settings()
     record = login_failures.get_failures(account, client_ip)
     if record and record["expires_at"] > now and record["failures"] >= settings.login_max_failures:
@@ -93,6 +95,7 @@ def _reject_if_locked_out(account: str, client_ip: str, now: int) -> None:
             "Too many failed login attempts, try again later",
             retry_after=record["expires_at"] - now,
         )
+    return record
 
 
 def _start_session(user_id: int, now: int) -> TokenPair:
