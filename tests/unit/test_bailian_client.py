@@ -576,3 +576,14 @@ def test_the_proxy_converts_both_ways(mock_upstream, table):
         ],
         "usage": {"prompt_tokens": 9, "completion_tokens": 12, "total_tokens": 21},
     }
+
+
+def test_a_callers_time_budget_shorter_than_the_deadline_wins(fake, unit_env):
+    """The Lambda invocation's remaining time caps the call, so the function still ends in time."""
+    unit_env(BAILIAN_DEADLINE_SECONDS="4")
+    started = time.monotonic()
+
+    with pytest.raises(UpstreamUnavailable):
+        client.chat_completion(MODEL, user_text("slow #fault:timeout"), time_budget=0.4)
+
+    assert time.monotonic() - started < 1.5

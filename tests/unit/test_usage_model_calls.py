@@ -244,3 +244,24 @@ def test_no_rollup_is_counted_when_its_call_item_cannot_be_written(table, ddb, g
         api_calls.record_call(call, created_ms, day)
 
     assert get_item(keys.daily_rollup(USER, day, MODEL)) is None
+
+
+def test_the_source_carries_the_invocations_remaining_time_less_the_reserve():
+    from types import SimpleNamespace
+
+    from bailian_chat.api.app import AFTER_MODEL_CALL_SECONDS, model_call_source
+
+    event = SimpleNamespace(
+        resource="/api/bailian/chat/completions",
+        request_context=SimpleNamespace(
+            authorizer={"user_id": "7", "session_id": "s"}, identity=SimpleNamespace(source_ip="198.51.100.1")
+        ),
+    )
+    app = SimpleNamespace(
+        current_event=event, lambda_context=SimpleNamespace(get_remaining_time_in_millis=lambda: 20_000)
+    )
+
+    source = model_call_source(app)
+
+    assert (source.user_id, source.client_ip, source.api_endpoint) == (7, "198.51.100.1", event.resource)
+    assert source.time_budget == 20 - AFTER_MODEL_CALL_SECONDS

@@ -73,11 +73,19 @@ def client_ip(app: APIGatewayRestResolver) -> str:
     return app.current_event.request_context.identity.source_ip or "unknown"
 
 
+# What a model-calling function needs after the call: the log transaction and storing the reply.
+AFTER_MODEL_CALL_SECONDS = 3.0
+
+
 def model_call_source(app: APIGatewayRestResolver):
-    """Who is calling the model and through which route, for the call log."""
+    """Who is calling the model, through which route (for the call log), and how long the call may
+    take so that the invocation still ends inside its own timeout."""
     from bailian_chat.usage.model_calls import CallSource  # only the model-calling functions need it
 
     identity = caller(app)
     return CallSource(
-        user_id=identity.user_id, client_ip=identity.client_ip, api_endpoint=app.current_event.resource
+        user_id=identity.user_id,
+        client_ip=identity.client_ip,
+        api_endpoint=app.current_event.resource,
+        time_budget=app.lambda_context.get_remaining_time_in_millis() / 1000 - AFTER_MODEL_CALL_SECONDS,
     )

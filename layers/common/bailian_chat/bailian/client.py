@@ -71,16 +71,27 @@ def _api_key() -> str:
 
 
 def chat_completion(
-    model: str, messages: list[dict], *, temperature: float | None = None, max_tokens: int | None = None
+    model: str,
+    messages: list[dict],
+    *,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    time_budget: float | None = None,
 ) -> Completion:
-    """One non-streaming completion, retried within the deadline; raises a DomainError on failure."""
+    """One non-streaming completion, retried within the deadline (the configured one, or less when
+    the caller's `time_budget` in seconds is smaller); raises a DomainError on failure."""
     settings = get_settings()
     payload = {"model": model, "messages": messages}
     if temperature is not None:
         payload["temperature"] = temperature
     if max_tokens is not None:
         payload["max_tokens"] = max_tokens
-    deadline = time.monotonic() + settings.bailian_deadline_seconds
+    budget = (
+        settings.bailian_deadline_seconds
+        if time_budget is None
+        else min(time_budget, settings.bailian_deadline_seconds)
+    )
+    deadline = time.monotonic() + budget
     headers = {"Authorization": f"Bearer {_api_key()}"}
     url = f"{settings.bailian_base_url}/chat/completions"
 

@@ -24,6 +24,9 @@ class CallSource:
     api_endpoint: str
     conversation_id: int | None = None
     message_id: int | None = None
+    # Seconds the model call may take at most: what the Lambda invocation has left, less what it
+    # needs afterwards (None: the configured deadline alone).
+    time_budget: float | None = None
 
 
 def call_model(
@@ -37,7 +40,9 @@ def call_model(
     rate_limit.take_model_call(source.user_id)
     started = time.monotonic()
     try:
-        completion = client.chat_completion(model, messages, temperature=temperature, max_tokens=max_tokens)
+        completion = client.chat_completion(
+            model, messages, temperature=temperature, max_tokens=max_tokens, time_budget=source.time_budget
+        )
     except DomainError as exc:
         _log_call_safely(source, model, exc.status_code, None, started)
         raise
