@@ -23,7 +23,11 @@ def _http_url(value: str) -> str:
     return value
 
 
-HttpUrlText = Annotated[str, Field(max_length=MAX_URL_CHARS), AfterValidator(_http_url)]
+HttpUrlText = Annotated[
+    str,
+    Field(max_length=MAX_URL_CHARS, json_schema_extra={"pattern": "^https?://"}),
+    AfterValidator(_http_url),
+]
 
 
 class _Strict(BaseModel):

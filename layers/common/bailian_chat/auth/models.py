@@ -61,12 +61,18 @@ class StrictBody(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
 
 
+def documented(**schema) -> Field:
+    """Constraints shown in the OpenAPI document (for clients and the fuzzer) while the validators
+    above enforce them with messages that name the rule."""
+    return Field(json_schema_extra=schema)
+
+
 class RegisterRequest(StrictBody):
-    username: Annotated[str, AfterValidator(_username)]
-    email: Annotated[str, AfterValidator(_email)]
-    password: Annotated[str, AfterValidator(_password)]
-    nickname: Annotated[str | None, AfterValidator(_nickname)] = None
-    phone: Annotated[str | None, AfterValidator(_phone)] = None
+    username: Annotated[str, documented(pattern=USERNAME_PATTERN.pattern), AfterValidator(_username)]
+    email: Annotated[str, documented(format="email", maxLength=254), AfterValidator(_email)]
+    password: Annotated[str, documented(minLength=8, maxLength=128), AfterValidator(_password)]
+    nickname: Annotated[str | None, documented(maxLength=64), AfterValidator(_nickname)] = None
+    phone: Annotated[str | None, documented(pattern=r"^\+?[0-9]{6,15}$"), AfterValidator(_phone)] = None
 
 
 class LoginRequest(StrictBody):

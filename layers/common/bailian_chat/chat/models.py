@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from bailian_chat.config import get_settings
+from bailian_chat.config import DEFAULT_MODELS, get_settings
 from bailian_chat.content import MAX_TEXT_CHARS, Content
 
 MAX_TITLE_CHARS = 200
@@ -28,8 +28,16 @@ def _configured_model(value: str) -> str:
     return value
 
 
-Title = Annotated[str | None, AfterValidator(_title)]
-ModelName = Annotated[str, Field(max_length=64), AfterValidator(_configured_model)]
+Title = Annotated[
+    str | None,
+    Field(json_schema_extra={"minLength": 1, "maxLength": MAX_TITLE_CHARS}),
+    AfterValidator(_title),
+]
+ModelName = Annotated[
+    str,
+    Field(max_length=64, json_schema_extra={"enum": list(DEFAULT_MODELS)}),  # the default ALLOWED_MODELS
+    AfterValidator(_configured_model),
+]
 
 
 class _Strict(BaseModel):
