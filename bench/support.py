@@ -2,13 +2,11 @@
 calls, timing summaries, loading a function's handler, and the result rows `python -m bench`
 gathers from every script into one table."""
 
-import importlib.util
 import json
 import os
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -86,15 +84,10 @@ def measure(label: str, request: Callable[[], object], counter: CallCounter, rep
 
 
 def import_function(name: str) -> ModuleType:
-    """functions/<name>/app.py under a unique module name (every function's file is app.py)."""
-    path = REPO_ROOT / "functions" / name / "app.py"
-    module_name = f"bench_function_{name}_{uuid.uuid4().hex[:8]}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None and spec.loader is not None, f"no function at {path}"
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    """functions/<name>/app.py as a fresh module."""
+    from local.functions import import_handler_module
+
+    return import_handler_module(REPO_ROOT / "functions" / name / "app.py", prefix="bench_function")
 
 
 # ---------------------------------------------------------------- results for the summary table

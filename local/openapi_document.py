@@ -16,7 +16,6 @@ from template.yaml, bearer security on the routes behind the authorizer.
 import argparse
 import contextlib
 import copy
-import importlib.util
 import json
 import os
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from local.functions import import_handler_module
 from local.template import REPO_ROOT, Function, Route, Template
 
 DOCUMENT_PATH = REPO_ROOT / "functions" / "docs" / "openapi.json"
@@ -106,16 +106,11 @@ def _generation_environment(layers: set[Path]) -> Iterator[None]:
 def _import_function(function: Function) -> ModuleType:
     module_file, _, _ = function.handler.rpartition(".")
     path = function.code_uri / f"{module_file.replace('.', '/')}.py"
-    module_name = f"_openapi_document_{function.logical_id}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise DocumentError(f"{function.logical_id}: cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(module_name, None)
+        module = import_handler_module(path, prefix="_openapi_document")
+    except ImportError as error:
+        raise DocumentError(f"{function.logical_id}: cannot import {path}") from error
+    sys.modules.pop(module.__name__, None)  # only its resolver's schema is wanted
     return module
 
 

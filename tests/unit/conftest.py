@@ -5,10 +5,7 @@ The settings' environment is put in place at import time (before anything import
 cannot leak it. The settings and DynamoDB client caches are cleared around every test.
 """
 
-import importlib.util
 import os
-import sys
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +25,7 @@ from bailian_chat.store import dynamodb  # noqa: E402
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from local.functions import import_handler_module  # noqa: E402
 from tests.support import payloads, template  # noqa: E402
 from tests.support.events import DEFAULT_SOURCE_IP, LambdaContext  # noqa: E402
 from tests.support.lambda_api import InProcessGateway  # noqa: E402
@@ -83,15 +81,8 @@ def table(unit_env, raw_client) -> Iterator[str]:
 
 
 def import_function(name: str) -> ModuleType:
-    """Imports functions/<name>/app.py under a unique module name (every function's file is app.py)."""
-    path = FUNCTIONS_DIR / name / "app.py"
-    module_name = f"function_{name}_{uuid.uuid4().hex}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None and spec.loader is not None, f"no function at {path}"
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    """Imports functions/<name>/app.py as a fresh module."""
+    return import_handler_module(FUNCTIONS_DIR / name / "app.py")
 
 
 @pytest.fixture
