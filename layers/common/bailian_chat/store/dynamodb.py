@@ -160,6 +160,33 @@ def _raise_condition_failed(exc: ClientError) -> None:
         raise ConditionFailed(str(exc)) from exc
 
 
+def _query(
+    request: dict, *, count: int | None = None, start_key: dict | None = None
+) -> tuple[list, dict | None]:
+    """Raw items of a Query from `start_key`, following LastEvaluatedKey until `count` items (None:
+    all of them); returns them and the key to go on from (None at the end)."""
+    items: list = []
+    while count is None or len(items) < count:
+        limit = {} if count is None else {"Limit": count - len(items)}
+        response = client().query(
+            **request, **limit, **({"ExclusiveStartKey": start_key} if start_key else {})
+        )
+        items.extend(response["Items"])
+        start_key = response.get("LastEvaluatedKey")
+        if start_key is None:
+            break
+    return items, start_key
+
+
+def _query_request(key_condition: str, values: dict, **options) -> dict:
+    return {
+        "TableName": table_name(),
+        "KeyConditionExpression": key_condition,
+        "ExpressionAttributeValues": to_values(values),
+        **{name: value for name, value in options.items() if value is not None},
+    }
+
+
 def query_page(
     key_condition: str,
     values: dict,
@@ -170,43 +197,25 @@ def query_page(
     forward: bool = True,
     consistent: bool = False,
 ) -> list[dict]:
-    """Items [offset, offset+limit) of a Query, following LastEvaluatedKey.
+    """Items [offset, offset+limit) of a Query.
 
     Page numbers mean an offset: the items before it are read keys-only (smaller responses)
     and dropped, so page 1 costs one small Query however large the collection is.
     """
-    base = {
-        "TableName": table_name(),
-        "KeyConditionExpression": key_condition,
-        "ExpressionAttributeValues": to_values(values),
-        "ScanIndexForward": forward,
-    }
-    if index:
-        base["IndexName"] = index
-    elif consistent:  # (a GSI cannot be read strongly consistent)
-        base["ConsistentRead"] = True
+    request = _query_request(
+        key_condition,
+        values,
+        ScanIndexForward=forward,
+        IndexName=index,
+        ConsistentRead=consistent and index is None,  # a GSI cannot be read consistently
+    )
     start_key = None
-    while offset > 0:
-        response = client().query(
-            **base,
-            Limit=offset,
-            ProjectionExpression="PK, SK",
-            **({"ExclusiveStartKey": start_key} if start_key else {}),
-        )
-        offset -= len(response["Items"])
-        start_key = response.get("LastEvaluatedKey")
+    if offset:
+        _, start_key = _query({**request, "ProjectionExpression": "PK, SK"}, count=offset)
         if start_key is None:
-            return []
-    items: list[dict] = []
-    while len(items) < limit:
-        response = client().query(
-            **base, Limit=limit - len(items), **({"ExclusiveStartKey": start_key} if start_key else {})
-        )
-        items.extend(from_item(item) for item in response["Items"])
-        start_key = response.get("LastEvaluatedKey")
-        if start_key is None:
-            break
-    return items
+            return []  # the collection ends before the page starts
+    items, _ = _query(request, count=limit, start_key=start_key)
+    return [from_item(item) for item in items]
 
 
 def query_all(
@@ -217,22 +226,12 @@ def query_all(
     raw: bool = False,
     consistent: bool = False,
 ) -> list[dict]:
-    """Every item a Query matches, following LastEvaluatedKey (`raw` keeps DynamoDB's typed form)."""
-    request = {
-        "TableName": table_name(),
-        "KeyConditionExpression": key_condition,
-        "ExpressionAttributeValues": to_values(values),
-        "ConsistentRead": consistent,
-    }
-    if projection:
-        request["ProjectionExpression"] = projection
-    items, start_key = [], None
-    while True:
-        response = client().query(**request, **({"ExclusiveStartKey": start_key} if start_key else {}))
-        items.extend(response["Items"] if raw else (from_item(item) for item in response["Items"]))
-        start_key = response.get("LastEvaluatedKey")
-        if start_key is None:
-            return items
+    """Every item a Query matches (`raw` keeps DynamoDB's typed form)."""
+    request = _query_request(
+        key_condition, values, ProjectionExpression=projection, ConsistentRead=consistent
+    )
+    items, _ = _query(request)
+    return items if raw else [from_item(item) for item in items]
 
 
 def batch_delete(item_keys: list[dict]) -> None:
