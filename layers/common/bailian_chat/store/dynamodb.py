@@ -69,6 +69,15 @@ def from_item(item: dict | None) -> dict | None:
     return {k: deserialize(v) for k, v in item.items()}
 
 
+# Retries of what DynamoDB leaves undone (transaction conflicts, unprocessed batch items), with
+# full-jitter exponential backoff; botocore already retries throttling and 5xx on each call.
+RETRY_ATTEMPTS = 6
+
+
+def _back_off(attempt: int) -> None:
+    time.sleep(random.uniform(0, min(0.05 * 2**attempt, 1.0)))
+
+
 KEY_ATTRIBUTES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"})
 
 
@@ -90,7 +99,7 @@ def get_items(pairs: list[tuple[str, str]], *, consistent: bool = False) -> dict
     """Several items in one BatchGetItem, keyed by (PK, SK); missing ones are absent."""
     found: dict[tuple[str, str], dict] = {}
     request = {table_name(): {"Keys": [key(pk, sk) for pk, sk in pairs], "ConsistentRead": consistent}}
-    for attempt in range(TRANSACTION_ATTEMPTS):
+    for attempt in range(RETRY_ATTEMPTS):
         response = client().batch_get_item(RequestItems=request)
         for item in response.get("Responses", {}).get(table_name(), []):
             values = from_item(item)
@@ -98,7 +107,7 @@ def get_items(pairs: list[tuple[str, str]], *, consistent: bool = False) -> dict
         request = response.get("UnprocessedKeys") or {}
         if not request:
             return found
-        time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        _back_off(attempt)
     raise RuntimeError("BatchGetItem left unprocessed keys")
 
 
@@ -131,9 +140,6 @@ def delete_item(pk: str, sk: str) -> None:
     client().delete_item(TableName=table_name(), Key=key(pk, sk))
 
 
-TRANSACTION_ATTEMPTS = 4
-
-
 def transact_write(actions: list[dict]) -> None:
     """TransactWriteItems; each action is {"Put"|"Update"|"Delete"|"ConditionCheck": {...}},
     without TableName. A cancellation caused only by a concurrent transaction on the same items
@@ -141,7 +147,7 @@ def transact_write(actions: list[dict]) -> None:
     items = [
         {kind: {"TableName": table_name(), **body} for kind, body in action.items()} for action in actions
     ]
-    for attempt in range(TRANSACTION_ATTEMPTS):
+    for attempt in range(RETRY_ATTEMPTS):
         try:
             client().transact_write_items(TransactItems=items)
             return
@@ -150,9 +156,9 @@ def transact_write(actions: list[dict]) -> None:
                 raise
             reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
             conflict_only = "TransactionConflict" in reasons and "ConditionalCheckFailed" not in reasons
-            if not conflict_only or attempt + 1 == TRANSACTION_ATTEMPTS:
+            if not conflict_only or attempt + 1 == RETRY_ATTEMPTS:
                 raise TransactionCancelled(reasons) from exc
-            time.sleep(random.uniform(0, 0.05 * 2**attempt))
+            _back_off(attempt)
 
 
 def _raise_condition_failed(exc: ClientError) -> None:
@@ -238,11 +244,11 @@ def batch_delete(item_keys: list[dict]) -> None:
     """Deletes raw keys 25 at a time, retrying unprocessed ones with backoff."""
     for start in range(0, len(item_keys), 25):
         requests = [{"DeleteRequest": {"Key": k}} for k in item_keys[start : start + 25]]
-        for attempt in range(8):
+        for attempt in range(RETRY_ATTEMPTS):
             response = client().batch_write_item(RequestItems={table_name(): requests})
             requests = response.get("UnprocessedItems", {}).get(table_name(), [])
             if not requests:
                 break
-            time.sleep(min(0.05 * 2**attempt, 1.0))
+            _back_off(attempt)
         else:
             raise RuntimeError("batch delete left unprocessed items")
