@@ -4,7 +4,9 @@ Shared by conversations' messages and the model proxy."""
 import json
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
+
+from bailian_chat.request_models import StrictBody, documented
 
 MAX_TEXT_CHARS = 32_000
 MAX_URL_CHARS = 2048
@@ -25,30 +27,27 @@ def _http_url(value: str) -> str:
 
 HttpUrlText = Annotated[
     str,
-    Field(max_length=MAX_URL_CHARS, json_schema_extra={"pattern": "^https?://"}),
+    Field(max_length=MAX_URL_CHARS),
+    documented(pattern="^https?://"),
     AfterValidator(_http_url),
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
-
-
-class MediaUrl(_Strict):
+class MediaUrl(StrictBody):
     url: HttpUrlText
 
 
-class TextPart(_Strict):
+class TextPart(StrictBody):
     type: Literal["text"]
     text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
 
 
-class ImageUrlPart(_Strict):
+class ImageUrlPart(StrictBody):
     type: Literal["image_url"]
     image_url: MediaUrl
 
 
-class VideoUrlPart(_Strict):
+class VideoUrlPart(StrictBody):
     type: Literal["video_url"]
     video_url: MediaUrl
 

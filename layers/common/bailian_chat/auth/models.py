@@ -3,7 +3,9 @@
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
+
+from bailian_chat.request_models import StrictBody, documented
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
 EMAIL_PATTERN = re.compile(
@@ -55,16 +57,6 @@ def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
     return value
-
-
-class StrictBody(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
-
-
-def documented(**schema) -> Field:
-    """Constraints shown in the OpenAPI document (for clients and the fuzzer) while the validators
-    above enforce them with messages that name the rule."""
-    return Field(json_schema_extra=schema)
 
 
 class RegisterRequest(StrictBody):

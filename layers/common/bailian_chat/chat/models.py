@@ -2,10 +2,11 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 from bailian_chat.config import DEFAULT_MODELS, get_settings
 from bailian_chat.content import MAX_TEXT_CHARS, Content
+from bailian_chat.request_models import StrictBody, documented
 
 MAX_TITLE_CHARS = 200
 
@@ -30,30 +31,27 @@ def _configured_model(value: str) -> str:
 
 Title = Annotated[
     str | None,
-    Field(json_schema_extra={"minLength": 1, "maxLength": MAX_TITLE_CHARS}),
+    documented(minLength=1, maxLength=MAX_TITLE_CHARS),
     AfterValidator(_title),
 ]
 ModelName = Annotated[
     str,
-    Field(max_length=64, json_schema_extra={"enum": list(DEFAULT_MODELS)}),  # the default ALLOWED_MODELS
+    Field(max_length=64),
+    documented(enum=list(DEFAULT_MODELS)),  # the default ALLOWED_MODELS
     AfterValidator(_configured_model),
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
-
-
-class CreateConversationRequest(_Strict):
+class CreateConversationRequest(StrictBody):
     model_name: ModelName
     title: Title = None
 
 
-class UpdateConversationRequest(_Strict):
+class UpdateConversationRequest(StrictBody):
     title: Title = None
 
 
-class SendMessageRequest(_Strict):
+class SendMessageRequest(StrictBody):
     content: Content
 
 
@@ -63,12 +61,12 @@ class SendMessageOptions(SendMessageRequest):
     generate: bool = True
 
 
-class ChatMessage(_Strict):
+class ChatMessage(StrictBody):
     role: Literal["user", "assistant", "system"]
     content: Content | Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
 
 
-class ChatCompletionRequest(_Strict):
+class ChatCompletionRequest(StrictBody):
     model: ModelName
     messages: Annotated[list[ChatMessage], Field(min_length=1, max_length=100)]
     temperature: Annotated[float, Field(ge=0, le=2)] = 1.0  # the spec's default

@@ -1,0 +1,14 @@
+"""What every request body model shares: strict types (a number is not a string) and extra fields
+ignored, and a way to state a validator's rule in the OpenAPI document."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+def documented(**schema):
+    """Constraints shown in the OpenAPI document (for clients and the fuzzer) while an
+    AfterValidator enforces them with a message that names the rule."""
+    return Field(json_schema_extra=schema)
