@@ -1,6 +1,7 @@
 """Resolver factory and Lambda entry point shared by every endpoint function."""
 
 import json
+import math
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
@@ -14,17 +15,62 @@ from bailian_chat.errors import BadRequest, Unauthorized
 logger = Logger()
 
 
+# No request of this API needs more; beyond them a body is an attack, not data.
+MAX_BODY_DEPTH = 32  # nesting of arrays and objects (the deepest body of the spec has 6)
+MAX_NUMBER_CHARS = 100  # a number's literal (Python refuses int literals over 4,300 digits)
+TOO_DEEP = f"Request body is nested too deeply (at most {MAX_BODY_DEPTH} levels of arrays and objects)"
+TOO_LONG = f"Request body has a number that is too long (at most {MAX_NUMBER_CHARS} characters)"
+
+
 def json_object(text: str) -> dict:
-    """The request body's JSON, which must be an object. (Powertools would otherwise unwrap a
-    `[{...}]` body to its first element, a form-data convenience a JSON API must not have.)"""
-    body = json.loads(text)  # malformed JSON raises here and becomes Powertools' json_invalid
+    """The request body's JSON, which must be a reasonable object: not nested deeper than
+    MAX_BODY_DEPTH, numbers short and finite (no NaN/Infinity), text valid Unicode. (Powertools
+    would otherwise unwrap a `[{...}]` body to its first element, a form-data convenience a JSON
+    API must not have.)"""
+    try:  # malformed JSON raises JSONDecodeError here and becomes Powertools' json_invalid
+        body = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
+    except RecursionError as exc:  # thousands of nested arrays: deeper than the parser's stack
+        raise BadRequest(TOO_DEEP) from exc
     if not isinstance(body, dict):
         raise BadRequest("Request body must be a JSON object")
+    if _depth(body) > MAX_BODY_DEPTH:
+        raise BadRequest(TOO_DEEP)
     try:  # JSON may escape lone UTF-16 surrogates ("\ud800"), which no store or hash can take
         json.dumps(body, ensure_ascii=False).encode()
     except UnicodeEncodeError as exc:
         raise BadRequest("Request body must be valid Unicode text (no lone surrogates)") from exc
     return body
+
+
+def _json_int(literal: str) -> int:
+    if len(literal) > MAX_NUMBER_CHARS:
+        raise BadRequest(TOO_LONG)
+    return int(literal)
+
+
+def _json_float(literal: str) -> float:
+    if len(literal) > MAX_NUMBER_CHARS:
+        raise BadRequest(TOO_LONG)
+    value = float(literal)
+    if math.isinf(value):  # 1e400
+        raise BadRequest("Request body has a number out of range")
+    return value
+
+
+def _json_constant(name: str):
+    raise BadRequest(f"Request body must be standard JSON ({name} is not a JSON number)")
+
+
+def _depth(value) -> int:
+    """Nesting depth of arrays and objects (1 for a flat object), without recursion."""
+    deepest, level = 0, [(value, 1)]
+    while level:
+        node, depth = level.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            children = node.values() if isinstance(node, dict) else node
+            level.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
 
 
 def create_app() -> APIGatewayRestResolver:
