@@ -34,6 +34,13 @@ from tests.support.model_client import (
 
 pytestmark = pytest.mark.needs_handlers
 
+REJECTED_400 = (
+    "The model rejected the request (invalid_parameter_error): "
+    "Injected fault (#fault:400): required parameter(s) missing or invalid."
+)
+REJECTED_INSPECTION = (
+    "The model rejected the request (data_inspection_failed): " + ERRORS["inspection"].message
+)
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 IMAGE = {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
 VIDEO = {"type": "video_url", "video_url": {"url": "https://example.com/clip.mp4"}}
@@ -279,18 +286,24 @@ def test_max_tokens_cuts_the_reply(api, user):
     assert response.json()["data"]["usage"]["completion_tokens"] == 3
 
 
-def test_temperature_2_is_ours_to_accept_and_the_upstreams_400_comes_back(api, user):
-    """Our API takes 0-2 inclusive (spec); the real upstream rejects exactly 2.0 with a 400, which is
-    the caller's request problem: it is answered as a 400 with the upstream's message."""
+def test_temperature_2_is_in_the_spec_range_and_answered(api, user):
+    """Our API takes 0-2 inclusive (spec); the upstream (and the fake, like it) rejects exactly 2.0,
+    so 2 is sent as 1.99: a valid request is answered, not a rate-limit slot spent on a 400."""
     response = proxy(api, user, chat_body("hot", temperature=2))
 
-    assert response.status_code == 400
-    assert response.json() == {
-        "code": 400,
-        "message": "<400> InternalError.Algo.InvalidParameter: Temperature should be in [0.0, 2.0)",
-        "data": None,
-    }
-    assert latest_call(api, user)["status_code"] == 400
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["choices"][0]["message"]["content"] == [
+        {"type": "text", "text": "Echo: hot"}
+    ]
+    assert latest_call(api, user)["status_code"] == 200
+
+
+@pytest.mark.parametrize("temperature", [2.0000001, -0.1, 3])
+def test_temperature_outside_0_to_2_is_ours_to_refuse(api, user, temperature):
+    response = proxy(api, user, chat_body("hot", temperature=temperature))
+
+    assert response.status_code == 400, response.text
+    assert response.json()["message"].startswith("temperature: ")
 
 
 # ---------------------------------------------------------------- 4.1 faults end to end
@@ -299,8 +312,8 @@ FAULTS = [
     pytest.param("#fault:429", 429, RATE_LIMITED, id="429"),
     pytest.param("#fault:503", 503, UNAVAILABLE, id="503"),
     pytest.param("#fault:500", 503, UNAVAILABLE, id="500"),
-    pytest.param("#fault:400", 400, ERRORS["400"].message, id="400"),
-    pytest.param("#fault:inspection", 400, ERRORS["inspection"].message, id="inspection"),
+    pytest.param("#fault:400", 400, REJECTED_400, id="400"),
+    pytest.param("#fault:inspection", 400, REJECTED_INSPECTION, id="inspection"),
     pytest.param("#fault:arrearage", 503, UNAVAILABLE, id="arrearage"),
     pytest.param("#fault:401", 503, UNAVAILABLE, id="401-our-key"),
     pytest.param("#fault:timeout", 503, UNAVAILABLE, id="timeout"),
@@ -452,7 +465,7 @@ def test_a_multimodal_message_gets_a_reply(api, user):
 REPLY_FAULTS = [
     pytest.param("#fault:429", 429, RATE_LIMITED, id="429"),
     pytest.param("#fault:503", 503, UNAVAILABLE, id="503"),
-    pytest.param("#fault:400", 400, ERRORS["400"].message, id="400"),
+    pytest.param("#fault:400", 400, REJECTED_400, id="400"),
 ]
 
 

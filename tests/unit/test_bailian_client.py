@@ -197,8 +197,20 @@ def test_a_429_is_retried_after_the_retry_after_delay(fake):
         ("#fault:429", RateLimited, RATE_LIMITED, 2),
         ("#fault:quota", RateLimited, RATE_LIMITED, 2),
         # Never retried.
-        ("#fault:400", BadRequest, fake_bailian.ERRORS["400"].message, 1),
-        ("#fault:inspection", BadRequest, fake_bailian.ERRORS["inspection"].message, 1),
+        (
+            "#fault:400",
+            BadRequest,
+            "The model rejected the request (invalid_parameter_error): "
+            "Injected fault (#fault:400): required parameter(s) missing or invalid.",
+            1,
+        ),
+        (
+            "#fault:inspection",
+            BadRequest,
+            "The model rejected the request (data_inspection_failed): "
+            + fake_bailian.ERRORS["inspection"].message,
+            1,
+        ),
         ("#fault:401", UpstreamUnavailable, UNAVAILABLE, 1),
         ("#fault:malformed", UpstreamUnavailable, UNAVAILABLE, 1),
     ],
@@ -449,6 +461,48 @@ def test_transport_errors_are_retried(mock_upstream, monkeypatch):
     assert completion.text == "third time"
     assert len(calls) == 3
     assert mock_upstream.clock.sleeps == [0.25, 0.5]
+
+
+@pytest.mark.parametrize(("sent", "forwarded"), [(2.0, 1.99), (1.995, 1.99), (1.99, 1.99), (0.0, 0.0)])
+def test_temperature_2_is_sent_as_a_value_the_upstream_takes(fake, sent, forwarded):
+    """The spec allows 0-2, the upstream [0.0, 2.0): the fake, like the real one, answers 2.0 with a 400."""
+    messages = [{"role": "user", "content": "hot"}]
+
+    completion = client.chat_completion(MODEL, messages, temperature=sent)
+
+    assert fake.received[0].body["temperature"] == forwarded
+    assert completion.text == "Echo: hot"
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (
+            {
+                "code": "invalid_parameter_error",
+                "message": "<400> InternalError.Algo.InvalidParameter: Bad x",
+            },
+            "The model rejected the request (invalid_parameter_error): Bad x",
+        ),
+        (
+            {"code": "InvalidParameter", "message": "  Range of\n max_tokens should be [1, 8192]  "},
+            "The model rejected the request (InvalidParameter): Range of max_tokens should be [1, 8192]",
+        ),
+        ({"code": "invalid_parameter_error"}, "The model rejected the request (invalid_parameter_error)"),
+        (
+            {"message": "<400> InternalError.Algo: " + "y" * 400},
+            "The model rejected the request: " + "y" * 300,
+        ),
+        ({"code": "x", "message": {"not": "text"}}, "The model rejected the request (x)"),
+    ],
+)
+def test_an_upstream_400_is_a_sentence_of_ours_with_its_code(mock_upstream, error, message):
+    mock_upstream.responses = [httpx.Response(400, json={"error": error})]
+
+    with pytest.raises(BadRequest) as raised:
+        client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+
+    assert raised.value.message == message
 
 
 def test_a_400_without_an_error_body_is_a_generic_bad_request(mock_upstream):

@@ -114,7 +114,7 @@ def test_the_reply_context_is_capped_by_reply_history_messages(upstream, unit_en
         (
             "#fault:400",
             400,
-            "<400> InternalError.Algo.InvalidParameter: Injected fault (#fault:400): "
+            "The model rejected the request (invalid_parameter_error): Injected fault (#fault:400): "
             "required parameter(s) missing or invalid.",
         ),
     ],

@@ -4,7 +4,8 @@ One pooled client per process (reused across warm invocations). Every call runs 
 total deadline that ends before API Gateway's 29 s; 429, 5xx and connection failures are retried
 with exponential backoff and full jitter (honouring Retry-After) while the deadline allows;
 400/401/403/404 never are. Upstream failures become domain errors:
-400 InvalidParameter/DataInspectionFailed -> BadRequest with the upstream message,
+400 InvalidParameter/DataInspectionFailed -> BadRequest with a sentence of ours around the upstream's
+code and message,
 persistent 429 -> RateLimited, anything else -> UpstreamUnavailable (503).
 """
 
@@ -12,6 +13,7 @@ import functools
 import json
 import math
 import random
+import re
 import time
 from dataclasses import dataclass
 
@@ -29,6 +31,13 @@ BACKOFF_CAP_SECONDS = 4.0
 MIN_ATTEMPT_SECONDS = 0.2
 # 400s that are our account's problem (billing), not the caller's request: answered as 503.
 ACCOUNT_PROBLEMS = frozenset({"Arrearage"})
+# The spec takes temperature 0-2; the upstream takes [0.0, 2.0) and answers 2.0 with a 400. 2 is
+# sent as 1.99: unmistakably below 2 however the upstream parses it (the nearest double below 2
+# rounds back to 2.0 in single precision), and no sampling difference anyone could notice.
+UPSTREAM_MAX_TEMPERATURE = 1.99
+# The upstream's own prefix of a 400 message: "<400> InternalError.Algo.InvalidParameter: ".
+UPSTREAM_MESSAGE_PREFIX = re.compile(r"^\s*<\d{3}>\s*[\w.]+:\s*")
+MAX_UPSTREAM_DETAIL_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,7 @@ def chat_completion(
     settings = get_settings()
     payload = {"model": model, "messages": messages}
     if temperature is not None:
-        payload["temperature"] = temperature
+        payload["temperature"] = upstream_temperature(temperature)
     if max_tokens is not None:
         payload["max_tokens"] = max_tokens
     budget = (
@@ -110,6 +119,11 @@ def chat_completion(
             )
             time.sleep(delay)
     raise UpstreamUnavailable()  # unreachable: the loop returns or raises
+
+
+def upstream_temperature(temperature: float) -> float:
+    """The spec's temperature (0-2) as a value the upstream takes."""
+    return min(temperature, UPSTREAM_MAX_TEMPERATURE)
 
 
 def _backoff(attempt: int, retry_after: float | None) -> float:
@@ -148,9 +162,20 @@ def _error_for(response: httpx.Response) -> Exception:
     if status in RETRYABLE_STATUS:
         return _Retryable(UpstreamUnavailable())
     if status == 400 and code not in ACCOUNT_PROBLEMS:
-        return BadRequest(message or "Request parameter error")
+        return BadRequest(_rejection_message(code, message))
     # 401/403: our own key is wrong or lacks access; 404: a configured model upstream doesn't know.
     return UpstreamUnavailable()
+
+
+def _rejection_message(code: str | None, message: str | None) -> str:
+    """A sentence of ours for the upstream's 400, e.g. "The model rejected the request
+    (invalid_parameter_error): Temperature should be in [0.0, 2.0)"."""
+    text = message if isinstance(message, str) else ""
+    detail = " ".join(UPSTREAM_MESSAGE_PREFIX.sub("", text).split())[:MAX_UPSTREAM_DETAIL_CHARS]
+    if not code and not detail:
+        return "Request parameter error"
+    sentence = "The model rejected the request" + (f" ({code})" if code else "")
+    return f"{sentence}: {detail}" if detail else sentence
 
 
 def _upstream_error(response: httpx.Response) -> tuple[str | None, str | None]:
