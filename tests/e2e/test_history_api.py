@@ -11,8 +11,10 @@ import httpx
 import pytest
 
 from tests.support.model_client import (
+    HISTORY_PATH,
     PROXY_PATH,
     SEND_ENDPOINT,
+    STATISTICS_PATH,
     ApiUser,
     all_calls,
     chat_body,
@@ -226,6 +228,16 @@ def test_dates_and_model_together(http, alice, alice_calls):
     data = history_page(http, alice.user, model_name="qwen-turbo", start_date=days[0], end_date=days[-1])
 
     assert data["api_calls"] == [c for c in alice_calls if c["model_name"] == "qwen-turbo"]
+
+
+@pytest.mark.parametrize("raw", ["2026-12-+2", "2026-12-%202", "+2026-12-02"])
+@pytest.mark.parametrize("path", [HISTORY_PATH, STATISTICS_PATH])
+def test_a_plus_in_a_url_date_is_400_not_a_wrong_total(http, alice, path, raw):
+    """'+' in a query string is a space: "2026-12- 2" once passed strptime and filtered wrongly."""
+    response = http.get(f"{path}?end_date={raw}", headers=alice.user.headers)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["message"] == "end_date: must be a date in YYYY-MM-DD format"
 
 
 @pytest.mark.parametrize("bad", BAD_DATES)

@@ -17,7 +17,9 @@ DEFAULT_SOURCE_IP = "198.51.100.7"
 
 
 def template_route(method: str, path: str) -> tuple[Route, dict[str, str]]:
-    """The template route serving `method path`, and the path parameters it captures."""
+    """The template route serving `method path` (a query string ignored), and the path parameters
+    it captures."""
+    path = path.partition("?")[0]
     for route in template.get().routes:
         if route.method not in (method.upper(), "ANY"):
             continue
@@ -35,7 +37,9 @@ def http_request(
     headers: dict[str, str] | None = None,
     source_ip: str = DEFAULT_SOURCE_IP,
 ) -> HttpRequest:
-    """`body` may be a str (sent verbatim) or any JSON value (serialised); None means no body."""
+    """`path` may end in a raw (URL-encoded) query string: "/api/x?page=2". `body` may be a str
+    (sent verbatim) or any JSON value (serialised); None means no body."""
+    path, _, query_string = path.partition("?")
     if body is None:
         raw = b""
     elif isinstance(body, str):
@@ -48,6 +52,7 @@ def http_request(
     return HttpRequest(
         method=method.upper(),
         path=path,
+        query_string=query_string,
         headers=list(all_headers.items()),
         body=raw,
         source_ip=source_ip,

@@ -21,6 +21,7 @@ from tests.support.events import (
     api_event,
     authorizer_event,
     bearer,
+    template_route,
 )
 
 
@@ -53,7 +54,8 @@ class InProcessGateway:
         headers: dict[str, str] | None = None,
         source_ip: str = DEFAULT_SOURCE_IP,
     ) -> HandlerResponse:
-        route = self._routes[(method.upper(), path)]
+        # `path` is concrete ("/api/messages/7"), optionally with a raw query string ("?page=2").
+        route = self._routes[(method.upper(), template_route(method, path)[0].path)]
         all_headers = {**(bearer(token) if token is not None else {}), **(headers or {})}
         authorizer_context = None
         if route.protected:

@@ -1,17 +1,37 @@
-"""Typed path and query parameters shared by the endpoints (validated: 400, never clamped)."""
+"""Typed path and query parameters shared by the endpoints (validated: 400, never clamped).
 
+Numbers in paths and query strings are plain decimal digits: pydantic would otherwise read "033",
+"+33", " 33", "3_3" and "33.0" all as 33, so one resource would answer to many names."""
+
+import re
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import BeforeValidator, Field
 
 from bailian_chat.paging import PageRequest
 
 MAX_ID = 2**53 - 1  # ids stay exact in JavaScript
+PLAIN_NUMBER = re.compile(r"0|[1-9][0-9]{0,15}")  # no sign, space, separator or leading zero
+NOT_PLAIN = "must be a whole number in plain digits (no sign, spaces, separators or leading zeros)"
 
-ConversationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Conversation ID")]
-MessageId = Annotated[int, Path(gt=0, le=MAX_ID, description="Message ID")]
-PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1")]
-PageLimit = Annotated[int, Query(ge=1, le=100, description="Items per page, at most 100")]
+
+def _plain_number(value):
+    """What the query string or path holds must be PLAIN_NUMBER; the bounds check comes after."""
+    if isinstance(value, str) and not PLAIN_NUMBER.fullmatch(value):
+        if value.isascii() and value.isdigit() and value[0] != "0":
+            raise ValueError("is out of range")  # 17 digits or more: past every bound
+        raise ValueError(NOT_PLAIN)
+    return value
+
+
+PlainNumber = BeforeValidator(_plain_number)
+# The location marker, the bounds (a plain Field, so the OpenAPI schema has minimum/maximum) and the
+# digits check: Powertools keeps all three when a marker is paired with a Field.
+ConversationId = Annotated[int, Path(description="Conversation ID"), Field(gt=0, le=MAX_ID), PlainNumber]
+MessageId = Annotated[int, Path(description="Message ID"), Field(gt=0, le=MAX_ID), PlainNumber]
+PageNumber = Annotated[int, Query(description="Page number, from 1"), Field(ge=1, le=1_000_000), PlainNumber]
+PageLimit = Annotated[int, Query(description="Items per page, at most 100"), Field(ge=1, le=100), PlainNumber]
 ModelFilter = Annotated[str | None, Query(min_length=1, max_length=64, description="Filter by model name")]
 
 

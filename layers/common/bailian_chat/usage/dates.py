@@ -1,12 +1,16 @@
 """The optional inclusive UTC date range of the history endpoints."""
 
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bailian_chat.errors import BadRequest
 
 FIRST_DAY = "0001-01-01"
 LAST_DAY = "9999-12-31"
+# Exactly YYYY-MM-DD in ASCII digits: strptime would also take "2026-12- 2" (a '+' in the URL) or
+# "2026-1-2", which then compare wrongly as strings against stored days.
+DAY_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -34,13 +38,17 @@ def _epoch_ms(day: str, days_after: int = 0) -> int:
 def _parse_day(field: str, value: str | None, default: str) -> str:
     if value is None:
         return default
-    try:
-        parsed = datetime.strptime(value, "%Y-%m-%d")
-    except ValueError:
-        parsed = None
-    if parsed is None or len(value) != 10 or not value.isascii():
+    if not (DAY_PATTERN.fullmatch(value) and _is_calendar_date(value)):
         raise BadRequest(f"{field}: must be a date in YYYY-MM-DD format")
     return value
+
+
+def _is_calendar_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)  # 2024-02-30, 2024-13-01 and 0000-01-01 are not
+    except ValueError:
+        return False
+    return True
 
 
 def date_range(start_date: str | None, end_date: str | None) -> DateRange:
