@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from bailian_chat.request_models import StrictBody, documented
+from bailian_chat.text_rules import message_text, single_line_text
 
 MAX_TEXT_CHARS = 32_000
 MAX_URL_CHARS = 2048
@@ -22,7 +23,7 @@ def _http_url(value: str) -> str:
         or any(c.isspace() for c in value)
     ):
         raise ValueError("must be an http or https URL")
-    return value
+    return single_line_text(value)
 
 
 HttpUrlText = Annotated[
@@ -37,9 +38,12 @@ class MediaUrl(StrictBody):
     url: HttpUrlText
 
 
+MessageText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(message_text)]
+
+
 class TextPart(StrictBody):
     type: Literal["text"]
-    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+    text: MessageText
 
 
 class ImageUrlPart(StrictBody):

@@ -28,11 +28,31 @@ def _field_path(loc: tuple) -> str:
     return ".".join(str(part) for part in path)
 
 
+def _most_telling(errors: list[dict]) -> dict:
+    """The first error, unless it is a type mismatch of one branch of a union (content: a list of
+    parts or a string) and another branch of that same field failed on its value: a string
+    content with a NUL is "must not contain control characters", not "should be a valid list"."""
+    first = errors[0]
+    if not first.get("type", "").endswith("_type"):
+        return first
+    field = _field_path(tuple(first.get("loc", ())))
+    return next(
+        (
+            error
+            for error in errors[1:]
+            if _field_path(tuple(error.get("loc", ()))).startswith(field)
+            and not error.get("type", "").endswith("_type")
+            and error.get("type") != "missing"
+        ),
+        first,
+    )
+
+
 def validation_message(errors: list[dict]) -> str:
     """A client-readable message that names the offending field."""
     if not errors:
         return "Request parameter error"
-    error = errors[0]
+    error = _most_telling(errors)
     kind = error.get("type", "")
     field = _field_path(tuple(error.get("loc", ())))
     if kind == "json_invalid":

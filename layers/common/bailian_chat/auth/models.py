@@ -6,10 +6,12 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from bailian_chat.request_models import StrictBody, documented
+from bailian_chat.text_rules import identifier_key, shows_something, single_line_text
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
+# ASCII only (see text_rules): the local part is printable ASCII without '@' (no space, no control).
 EMAIL_PATTERN = re.compile(
-    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)+$"
+    r"^[!-?A-~]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)+$"
 )
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-().]{4,22}$")
 PHONE_DIGITS = range(6, 16)  # E.164 allows at most 15 digits
@@ -22,10 +24,13 @@ def _username(value: str) -> str:
 
 
 def _email(value: str) -> str:
+    """Stored, claimed and looked up in one canonical form: ASCII, lower-cased."""
     value = value.strip()
-    if len(value) > 254 or not EMAIL_PATTERN.match(value):
+    if not value.isascii():
+        raise ValueError("must be an ASCII email address (an internationalised domain in its xn-- form)")
+    if len(value) > 254 or not EMAIL_PATTERN.fullmatch(value):
         raise ValueError("must be a valid email address")
-    return value
+    return identifier_key(value)
 
 
 def _password(value: str) -> str:
@@ -37,10 +42,10 @@ def _password(value: str) -> str:
 def _nickname(value: str | None) -> str | None:
     if value is None:
         return None
-    value = value.strip()
+    value = single_line_text(value.strip())
     if len(value) > 64:
         raise ValueError("must be at most 64 characters")
-    return value or None
+    return value if shows_something(value) else None  # nothing visible: as if left blank
 
 
 def _phone(value: str | None) -> str | None:
@@ -68,7 +73,9 @@ class RegisterRequest(StrictBody):
 
 
 class LoginRequest(StrictBody):
-    username: Annotated[str, Field(max_length=254), AfterValidator(_not_blank)]
+    username: Annotated[
+        str, Field(max_length=254), AfterValidator(single_line_text), AfterValidator(_not_blank)
+    ]
     password: Annotated[str, Field(max_length=1024), AfterValidator(_not_blank)]
 
 

@@ -5,8 +5,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from bailian_chat.config import DEFAULT_MODELS, get_settings
-from bailian_chat.content import MAX_TEXT_CHARS, Content
+from bailian_chat.content import Content, MessageText
 from bailian_chat.request_models import StrictBody, documented
+from bailian_chat.text_rules import shows_something, single_line_text
 
 MAX_TITLE_CHARS = 200
 
@@ -14,8 +15,8 @@ MAX_TITLE_CHARS = 200
 def _title(value: str | None) -> str | None:
     if value is None:
         return None
-    value = value.strip()
-    if not value:
+    value = single_line_text(value.strip())
+    if not shows_something(value):  # only spaces, zero-width or filler characters
         raise ValueError("must not be empty")
     if len(value) > MAX_TITLE_CHARS:
         raise ValueError(f"must be at most {MAX_TITLE_CHARS} characters")
@@ -63,7 +64,7 @@ class SendMessageOptions(SendMessageRequest):
 
 class ChatMessage(StrictBody):
     role: Literal["user", "assistant", "system"]
-    content: Content | Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+    content: Content | MessageText
 
 
 class ChatCompletionRequest(StrictBody):

@@ -1,6 +1,7 @@
 """User items and the username/email uniqueness items."""
 
 from bailian_chat.store import counters, dynamodb, keys
+from bailian_chat.text_rules import identifier_key
 
 USERNAME_TAKEN = "username"
 EMAIL_TAKEN = "email"
@@ -57,8 +58,12 @@ def get_user(user_id: int) -> dict | None:
 
 
 def find_user_by_login(identifier: str) -> dict | None:
-    """Looks a user up by username, or by email when the identifier holds an '@'."""
-    claim_key = keys.email(identifier) if "@" in identifier else keys.username(identifier)
+    """Looks a user up by username, or by email when the identifier holds an '@', in the canonical
+    form they were claimed in (non-ASCII text names no account: see text_rules)."""
+    canonical = identifier_key(identifier)
+    if canonical is None:
+        return None
+    claim_key = keys.email(canonical) if "@" in canonical else keys.username(canonical)
     claim = dynamodb.get_item(*claim_key, consistent=True)  # a just-registered user can log in
     return get_user(claim["user_id"]) if claim else None
 
