@@ -88,8 +88,12 @@ def test_a_title_with_nothing_visible_is_400_like_a_blank_one(
 
 
 @pytest.mark.parametrize("character", [*CONTROLS, "\t"])
-def test_a_title_with_a_control_character_is_400(create, character):
-    assert_400(create(f"a{character}b"), f"title: {control_message(character)}")
+@pytest.mark.parametrize("where", ["a{}b", "{}ab", "ab{}", "{}"])
+def test_a_title_with_a_control_character_is_400(create, character, where):
+    title = where.format(character)
+    blank = not title.strip()  # a tab or NEL alone is blank text
+
+    assert_400(create(title), f"title: {NOT_EMPTY if blank else control_message(character)}")
 
 
 def test_a_title_with_a_visible_character_among_invisible_ones_is_kept_as_sent(create):

@@ -52,6 +52,16 @@ def message_text(value: str) -> str:
     return _without(CONTROL_EXCEPT_LINE_BREAKS, value)
 
 
+def visible_line(value: str) -> str | None:
+    """A one-line display text (title, nickname) trimmed, or None when it is blank or shows nothing.
+    ValueError on a control character, at the ends too (only ordinary blank text is trimmed away
+    silently)."""
+    if not value.strip():
+        return None
+    value = single_line_text(value).strip()
+    return value if shows_something(value) else None
+
+
 def is_invisible(character: str) -> bool:
     if character.isspace() or unicodedata.category(character) in _INVISIBLE_CATEGORIES:
         return True

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from bailian_chat.request_models import StrictBody, documented
-from bailian_chat.text_rules import identifier_key, shows_something, single_line_text
+from bailian_chat.text_rules import identifier_key, single_line_text, visible_line
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
 # ASCII only (see text_rules): the local part is printable ASCII without '@' (no space, no control).
@@ -42,10 +42,10 @@ def _password(value: str) -> str:
 def _nickname(value: str | None) -> str | None:
     if value is None:
         return None
-    value = single_line_text(value.strip())
-    if len(value) > 64:
+    value = visible_line(value)  # None when nothing shows: as if left blank
+    if value is not None and len(value) > 64:
         raise ValueError("must be at most 64 characters")
-    return value if shows_something(value) else None  # nothing visible: as if left blank
+    return value
 
 
 def _phone(value: str | None) -> str | None:

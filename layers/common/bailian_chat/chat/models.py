@@ -7,7 +7,7 @@ from pydantic import AfterValidator, Field
 from bailian_chat.config import DEFAULT_MODELS, get_settings
 from bailian_chat.content import Content, MessageText
 from bailian_chat.request_models import StrictBody, documented
-from bailian_chat.text_rules import shows_something, single_line_text
+from bailian_chat.text_rules import visible_line
 
 MAX_TITLE_CHARS = 200
 
@@ -15,8 +15,8 @@ MAX_TITLE_CHARS = 200
 def _title(value: str | None) -> str | None:
     if value is None:
         return None
-    value = single_line_text(value.strip())
-    if not shows_something(value):  # only spaces, zero-width or filler characters
+    value = visible_line(value)
+    if value is None:  # blank, or only zero-width, format or filler characters
         raise ValueError("must not be empty")
     if len(value) > MAX_TITLE_CHARS:
         raise ValueError(f"must be at most {MAX_TITLE_CHARS} characters")
