@@ -64,38 +64,33 @@ def login(request: LoginRequest, client_ip: str) -> tuple[TokenPair, dict]:
     settings = get_settings()
     now = clock.now_epoch()
     user = users.find_user_by_login(request.username.strip())
-    # Failures count per account (by id, so username and email share a count) and client IP;
-    # an unknown name gets a count of its own, so probing names is throttled too.
+    # Attempts count per account (by id, so username and email share a count) and client IP;
+    # an unknown name gets a count of its own, so probing names is throttled too. The slot is
+    # taken before the password is checked, so parallel guesses get no more checks than the limit.
     account = f"user:{user['user_id']}" if user else f"name:{request.username.strip().lower()}"
-    earlier_failures = _reject_if_locked_out(account, client_ip, now)
+    slot = _take_attempt(account, client_ip, now)
 
     if not passwords.verify_password(user and user.get("password_hash"), request.password):
-        failures = login_failures.record_failure(account, client_ip, now, settings.login_lockout_seconds)
-        if failures > settings.login_max_failures:
-            raise RateLimited(
-                "Too many failed login attempts, try again later",
-                retry_after=settings.login_lockout_seconds,
-            )
-        raise Unauthorized(BAD_CREDENTIALS)
+        raise Unauthorized(BAD_CREDENTIALS)  # the slot stays taken: it is a failure
+    # The right password: the failures before it no longer count (as after any success).
+    login_failures.clear_through(account, client_ip, slot, settings.login_max_failures)
     if user.get("status") == STATUS_DISABLED:
         raise Forbidden("User account has been disabled")
-
-    if earlier_failures:  # a success starts the count over (no write when there is nothing to clear)
-        login_failures.clear_failures(account, client_ip)
-    users.set_last_login(user["user_id"], clock.iso_from_epoch(now))
     return _start_session(user["user_id"], now), public_user(user)
 
 
-def _reject_if_locked_out(account: str, client_ip: str, now: int) -> dict | None:
-    """RateLimited while the account is locked out for this IP; otherwise the failure record, if any."""
+def _take_attempt(account: str, client_ip: str, now: int) -> login_failures.AttemptSlot:
+    """An attempt slot of this account+IP's window; RateLimited while the window's are used up."""
     settings = get_settings()
-    record = login_failures.get_failures(account, client_ip)
-    if record and record["expires_at"] > now and record["failures"] >= settings.login_max_failures:
+    try:
+        return login_failures.take_attempt(
+            account, client_ip, now, settings.login_lockout_seconds, settings.login_max_failures
+        )
+    except login_failures.LockedOut as locked:
         raise RateLimited(
             "Too many failed login attempts, try again later",
-            retry_after=record["expires_at"] - now,
-        )
-    return record
+            retry_after=max(1, locked.until - now),
+        ) from locked
 
 
 def _start_session(user_id: int, now: int) -> TokenPair:
@@ -103,7 +98,9 @@ def _start_session(user_id: int, now: int) -> TokenPair:
     session_id = secrets.token_urlsafe(18)
     refresh_jti = tokens.new_token_id()
     session_expires = now + settings.refresh_token_ttl
-    sessions.create_session(session_id, user_id, refresh_jti, now, session_expires)
+    sessions.create_login_session(
+        session_id, user_id, refresh_jti, now, session_expires, clock.iso_from_epoch(now)
+    )
     return TokenPair(
         access_token=_access_token(user_id, session_id, now),
         refresh_token=tokens.issue(user_id, session_id, tokens.REFRESH, session_expires, refresh_jti),

@@ -18,7 +18,12 @@ from bailian_chat.store.attribute_values import deserialize, serialize
 
 
 class ConditionFailed(Exception):
-    """A conditional write did not apply (the item was not in the expected state)."""
+    """A conditional write did not apply (the item was not in the expected state). `item` is the
+    item as it was, when the write asked for it (ReturnValuesOnConditionCheckFailure="ALL_OLD")."""
+
+    def __init__(self, message: str, item: dict | None = None):
+        super().__init__(message)
+        self.item = item
 
 
 class TransactionCancelled(Exception):
@@ -163,7 +168,7 @@ def transact_write(actions: list[dict]) -> None:
 
 def _raise_condition_failed(exc: ClientError) -> None:
     if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-        raise ConditionFailed(str(exc)) from exc
+        raise ConditionFailed(str(exc), from_item(exc.response.get("Item"))) from exc
 
 
 def _query(

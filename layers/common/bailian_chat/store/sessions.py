@@ -5,18 +5,47 @@ import contextlib
 from bailian_chat.store import dynamodb, keys
 
 
+def _session_item(session_id: str, user_id: int, refresh_jti: str, created_at: int, expires_at: int) -> dict:
+    return {
+        **keys.pk_sk(keys.session(session_id)),
+        "session_id": session_id,
+        "user_id": user_id,
+        "refresh_jti": refresh_jti,
+        "revoked": False,
+        "created_at": created_at,
+        "expires_at": expires_at,
+    }
+
+
 def create_session(session_id: str, user_id: int, refresh_jti: str, created_at: int, expires_at: int) -> None:
     dynamodb.put_item(
-        {
-            **keys.pk_sk(keys.session(session_id)),
-            "session_id": session_id,
-            "user_id": user_id,
-            "refresh_jti": refresh_jti,
-            "revoked": False,
-            "created_at": created_at,
-            "expires_at": expires_at,
-        },
+        _session_item(session_id, user_id, refresh_jti, created_at, expires_at),
         ConditionExpression="attribute_not_exists(PK)",
+    )
+
+
+def create_login_session(
+    session_id: str, user_id: int, refresh_jti: str, created_at: int, expires_at: int, last_login_at: str
+) -> None:
+    """The new session and the user's last login time, in one TransactWriteItems (one round trip)."""
+    dynamodb.transact_write(
+        [
+            {
+                "Put": {
+                    "Item": dynamodb.to_item(
+                        _session_item(session_id, user_id, refresh_jti, created_at, expires_at)
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {
+                "Update": {
+                    "Key": dynamodb.key(*keys.user(user_id)),
+                    "UpdateExpression": "SET last_login_at = :when",
+                    "ExpressionAttributeValues": dynamodb.to_values({":when": last_login_at}),
+                }
+            },
+        ]
     )
 
 
