@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 STATUS_ACTIVE = 1
 BAD_CREDENTIALS = "Username or password incorrect"
 BAD_REFRESH = "Refresh token is invalid or expired"
+# The just-rotated refresh token presented again within this many seconds is a race, not theft.
+REFRESH_GRACE_SECONDS = 10
 PUBLIC_USER_FIELDS = (
     "user_id",
     "username",
@@ -113,31 +115,48 @@ def _access_token(user_id: int, session_id: str, now: int) -> str:
 
 
 def refresh(refresh_token: str) -> TokenPair:
-    """Rotates the refresh token. Presenting an already-rotated one is reuse: the session is revoked."""
+    """Rotates the refresh token. The token just rotated, presented again within the grace period (a
+    second tab, a retry after a timeout), gets the same rotation's pair; any other already-rotated
+    token is reuse: the session is revoked."""
     claims = tokens.verify(refresh_token, tokens.REFRESH, BAD_REFRESH)
     try:
         session = live_session(claims, BAD_REFRESH)
     except DisabledUser:
         sessions.revoke_session(claims.session_id, "user disabled")
         raise
-    if session["refresh_jti"] != claims.token_id:
-        sessions.revoke_session(claims.session_id, "refresh token reuse")
-        raise Unauthorized(BAD_REFRESH)
-    new_jti = tokens.new_token_id()
-    if not sessions.rotate_refresh(claims.session_id, claims.token_id, new_jti):
-        sessions.revoke_session(claims.session_id, "refresh token reuse")
-        raise Unauthorized(BAD_REFRESH)
     now = clock.now_epoch()
+    if session["refresh_jti"] == claims.token_id:
+        session = sessions.rotate_refresh(claims.session_id, claims.token_id, tokens.new_token_id(), now)
+    if not _rotated_from(session, claims.token_id, now):
+        if not session.get("revoked"):
+            sessions.revoke_session(claims.session_id, "refresh token reuse")
+        raise Unauthorized(BAD_REFRESH)
+    return _rotation_pair(claims, session, now)
+
+
+def _rotated_from(session: dict, token_id: str, now: int) -> bool:
+    """The session's current refresh token replaced `token_id` less than the grace period ago."""
+    return (
+        not session.get("revoked")
+        and session.get("previous_jti") == token_id
+        and now - session.get("rotated_at", 0) < REFRESH_GRACE_SECONDS
+    )
+
+
+def _rotation_pair(claims: tokens.TokenClaims, session: dict, now: int) -> TokenPair:
+    """The pair of the session's last rotation, the same for every request the grace period admits:
+    the current refresh token (byte for byte: same claims, iat the rotation time) and an access
+    token that expires with the one that rotation issued, so a retry never extends the session."""
+    settings = get_settings()
+    rotated_at = session["rotated_at"]
+    access_expires = rotated_at + settings.access_token_ttl
+    user_id, session_id = claims.user_id, claims.session_id
     return TokenPair(
-        access_token=_access_token(claims.user_id, claims.session_id, now),
+        access_token=tokens.issue(user_id, session_id, tokens.ACCESS, access_expires, issued_at=rotated_at),
         refresh_token=tokens.issue(
-            claims.user_id,
-            claims.session_id,
-            tokens.REFRESH,
-            session["expires_at"],
-            new_jti,
+            user_id, session_id, tokens.REFRESH, session["expires_at"], session["refresh_jti"], rotated_at
         ),
-        expires_in=get_settings().access_token_ttl,
+        expires_in=access_expires - now,
     )
 
 

@@ -55,18 +55,20 @@ def get_session_and_user(session_id: str, user_id: int) -> tuple[dict | None, di
     return found.get(keys.session(session_id)), dynamodb.without_keys(found.get(keys.user(user_id)))
 
 
-def rotate_refresh(session_id: str, expected_jti: str, new_jti: str) -> bool:
-    """Swaps the current refresh token id; False when it was not `expected_jti` (reuse or race)."""
+def rotate_refresh(session_id: str, expected_jti: str, new_jti: str, now: int) -> dict:
+    """Makes `new_jti` the current refresh token id if `expected_jti` still is (and the session is not
+    revoked), keeping the replaced id and the time for the grace period. Returns the session as it
+    then is: rotated by this call (refresh_jti == new_jti) or, if not, as another request left it."""
     try:
-        dynamodb.update_item(
+        return dynamodb.update_item(
             *keys.session(session_id),
-            "SET refresh_jti = :new",
-            {":new": new_jti, ":old": expected_jti, ":false": False},
+            "SET refresh_jti = :new, previous_jti = :old, rotated_at = :now",
+            {":new": new_jti, ":old": expected_jti, ":now": now, ":false": False},
             ConditionExpression="refresh_jti = :old AND revoked = :false",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
-    except dynamodb.ConditionFailed:
-        return False
-    return True
+    except dynamodb.ConditionFailed as failed:
+        return failed.item or {}
 
 
 def revoke_session(session_id: str, reason: str) -> None:
