@@ -27,11 +27,13 @@ class ConditionFailed(Exception):
 
 
 class TransactionCancelled(Exception):
-    """A transaction was cancelled; `reasons` holds one code per action ("None" where it was fine)."""
+    """A transaction was cancelled; `reasons` holds one code per action ("None" where it was fine),
+    `items` the item of each action whose condition failed, when it asked for it (ALL_OLD)."""
 
-    def __init__(self, reasons: list[str]):
+    def __init__(self, reasons: list[str], items: list[dict | None] | None = None):
         super().__init__(f"transaction cancelled: {reasons}")
         self.reasons = reasons
+        self.items = items or [None] * len(reasons)
 
 
 @functools.cache
@@ -159,10 +161,11 @@ def transact_write(actions: list[dict]) -> None:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            cancelled = exc.response.get("CancellationReasons", [])
+            reasons = [r.get("Code", "None") for r in cancelled]
             conflict_only = "TransactionConflict" in reasons and "ConditionalCheckFailed" not in reasons
             if not conflict_only or attempt + 1 == RETRY_ATTEMPTS:
-                raise TransactionCancelled(reasons) from exc
+                raise TransactionCancelled(reasons, [from_item(r.get("Item")) for r in cancelled]) from exc
             _back_off(attempt)
 
 
