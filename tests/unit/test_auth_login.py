@@ -447,3 +447,24 @@ def test_a_wrong_password_makes_at_most_4_dynamodb_calls(gateway, register, dyna
     assert fail_logins(gateway, user["username"], 1) == [401]
 
     assert len(dynamodb_calls) <= 4, dynamodb_calls
+
+
+def test_the_lockout_lasts_a_whole_period_from_the_failure_that_reached_the_limit(
+    gateway, register, monkeypatch
+):
+    """The window starts at the first failure; reaching the limit late in it must not leave only
+    the rest of the window (5 guesses at its end and 5 more at the next one's start)."""
+    user = register()
+    started = clock.now_epoch()
+    fail_logins(gateway, user["username"], 4)
+    monkeypatch.setattr(clock, "now_epoch", lambda: started + 899)
+    assert fail_logins(gateway, user["username"], 1) == [401]
+
+    monkeypatch.setattr(clock, "now_epoch", lambda: started + 901)
+    locked = gateway.login(login_for(user))
+    monkeypatch.setattr(clock, "now_epoch", lambda: started + 899 + 900)
+    unlocked = gateway.login(login_for(user))
+
+    assert locked.status == 429
+    assert int(locked.headers["retry-after"]) == 898
+    assert unlocked.status == 200

@@ -73,6 +73,8 @@ def login(request: LoginRequest, client_ip: str) -> tuple[TokenPair, dict]:
     slot = _take_attempt(account, client_ip, now)
 
     if not passwords.verify_password(user and user.get("password_hash"), request.password):
+        if slot.is_last:  # the limit is reached now: locked out for a whole period from here
+            login_failures.lock_out(account, client_ip, slot, now + settings.login_lockout_seconds)
         raise Unauthorized(BAD_CREDENTIALS)  # the slot stays taken: it is a failure
     # The right password: the failures before it no longer count (as after any success).
     login_failures.clear_through(account, client_ip, slot, settings.login_max_failures)

@@ -17,7 +17,12 @@ MAX_TAKE_TRIES = 3  # a stale window is reset once; a racing reset only sends us
 @dataclass(frozen=True)
 class AttemptSlot:
     number: int  # this attempt's number in the window
+    limit_at: int  # the number of the window's last attempt (as this one found it)
     window_ends: int
+
+    @property
+    def is_last(self) -> bool:
+        return self.number >= self.limit_at
 
 
 class LockedOut(Exception):
@@ -43,7 +48,7 @@ def take_attempt(
                 ConditionExpression="attribute_not_exists(PK) OR (expires_at > :now AND attempts < limit_at)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-            return AttemptSlot(item["attempts"], item["expires_at"])
+            return AttemptSlot(item["attempts"], item["limit_at"], item["expires_at"])
         except dynamodb.ConditionFailed as failed:
             old = failed.item or {}
             if "limit_at" in old and old["expires_at"] > now:
@@ -69,7 +74,7 @@ def _start_new_window(
         )
     except dynamodb.ConditionFailed:
         return None
-    return AttemptSlot(1, expires)
+    return AttemptSlot(1, max_attempts, expires)
 
 
 def clear_through(account: str, client_ip: str, slot: AttemptSlot, max_attempts: int) -> None:
@@ -82,4 +87,16 @@ def clear_through(account: str, client_ip: str, slot: AttemptSlot, max_attempts:
             "SET limit_at = :limit",
             {":limit": new_limit, ":window": slot.window_ends},
             ConditionExpression="expires_at = :window AND limit_at < :limit",
+        )
+
+
+def lock_out(account: str, client_ip: str, slot: AttemptSlot, until: int) -> None:
+    """After the window's last attempt failed: the window (and so the lockout) lasts until `until`,
+    a whole lockout period from now, however late in the window the limit was reached."""
+    with contextlib.suppress(dynamodb.ConditionFailed):  # the window changed meanwhile: leave it
+        dynamodb.update_item(
+            *keys.login_failures(account, client_ip),
+            "SET expires_at = :until",
+            {":until": until, ":window": slot.window_ends},
+            ConditionExpression="expires_at = :window",
         )
