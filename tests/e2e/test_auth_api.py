@@ -44,15 +44,15 @@ def mixed_case(text: str, variant: int) -> str:
     )
 
 
-def race(stack, bodies: list[dict]) -> list[httpx.Response]:
-    """POSTs every body to /api/auth/register at once (threads released together by a barrier)."""
+def race(stack, bodies: list[dict], path: str = "/api/auth/register") -> list[httpx.Response]:
+    """POSTs every body to `path` at once (threads released together by a barrier)."""
     start = threading.Barrier(len(bodies))
     limits = httpx.Limits(max_connections=len(bodies), max_keepalive_connections=len(bodies))
     with httpx.Client(base_url=stack.base_url, timeout=120, limits=limits) as client:
 
         def send(body: dict) -> httpx.Response:
             start.wait()
-            return client.post("/api/auth/register", json=body)
+            return client.post(path, json=body)
 
         with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
             return list(pool.map(send, bodies))
@@ -116,8 +116,11 @@ def test_register_login_read_refresh_logout_then_the_token_is_rejected(api):
 
 
 def test_refresh_token_reuse_over_http_revokes_the_session(api):
+    """An already-rotated token other than the one just rotated (that one has a 10-second grace
+    period, issue 9) is theft: the whole session is revoked."""
     tokens = login(api, register(api, prefix="reuse"))
-    rotated = api.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).json()["data"]
+    second = api.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).json()["data"]
+    rotated = api.post("/api/auth/refresh", json={"refresh_token": second["refresh_token"]}).json()["data"]
 
     reuse = api.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
 
@@ -125,6 +128,32 @@ def test_refresh_token_reuse_over_http_revokes_the_session(api):
     assert reuse.json() == BAD_REFRESH
     assert api.post("/api/auth/refresh", json={"refresh_token": rotated["refresh_token"]}).status_code == 401
     assert api.get("/api/auth/user", headers=bearer(rotated["access_token"])).json() == NOT_AUTHENTICATED
+
+
+def test_parallel_refreshes_with_one_token_over_http_all_succeed_with_one_rotation(stack, api):
+    """Two tabs, or a client retrying after a timeout (issue 9): not a theft, the session lives on."""
+    tokens = login(api, register(api, prefix="tabs"))
+
+    responses = race(stack, [{"refresh_token": tokens["refresh_token"]}] * 8, path="/api/auth/refresh")
+
+    assert [response.status_code for response in responses] == [200] * 8, [r.text for r in responses]
+    pairs = [response.json()["data"] for response in responses]
+    assert len({pair["refresh_token"] for pair in pairs}) == 1
+    assert all(
+        api.get("/api/auth/user", headers=bearer(pair["access_token"])).status_code == 200 for pair in pairs
+    )
+    assert api.post("/api/auth/refresh", json={"refresh_token": pairs[0]["refresh_token"]}).status_code == 200
+
+
+def test_parallel_wrong_passwords_over_http_get_exactly_the_limit_of_guesses(stack, api):
+    """30 guesses at once (issue 9): 5 are checked, 25 refused, and then the right password too."""
+    body = register(api, prefix="burst")
+    wrong = {"username": body["username"], "password": "not the password"}
+
+    responses = race(stack, [wrong] * 30, path="/api/auth/login")
+
+    assert Counter(response.status_code for response in responses) == Counter({401: 5, 429: 25})
+    assert api.post("/api/auth/login", json=login_for(body)).status_code == 429
 
 
 def test_login_lockout_over_http_answers_429_with_retry_after(api):

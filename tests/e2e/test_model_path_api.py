@@ -524,10 +524,9 @@ def test_generate_must_be_a_boolean(api, user):
 
 
 def test_the_per_user_rate_limit_answers_429_with_retry_after(api, user):
-    """RATE_LIMIT_PER_MINUTE (60 in the stack) counts model calls per user in fixed UTC-minute
-    windows. Within one window the 61st call is refused. A minute boundary passing while we send
-    starts a fresh window once (121 calls take seconds, never a whole minute), so the first 429 must
-    come by call 121 at the latest, and exactly at call 61 when no boundary passed."""
+    """RATE_LIMIT_PER_MINUTE (60 in the stack) allows 60 model calls per user in any 60-second span
+    (a sliding window, issue 9: a minute boundary no longer starts a fresh allowance). When the 61
+    calls take under a minute, the 61st is refused, whatever minute boundary passed meanwhile."""
     started = time.time()
     statuses = []
     refused = None
@@ -537,17 +536,14 @@ def test_the_per_user_rate_limit_answers_429_with_retry_after(api, user):
         if response.status_code == 429:
             refused = response
             break
-    finished = time.time()
+    elapsed = time.time() - started
 
-    assert refused is not None, "no 429 after 121 calls in under two minutes"
+    assert refused is not None, "no 429 after 121 calls"
     assert set(statuses[:-1]) == {200}
-    if int(started // 60) == int(finished // 60):
+    if elapsed < 60:
         assert len(statuses) == 61
-        assert 1 <= int(refused.headers["retry-after"]) <= 61 - int(finished % 60)
-    else:
-        assert 61 <= len(statuses) <= 121
     assert refused.json() == {"code": 429, "message": RATE_LIMITED, "data": None}
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert 1 <= int(refused.headers["retry-after"]) <= 62  # a slot comes back 60-62 s after its call
 
     # A refused call is not a model call: only the answered ones are in the log.
     assert all_calls(api, user)[1] == len(statuses) - 1

@@ -1,9 +1,9 @@
 """Races against DynamoDB Local: the guarantees rest on conditional writes and transactions."""
 
 from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
 
 import pytest
+from bailian_chat import clock
 from bailian_chat.auth import service
 from bailian_chat.auth.models import RegisterRequest
 from bailian_chat.chat import conversations, messages
@@ -32,7 +32,7 @@ def run_concurrently(task, count: int) -> list:
 def test_the_rate_limit_admits_exactly_the_limit_under_concurrency(monkeypatch, unique):
     monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "5")
     rate_limit.get_settings.cache_clear()
-    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: 1_800_000_010.0))  # one window
+    monkeypatch.setattr(clock, "now_seconds", lambda: 1_800_000_010.0)  # one instant
     user_id = int(unique, 16) % 10**9
 
     outcomes = run_concurrently(lambda _: rate_limit.take_model_call(user_id), 40)

@@ -188,3 +188,14 @@ def get_item(ddb) -> Callable[[tuple[str, str]], dict | None]:
         return None if item is None else {k: TypeDeserializer().deserialize(v) for k, v in item.items()}
 
     return _get
+
+
+@pytest.fixture
+def dynamodb_calls(table) -> list[str]:
+    """The DynamoDB API calls the application makes from here on (operation names, in order).
+    Counts the layer's own client, so a test that changes settings afterwards must not use it."""
+    calls: list[str] = []
+    dynamodb.client().meta.events.register(
+        "before-call.dynamodb", lambda model, **_: calls.append(model.name)
+    )
+    return calls

@@ -6,8 +6,12 @@ import re
 
 import pytest
 from bailian_chat import clock
+from bailian_chat.auth import passwords, service
+from bailian_chat.auth.models import LoginRequest
+from bailian_chat.errors import DomainError
 from bailian_chat.store import keys
 
+from tests.support.events import DEFAULT_SOURCE_IP
 from tests.support.payloads import login_for
 from tests.support.tokens import claims_of
 
@@ -350,3 +354,117 @@ def test_login_locked_out_with_wrong_password_still_returns_429(gateway, registe
 
     assert response.status == 429
     assert "retry-after" in response.headers
+
+
+# ----------------------------------------------------------------------------- races (issue 9, item 4)
+# A burst is reproduced deterministically: while the first attempt's password is being checked,
+# the others arrive (called from inside the check), as they would from parallel requests.
+
+
+def attempt_login(username: str, password: str) -> str:
+    """One login through the service; the outcome's name ("ok", "Unauthorized", "RateLimited")."""
+    try:
+        service.login(LoginRequest(username=username, password=password), DEFAULT_SOURCE_IP)
+    except DomainError as error:
+        return type(error).__name__
+    return "ok"
+
+
+@pytest.fixture
+def burst_during_first_check(monkeypatch):
+    """`burst_during_first_check(attempts)` -> (password checks made, outcomes of `attempts`): each
+    attempt in `attempts` (a no-argument callable) runs while the first password check is in flight."""
+
+    def arm(attempts: list) -> tuple[list, list]:
+        checks, outcomes = [], []
+        real_verify = passwords.verify_password
+
+        def verify_with_a_burst_in_flight(password_hash, password):
+            checks.append(password)
+            if len(checks) == 1:
+                outcomes.extend(attempt() for attempt in attempts)
+            return real_verify(password_hash, password)
+
+        monkeypatch.setattr(passwords, "verify_password", verify_with_a_burst_in_flight)
+        return checks, outcomes
+
+    return arm
+
+
+def test_a_burst_of_wrong_passwords_gets_no_more_password_checks_than_the_limit(
+    register, burst_during_first_check
+):
+    user = register()
+    wrong = lambda: attempt_login(user["username"], WRONG_PASSWORD)  # noqa: E731
+    checks, burst = burst_during_first_check([wrong] * 9)
+
+    first = wrong()
+
+    assert len(checks) == 5
+    assert first == "Unauthorized"
+    assert burst == ["Unauthorized"] * 4 + ["RateLimited"] * 5
+
+
+def test_a_right_password_behind_a_burst_that_used_the_limit_is_refused(register, burst_during_first_check):
+    user = register()
+    wrong = lambda: attempt_login(user["username"], WRONG_PASSWORD)  # noqa: E731
+    right = lambda: attempt_login(user["username"], user["password"])  # noqa: E731
+    checks, burst = burst_during_first_check([wrong] * 4 + [right])
+
+    wrong()
+
+    assert burst == ["Unauthorized"] * 4 + ["RateLimited"]
+    assert len(checks) == 5  # the right password was never checked
+
+
+def test_a_success_clears_the_failures_before_it_but_not_those_still_in_flight(
+    gateway, register, burst_during_first_check
+):
+    user = register()
+    wrong = lambda: attempt_login(user["username"], WRONG_PASSWORD)  # noqa: E731
+    _, burst = burst_during_first_check([wrong] * 3)
+
+    assert attempt_login(user["username"], user["password"]) == "ok"
+
+    assert burst == ["Unauthorized"] * 3
+    assert fail_logins(gateway, user["username"], 3) == [401, 401, 429]  # 3 of the 5 are still used
+
+
+def test_login_makes_at_most_5_dynamodb_calls_even_after_failures(gateway, register, dynamodb_calls):
+    user = register()
+    fail_logins(gateway, user["username"], 2)
+    dynamodb_calls.clear()
+
+    assert gateway.login(login_for(user)).status == 200
+
+    assert len(dynamodb_calls) <= 5, dynamodb_calls
+
+
+def test_a_wrong_password_makes_at_most_4_dynamodb_calls(gateway, register, dynamodb_calls):
+    user = register()
+    dynamodb_calls.clear()
+
+    assert fail_logins(gateway, user["username"], 1) == [401]
+
+    assert len(dynamodb_calls) <= 4, dynamodb_calls
+
+
+def test_the_lockout_lasts_a_whole_period_from_the_failure_that_reached_the_limit(
+    gateway, register, monkeypatch
+):
+    """The window starts at the first failure; reaching the limit late in it must not leave only
+    the rest of the window (5 guesses at its end and 5 more at the next one's start)."""
+    user = register()
+    started = clock.now_epoch()
+    fail_logins(gateway, user["username"], 4)
+    monkeypatch.setattr(clock, "now_epoch", lambda: started + 899)
+    assert fail_logins(gateway, user["username"], 1) == [401]
+
+    monkeypatch.setattr(clock, "now_epoch", lambda: started + 901)
+    locked = gateway.login(login_for(user))
+    monkeypatch.setattr(clock, "now_epoch", lambda: started + 899 + 900)
+    unlocked = gateway.login(login_for(user))
+
+    assert locked.status == 429
+    assert int(locked.headers["retry-after"]) == 898
+    assert unlocked.status == 200

@@ -4,6 +4,8 @@ be invalid."""
 import time
 
 import pytest
+from bailian_chat import clock
+from bailian_chat.auth import service, tokens
 from bailian_chat.store import keys
 
 from tests.support.environment import JWT_SECRET, OTHER_KEY
@@ -12,6 +14,20 @@ from tests.support.tokens import REMOVE, claims_of, forge, unsigned
 BAD_REFRESH = {"code": 401, "message": "Refresh token is invalid or expired", "data": None}
 NOT_AUTHENTICATED = {"code": 401, "message": "Not authenticated", "data": None}
 KEY = JWT_SECRET
+GRACE = service.REFRESH_GRACE_SECONDS
+
+
+@pytest.fixture
+def wait(monkeypatch):
+    """`wait(seconds)`: the service's clock moves on that far (JWT expiry keeps real time)."""
+    offset = [0]
+    real_now = clock.now_epoch
+    monkeypatch.setattr(clock, "now_epoch", lambda: real_now() + offset[0])
+
+    def _wait(seconds: int) -> None:
+        offset[0] += seconds
+
+    return _wait
 
 
 def test_refresh_returns_a_new_access_token_and_a_rotated_refresh_token(gateway, signed_in):
@@ -59,8 +75,9 @@ def test_rotated_refresh_token_can_refresh_again(gateway, signed_in):
     assert third.status == 200
 
 
-def test_refresh_with_an_already_rotated_token_returns_401(gateway, signed_in):
+def test_refresh_with_an_already_rotated_token_returns_401(gateway, signed_in, wait):
     gateway.refresh({"refresh_token": signed_in.refresh_token})
+    wait(GRACE)
 
     response = gateway.refresh({"refresh_token": signed_in.refresh_token})
 
@@ -68,8 +85,9 @@ def test_refresh_with_an_already_rotated_token_returns_401(gateway, signed_in):
     assert response.body == BAD_REFRESH
 
 
-def test_refresh_token_reuse_revokes_the_whole_session(gateway, signed_in):
+def test_refresh_token_reuse_revokes_the_whole_session(gateway, signed_in, wait):
     rotated = gateway.refresh({"refresh_token": signed_in.refresh_token}).body["data"]
+    wait(GRACE)
 
     reuse = gateway.refresh({"refresh_token": signed_in.refresh_token})
 
@@ -79,10 +97,11 @@ def test_refresh_token_reuse_revokes_the_whole_session(gateway, signed_in):
     assert gateway.current_user(signed_in.access_token).body == NOT_AUTHENTICATED
 
 
-def test_refresh_token_reuse_leaves_the_users_other_sessions_alone(gateway, sign_in, register):
+def test_refresh_token_reuse_leaves_the_users_other_sessions_alone(gateway, sign_in, register, wait):
     user = register()
     victim, other = sign_in(user), sign_in(user)
     gateway.refresh({"refresh_token": victim.refresh_token})
+    wait(GRACE)
 
     gateway.refresh({"refresh_token": victim.refresh_token})
 
@@ -236,3 +255,121 @@ def test_refresh_for_a_disabled_user_returns_401_and_revokes_the_session(gateway
     assert refused.status == 401
     assert refused.body == {"code": 401, "message": "Refresh token is invalid or expired", "data": None}
     assert after_reenabling.status == 401  # the session was revoked, not just refused once
+
+
+# ----------------------------------------------------------------------------- grace period (issue 9, item 2)
+
+
+def refresh_data(gateway, token: str) -> dict:
+    response = gateway.refresh({"refresh_token": token})
+    assert response.status == 200, response
+    return response.body["data"]
+
+
+def test_the_just_rotated_token_presented_again_gets_the_same_rotation_not_a_revocation(gateway, signed_in):
+    first = refresh_data(gateway, signed_in.refresh_token)
+
+    again = refresh_data(gateway, signed_in.refresh_token)
+
+    assert again["refresh_token"] == first["refresh_token"]  # one rotation: the same token
+    assert gateway.current_user(first["access_token"]).status == 200
+    assert gateway.current_user(again["access_token"]).status == 200
+    assert gateway.refresh({"refresh_token": first["refresh_token"]}).status == 200
+
+
+def test_a_grace_answer_does_not_outlive_the_rotation_it_repeats(gateway, signed_in, wait):
+    first = refresh_data(gateway, signed_in.refresh_token)
+    wait(GRACE - 1)
+
+    again = refresh_data(gateway, signed_in.refresh_token)
+
+    assert claims_of(again["access_token"])["exp"] == claims_of(first["access_token"])["exp"]
+    assert again["expires_in"] == first["expires_in"] - (GRACE - 1)
+    assert claims_of(again["refresh_token"]) == claims_of(first["refresh_token"])
+
+
+def test_the_rotated_token_after_the_grace_period_is_theft_even_after_grace_answers(gateway, signed_in, wait):
+    first = refresh_data(gateway, signed_in.refresh_token)
+    refresh_data(gateway, signed_in.refresh_token)
+    wait(GRACE)
+
+    third = gateway.refresh({"refresh_token": signed_in.refresh_token})
+
+    assert third.body == BAD_REFRESH
+    assert gateway.refresh({"refresh_token": first["refresh_token"]}).body == BAD_REFRESH
+    assert gateway.current_user(first["access_token"]).body == NOT_AUTHENTICATED
+
+
+def test_only_the_last_rotated_token_has_a_grace_period(gateway, signed_in):
+    second = refresh_data(gateway, signed_in.refresh_token)
+    third = refresh_data(gateway, second["refresh_token"])
+
+    older = gateway.refresh({"refresh_token": signed_in.refresh_token})
+
+    assert older.body == BAD_REFRESH
+    assert gateway.current_user(third["access_token"]).body == NOT_AUTHENTICATED  # revoked
+
+
+def test_no_grace_after_logout(gateway, signed_in):
+    first = refresh_data(gateway, signed_in.refresh_token)
+    gateway.logout(first["access_token"])
+
+    assert gateway.refresh({"refresh_token": signed_in.refresh_token}).body == BAD_REFRESH
+
+
+@pytest.fixture
+def refresh_in_flight(gateway, monkeypatch):
+    """`refresh_in_flight(token)` -> the outcome holder: that refresh runs between the next refresh's
+    read of the session and its rotation (as a parallel request would), and its response is kept."""
+
+    def arm(token: str) -> list:
+        responses = []
+        real_new_token_id = tokens.new_token_id
+
+        def new_token_id_after_a_parallel_refresh():
+            if not responses:
+                responses.append(None)
+                responses[0] = gateway.refresh({"refresh_token": token})
+            return real_new_token_id()
+
+        monkeypatch.setattr(tokens, "new_token_id", new_token_id_after_a_parallel_refresh)
+        return responses
+
+    return arm
+
+
+def test_two_parallel_refreshes_with_one_token_both_succeed_with_the_same_rotation(
+    gateway, signed_in, refresh_in_flight
+):
+    parallel = refresh_in_flight(signed_in.refresh_token)
+
+    response = gateway.refresh({"refresh_token": signed_in.refresh_token})
+
+    assert parallel[0].status == 200, parallel[0]
+    assert response.status == 200, response
+    assert response.body["data"]["refresh_token"] == parallel[0].body["data"]["refresh_token"]
+    assert gateway.current_user(response.body["data"]["access_token"]).status == 200
+
+
+def test_a_refresh_makes_2_dynamodb_calls_and_a_repeat_in_the_grace_period_1(
+    gateway, signed_in, dynamodb_calls
+):
+    refresh_data(gateway, signed_in.refresh_token)
+    rotation = list(dynamodb_calls)
+    dynamodb_calls.clear()
+
+    refresh_data(gateway, signed_in.refresh_token)
+
+    assert rotation == ["BatchGetItem", "UpdateItem"]
+    assert dynamodb_calls == ["BatchGetItem"]
+
+
+def test_the_loser_of_a_refresh_race_makes_2_dynamodb_calls(
+    gateway, signed_in, refresh_in_flight, dynamodb_calls
+):
+    parallel = refresh_in_flight(signed_in.refresh_token)
+
+    assert gateway.refresh({"refresh_token": signed_in.refresh_token}).status == 200
+
+    assert parallel[0].status == 200
+    assert len(dynamodb_calls) == 4  # each: BatchGetItem + UpdateItem (the loser's fails, returning the item)

@@ -1,26 +1,33 @@
-"""bailian_chat.usage.rate_limit: the per-user fixed-window limit on model calls, counted in
-DynamoDB (moto) so it holds across Lambda instances; and its 429 + Retry-After over a handler."""
+"""bailian_chat.usage.rate_limit: the per-user sliding-window limit on model calls, counted in
+DynamoDB (moto) so it holds across Lambda instances; and its 429 + Retry-After over a handler.
 
+The limit: at most N calls in any 60-second span (issue 9, item 3: it was a calendar minute, so
+N calls at :46-:54 and N more at :00-:02 all passed). Calls are counted in 2-second buckets: a
+used slot comes back 60 to 62 s after its call, never sooner."""
+
+import random
 from types import SimpleNamespace
 
 import pytest
+from bailian_chat import clock
 from bailian_chat.errors import RateLimited
-from bailian_chat.store import keys
+from bailian_chat.store import rate_limits
 from bailian_chat.usage import rate_limit
 
 from local.fake_bailian import serve
 
 MINUTE = 1_700_000_040  # a minute boundary (divisible by 60)
+ITEM_BOUNDARY = 1_700_000_160  # where one counter item's buckets end and the next one's begin
 USER = 7
 OTHER_USER = 8
 
 
 @pytest.fixture
 def now(monkeypatch) -> SimpleNamespace:
-    """The limiter's clock: set `now.value` (epoch seconds). Only the limiter sees it."""
-    clock = SimpleNamespace(value=MINUTE + 10.5)
-    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: clock.value))
-    return clock
+    """The limiter's clock: set `now.value` (epoch seconds, with fractions)."""
+    virtual = SimpleNamespace(value=MINUTE + 10.5)
+    monkeypatch.setattr(clock, "now_seconds", lambda: virtual.value)
+    return virtual
 
 
 @pytest.fixture
@@ -33,6 +40,24 @@ def take_n(user_id: int, n: int) -> None:
         rate_limit.take_model_call(user_id)
 
 
+def admitted(user_id: int = USER) -> bool:
+    try:
+        rate_limit.take_model_call(user_id)
+    except RateLimited:
+        return False
+    return True
+
+
+def retry_after_now(user_id: int = USER) -> int:
+    with pytest.raises(RateLimited) as raised:
+        rate_limit.take_model_call(user_id)
+    return raised.value.retry_after
+
+
+def test_the_item_boundary_constant_matches_the_store():
+    assert ITEM_BOUNDARY % (rate_limits.BUCKETS_PER_ITEM * rate_limit.BUCKET_SECONDS) == 0
+
+
 def test_the_limit_lets_n_calls_through_then_raises_with_retry_after(limit_3, now):
     take_n(USER, 3)
 
@@ -41,22 +66,79 @@ def test_the_limit_lets_n_calls_through_then_raises_with_retry_after(limit_3, no
 
     assert raised.value.status_code == 429
     assert raised.value.message == "Request rate limit exceeded"
-    assert raised.value.retry_after == 50  # the window ends 49.5 s later: rounded up
+    # The calls' bucket began at :10, so their slots come back at :10 + 62 = 61.5 s from now.
+    assert raised.value.retry_after == 62
 
 
-def test_refused_calls_are_not_counted(limit_3, now, get_item):
+def test_calls_in_the_seconds_before_a_minute_boundary_still_count_after_it(table, now):
+    """The attack run's case: 60 calls at :46-:54, then 60 more at :00-:02 must all be refused."""
+    for step in range(60):
+        now.value = MINUTE + 46 + step * 8 / 60
+        rate_limit.take_model_call(USER)
+
+    refused = []
+    for step in range(60):
+        now.value = MINUTE + 60 + step * 2 / 60
+        refused.append(not admitted())
+
+    assert all(refused)
+
+
+def test_a_new_minute_does_not_start_a_new_allowance(limit_3, now):
+    now.value = MINUTE + 59
+    take_n(USER, 3)
+
+    now.value = MINUTE + 60
+    assert not admitted()
+    now.value = MINUTE + 118.999
+    assert not admitted()  # 59.999 s after the calls
+
+
+def test_a_slot_comes_back_60_to_62_seconds_after_its_call(limit_3, now):
+    now.value = MINUTE + 10.5
+    take_n(USER, 3)
+
+    now.value = MINUTE + 70.5  # exactly 60 s later
+    assert not admitted()
+    now.value = MINUTE + 72  # the end of the calls' bucket + 60 s
+    take_n(USER, 3)
+    assert not admitted()
+
+
+def test_slots_come_back_one_at_a_time_as_their_calls_leave_the_window(limit_3, now):
+    for offset in (0.0, 20.0, 40.0):
+        now.value = MINUTE + offset
+        rate_limit.take_model_call(USER)
+
+    now.value = MINUTE + 50.0
+    assert retry_after_now() == 12  # the first call's slot: its bucket [0, 2) + 60 s
+    now.value = MINUTE + 62.0
+    assert admitted()
+    assert retry_after_now() == 20  # the next: the call at :20, back at :82
+
+
+@pytest.mark.parametrize("offset", [0.0, 0.2, 1.999, 10.5, 58.5, 59.0, 59.999])
+def test_retry_after_is_exact_to_the_second(limit_3, now, offset):
+    now.value = MINUTE + offset
+    take_n(USER, 3)
+    retry_after = retry_after_now()
+
+    now.value = MINUTE + offset + retry_after - 1
+    assert not admitted()
+    now.value = MINUTE + offset + retry_after
+    assert admitted()
+    assert 60 <= retry_after <= 62
+
+
+def test_refused_calls_are_not_counted(limit_3, now):
     take_n(USER, 3)
     for _ in range(5):
-        with pytest.raises(RateLimited):
-            rate_limit.take_model_call(USER)
+        assert not admitted()
 
-    window = get_item(keys.rate_window(USER, MINUTE))
-    assert window == {
-        "PK": f"RATE#{USER}",
-        "SK": str(MINUTE),
-        "count": 3,
-        "expires_at": MINUTE + 120,  # TTL: the table forgets old windows
-    }
+    now.value += retry_after_now()
+
+    take_n(USER, 3)  # all three slots came back: the refused calls took none
+    assert not admitted()
 
 
 def test_another_user_has_a_limit_of_their_own(limit_3, now):
@@ -70,32 +152,36 @@ def test_another_user_has_a_limit_of_their_own(limit_3, now):
         rate_limit.take_model_call(USER)
 
 
-def test_a_new_minute_starts_a_new_window(limit_3, now):
-    take_n(USER, 3)
-    now.value = MINUTE + 59.999
-    with pytest.raises(RateLimited):
-        rate_limit.take_model_call(USER)
+def test_the_limit_holds_across_the_counter_items_boundary(limit_3, now):
+    """Calls just before an item boundary count in the next item's windows too (one
+    TransactWriteItems); Retry-After reads the sums that refused the call from both items."""
+    now.value = ITEM_BOUNDARY - 30.5
+    take_n(USER, 2)
+    now.value = ITEM_BOUNDARY - 0.5
+    rate_limit.take_model_call(USER)
 
-    now.value = MINUTE + 60
-    take_n(USER, 3)
+    now.value = ITEM_BOUNDARY + 20
+    assert retry_after_now() == 10  # the first two calls' bucket [-32, -30): back at +30
+    now.value = ITEM_BOUNDARY + 30
+    take_n(USER, 2)
+    assert retry_after_now() == 30  # the call at -0.5, bucket [-2, 0): back at +60
 
-    with pytest.raises(RateLimited) as raised:
-        rate_limit.take_model_call(USER)
-    assert raised.value.retry_after == 60
 
+def test_no_60_second_span_ever_holds_more_than_the_limit(table, unit_env, now):
+    """Random bursts over five minutes (across minute and item boundaries): no 60-s span holds more
+    than the limit, and a call is refused only when the 62 s before it hold the limit already."""
+    unit_env(RATE_LIMIT_PER_MINUTE="5")
+    arrivals = random.Random(9).sample(range(0, 300_000, 250), 200)
+    taken: list[float] = []
+    for arrival_ms in sorted(arrivals):
+        now.value = ITEM_BOUNDARY - 150 + arrival_ms / 1000
+        if admitted():
+            taken.append(now.value)
+        else:
+            assert sum(now.value - 62 < t for t in taken) >= 5, now.value
 
-@pytest.mark.parametrize(
-    ("offset", "retry_after"),
-    [(0.0, 60), (0.2, 60), (10.5, 50), (58.5, 2), (59.0, 1), (59.999, 1)],
-)
-def test_retry_after_is_the_rest_of_the_window_rounded_up_within_1_to_60(limit_3, now, offset, retry_after):
-    now.value = MINUTE + offset
-    take_n(USER, 3)
-
-    with pytest.raises(RateLimited) as raised:
-        rate_limit.take_model_call(USER)
-
-    assert raised.value.retry_after == retry_after
+    assert max(sum(start <= t < start + 60 for t in taken) for start in taken) == 5
+    assert len(taken) >= 5 * 300 // 62
 
 
 def test_the_default_limit_is_60_a_minute(table, now):
@@ -122,4 +208,4 @@ def test_the_proxy_answers_429_with_retry_after_once_the_limit_is_used(unit_env,
     assert first.status == 200, first
     assert second.status == 429
     assert second.body == {"code": 429, "message": "Request rate limit exceeded", "data": None}
-    assert second.headers["retry-after"] == "50"
+    assert second.headers["retry-after"] == "62"

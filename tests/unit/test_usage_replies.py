@@ -3,9 +3,9 @@ through the same call log and per-user rate limit as the proxy; a failed or refu
 the user's message stored and no assistant message."""
 
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import pytest
+from bailian_chat import clock
 from bailian_chat.chat import conversations, messages, replies
 from bailian_chat.chat.models import SendMessageRequest
 from bailian_chat.paging import PageRequest
@@ -133,7 +133,7 @@ def test_a_failed_reply_keeps_the_message_and_is_logged(upstream, marker, code, 
 
 def test_a_rate_limited_reply_is_a_429_reply_error_and_no_model_call(upstream, unit_env, monkeypatch):
     unit_env(RATE_LIMIT_PER_MINUTE="1")
-    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: 1_700_000_050.0))  # one window
+    monkeypatch.setattr(clock, "now_seconds", lambda: 1_700_000_050.0)  # one instant
     cid = conversations.create(USER, "qwen-plus", None)["conversation_id"]
     rate_limit.take_model_call(USER)  # this minute's only call
 

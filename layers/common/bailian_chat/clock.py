@@ -9,6 +9,11 @@ def now_epoch() -> int:
     return int(time.time())
 
 
+def now_seconds() -> float:
+    """Epoch seconds with the fraction, for what must not round to the second (rate limits)."""
+    return time.time()
+
+
 def iso_from_epoch(epoch: float) -> str:
     """ISO 8601 UTC, second precision, Z suffix (the spec's timestamp format)."""
     return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -69,7 +69,10 @@ class LoginData(_Data):
 class RefreshData(_Data):
     access_token: str
     expires_in: int = Field(description="Access token lifetime in seconds")
-    refresh_token: str = Field(description="The rotated refresh token; the one presented is now spent")
+    refresh_token: str = Field(
+        description="The rotated refresh token; the one presented is spent "
+        "(presented again within 10 s, it gets this same token)"
+    )
 
 
 class Conversation(_Data):

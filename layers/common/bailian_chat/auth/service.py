@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 STATUS_ACTIVE = 1
 BAD_CREDENTIALS = "Username or password incorrect"
 BAD_REFRESH = "Refresh token is invalid or expired"
+# The just-rotated refresh token presented again within this many seconds is a race, not theft.
+REFRESH_GRACE_SECONDS = 10
 PUBLIC_USER_FIELDS = (
     "user_id",
     "username",
@@ -64,38 +66,35 @@ def login(request: LoginRequest, client_ip: str) -> tuple[TokenPair, dict]:
     settings = get_settings()
     now = clock.now_epoch()
     user = users.find_user_by_login(request.username.strip())
-    # Failures count per account (by id, so username and email share a count) and client IP;
-    # an unknown name gets a count of its own, so probing names is throttled too.
+    # Attempts count per account (by id, so username and email share a count) and client IP;
+    # an unknown name gets a count of its own, so probing names is throttled too. The slot is
+    # taken before the password is checked, so parallel guesses get no more checks than the limit.
     account = f"user:{user['user_id']}" if user else f"name:{request.username.strip().lower()}"
-    earlier_failures = _reject_if_locked_out(account, client_ip, now)
+    slot = _take_attempt(account, client_ip, now)
 
     if not passwords.verify_password(user and user.get("password_hash"), request.password):
-        failures = login_failures.record_failure(account, client_ip, now, settings.login_lockout_seconds)
-        if failures > settings.login_max_failures:
-            raise RateLimited(
-                "Too many failed login attempts, try again later",
-                retry_after=settings.login_lockout_seconds,
-            )
-        raise Unauthorized(BAD_CREDENTIALS)
+        if slot.is_last:  # the limit is reached now: locked out for a whole period from here
+            login_failures.lock_out(account, client_ip, slot, now + settings.login_lockout_seconds)
+        raise Unauthorized(BAD_CREDENTIALS)  # the slot stays taken: it is a failure
+    # The right password: the failures before it no longer count (as after any success).
+    login_failures.clear_through(account, client_ip, slot, settings.login_max_failures)
     if user.get("status") == STATUS_DISABLED:
         raise Forbidden("User account has been disabled")
-
-    if earlier_failures:  # a success starts the count over (no write when there is nothing to clear)
-        login_failures.clear_failures(account, client_ip)
-    users.set_last_login(user["user_id"], clock.iso_from_epoch(now))
     return _start_session(user["user_id"], now), public_user(user)
 
 
-def _reject_if_locked_out(account: str, client_ip: str, now: int) -> dict | None:
-    """RateLimited while the account is locked out for this IP; otherwise the failure record, if any."""
+def _take_attempt(account: str, client_ip: str, now: int) -> login_failures.AttemptSlot:
+    """An attempt slot of this account+IP's window; RateLimited while the window's are used up."""
     settings = get_settings()
-    record = login_failures.get_failures(account, client_ip)
-    if record and record["expires_at"] > now and record["failures"] >= settings.login_max_failures:
+    try:
+        return login_failures.take_attempt(
+            account, client_ip, now, settings.login_lockout_seconds, settings.login_max_failures
+        )
+    except login_failures.LockedOut as locked:
         raise RateLimited(
             "Too many failed login attempts, try again later",
-            retry_after=record["expires_at"] - now,
-        )
-    return record
+            retry_after=max(1, locked.until - now),
+        ) from locked
 
 
 def _start_session(user_id: int, now: int) -> TokenPair:
@@ -103,7 +102,9 @@ def _start_session(user_id: int, now: int) -> TokenPair:
     session_id = secrets.token_urlsafe(18)
     refresh_jti = tokens.new_token_id()
     session_expires = now + settings.refresh_token_ttl
-    sessions.create_session(session_id, user_id, refresh_jti, now, session_expires)
+    sessions.create_login_session(
+        session_id, user_id, refresh_jti, now, session_expires, clock.iso_from_epoch(now)
+    )
     return TokenPair(
         access_token=_access_token(user_id, session_id, now),
         refresh_token=tokens.issue(user_id, session_id, tokens.REFRESH, session_expires, refresh_jti),
@@ -116,31 +117,48 @@ def _access_token(user_id: int, session_id: str, now: int) -> str:
 
 
 def refresh(refresh_token: str) -> TokenPair:
-    """Rotates the refresh token. Presenting an already-rotated one is reuse: the session is revoked."""
+    """Rotates the refresh token. The token just rotated, presented again within the grace period (a
+    second tab, a retry after a timeout), gets the same rotation's pair; any other already-rotated
+    token is reuse: the session is revoked."""
     claims = tokens.verify(refresh_token, tokens.REFRESH, BAD_REFRESH)
     try:
         session = live_session(claims, BAD_REFRESH)
     except DisabledUser:
         sessions.revoke_session(claims.session_id, "user disabled")
         raise
-    if session["refresh_jti"] != claims.token_id:
-        sessions.revoke_session(claims.session_id, "refresh token reuse")
-        raise Unauthorized(BAD_REFRESH)
-    new_jti = tokens.new_token_id()
-    if not sessions.rotate_refresh(claims.session_id, claims.token_id, new_jti):
-        sessions.revoke_session(claims.session_id, "refresh token reuse")
-        raise Unauthorized(BAD_REFRESH)
     now = clock.now_epoch()
+    if session["refresh_jti"] == claims.token_id:
+        session = sessions.rotate_refresh(claims.session_id, claims.token_id, tokens.new_token_id(), now)
+    if not _rotated_from(session, claims.token_id, now):
+        if not session.get("revoked"):
+            sessions.revoke_session(claims.session_id, "refresh token reuse")
+        raise Unauthorized(BAD_REFRESH)
+    return _rotation_pair(claims, session, now)
+
+
+def _rotated_from(session: dict, token_id: str, now: int) -> bool:
+    """The session's current refresh token replaced `token_id` less than the grace period ago."""
+    return (
+        not session.get("revoked")
+        and session.get("previous_jti") == token_id
+        and now - session.get("rotated_at", 0) < REFRESH_GRACE_SECONDS
+    )
+
+
+def _rotation_pair(claims: tokens.TokenClaims, session: dict, now: int) -> TokenPair:
+    """The pair of the session's last rotation, the same for every request the grace period admits:
+    the current refresh token (byte for byte: same claims, iat the rotation time) and an access
+    token that expires with the one that rotation issued, so a retry never extends the session."""
+    settings = get_settings()
+    rotated_at = session["rotated_at"]
+    access_expires = rotated_at + settings.access_token_ttl
+    user_id, session_id = claims.user_id, claims.session_id
     return TokenPair(
-        access_token=_access_token(claims.user_id, claims.session_id, now),
+        access_token=tokens.issue(user_id, session_id, tokens.ACCESS, access_expires, issued_at=rotated_at),
         refresh_token=tokens.issue(
-            claims.user_id,
-            claims.session_id,
-            tokens.REFRESH,
-            session["expires_at"],
-            new_jti,
+            user_id, session_id, tokens.REFRESH, session["expires_at"], session["refresh_jti"], rotated_at
         ),
-        expires_in=get_settings().access_token_ttl,
+        expires_in=access_expires - now,
     )
 
 

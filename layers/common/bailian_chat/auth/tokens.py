@@ -46,13 +46,14 @@ def issue(
     token_type: str,
     expires_at: int,
     token_id: str | None = None,
+    issued_at: int | None = None,
 ) -> str:
     claims = {
         "sub": str(user_id),
         "sid": session_id,
         "jti": token_id or new_token_id(),
         "typ": token_type,
-        "iat": int(time.time()),
+        "iat": int(time.time()) if issued_at is None else issued_at,
         "exp": expires_at,
         "iss": get_settings().jwt_issuer,
     }

@@ -18,15 +18,22 @@ from bailian_chat.store.attribute_values import deserialize, serialize
 
 
 class ConditionFailed(Exception):
-    """A conditional write did not apply (the item was not in the expected state)."""
+    """A conditional write did not apply (the item was not in the expected state). `item` is the
+    item as it was, when the write asked for it (ReturnValuesOnConditionCheckFailure="ALL_OLD")."""
+
+    def __init__(self, message: str, item: dict | None = None):
+        super().__init__(message)
+        self.item = item
 
 
 class TransactionCancelled(Exception):
-    """A transaction was cancelled; `reasons` holds one code per action ("None" where it was fine)."""
+    """A transaction was cancelled; `reasons` holds one code per action ("None" where it was fine),
+    `items` the item of each action whose condition failed, when it asked for it (ALL_OLD)."""
 
-    def __init__(self, reasons: list[str]):
+    def __init__(self, reasons: list[str], items: list[dict | None] | None = None):
         super().__init__(f"transaction cancelled: {reasons}")
         self.reasons = reasons
+        self.items = items or [None] * len(reasons)
 
 
 @functools.cache
@@ -154,16 +161,17 @@ def transact_write(actions: list[dict]) -> None:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            cancelled = exc.response.get("CancellationReasons", [])
+            reasons = [r.get("Code", "None") for r in cancelled]
             conflict_only = "TransactionConflict" in reasons and "ConditionalCheckFailed" not in reasons
             if not conflict_only or attempt + 1 == RETRY_ATTEMPTS:
-                raise TransactionCancelled(reasons) from exc
+                raise TransactionCancelled(reasons, [from_item(r.get("Item")) for r in cancelled]) from exc
             _back_off(attempt)
 
 
 def _raise_condition_failed(exc: ClientError) -> None:
     if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-        raise ConditionFailed(str(exc)) from exc
+        raise ConditionFailed(str(exc), from_item(exc.response.get("Item"))) from exc
 
 
 def _query(

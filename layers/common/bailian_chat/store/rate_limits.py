@@ -1,18 +1,81 @@
-"""Fixed-window request counters in the table, so a limit holds across concurrent Lambda instances."""
+"""Sliding-window request counters in the table, so a limit holds across concurrent Lambda instances.
+
+Time is cut into numbered buckets. The counter of bucket j (attribute `s<j - first>` of the item
+holding buckets [first, first + BUCKETS_PER_ITEM)) is the window sum: how many requests were
+counted in the window of buckets that ends with j. A request in bucket i lies in the windows
+ending at i .. i+K, so it adds one to each of those counters, on condition that every one of them
+is below the limit: one conditional write, and no window ever holds more than the limit, whatever
+order concurrent writes land in. An item only ever holds its own buckets' counters (bounded size,
+nothing to clean up) and expires through the table's TTL once its buckets are past.
+"""
+
+from dataclasses import dataclass
 
 from bailian_chat.store import dynamodb, keys
 
+BUCKETS_PER_ITEM = 120
 
-def take(user_id: int, window_start: int, window_seconds: int, limit: int) -> bool:
-    """Counts one request in the window; False (and nothing counted) when the window is full."""
+
+@dataclass(frozen=True)
+class _ItemUpdate:
+    first: int  # the item's first bucket
+    buckets: list[int]  # the window sums this request adds to, all in this item
+
+
+def take(user_id: int, buckets: range, bucket_seconds: int, limit: int) -> dict[int, int] | None:
+    """Adds one to the window sums of `buckets` if each is below `limit`, in one request
+    (UpdateItem, or TransactWriteItems when they span two items). None when counted; otherwise
+    nothing is counted and the sums that stopped it are returned (bucket -> sum; may be empty)."""
+    updates = [
+        _ItemUpdate(first, [j for j in buckets if j - j % BUCKETS_PER_ITEM == first])
+        for first in sorted({j - j % BUCKETS_PER_ITEM for j in buckets})
+    ]
+    requests = [_request(user_id, update, bucket_seconds, len(buckets), limit) for update in updates]
     try:
-        dynamodb.update_item(
-            *keys.rate_window(user_id, window_start),
-            "SET expires_at = :expires ADD #count :one",
-            {":one": 1, ":limit": limit, ":expires": window_start + 2 * window_seconds},
-            ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
-            ExpressionAttributeNames={"#count": "count"},
-        )
-    except dynamodb.ConditionFailed:
-        return False
-    return True
+        if len(requests) == 1:
+            request = requests[0]
+            dynamodb.update_item(
+                *request.pop("Key"),
+                request.pop("UpdateExpression"),
+                request.pop("ExpressionAttributeValues"),
+                **request,
+            )
+        else:
+            dynamodb.transact_write([{"Update": _transact_form(request)} for request in requests])
+    except dynamodb.ConditionFailed as failed:
+        return _sums(updates[0], failed.item)
+    except dynamodb.TransactionCancelled as cancelled:  # a condition failed, or conflicts outlasted retries
+        sums: dict[int, int] = {}
+        for update, item in zip(updates, cancelled.items, strict=False):
+            sums.update(_sums(update, item))
+        return sums
+    return None
+
+
+def _name(update: _ItemUpdate, bucket: int) -> str:
+    return f"s{bucket - update.first}"
+
+
+def _request(user_id: int, update: _ItemUpdate, bucket_seconds: int, window_buckets: int, limit: int) -> dict:
+    names = [_name(update, j) for j in update.buckets]
+    expires = (update.first + BUCKETS_PER_ITEM + window_buckets) * bucket_seconds
+    return {
+        "Key": keys.rate_window(user_id, update.first * bucket_seconds),
+        "UpdateExpression": "SET expires_at = :expires ADD " + ", ".join(f"{name} :one" for name in names),
+        "ExpressionAttributeValues": {":one": 1, ":limit": limit, ":expires": expires},
+        "ConditionExpression": " AND ".join(f"(attribute_not_exists({n}) OR {n} < :limit)" for n in names),
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+
+
+def _transact_form(request: dict) -> dict:
+    return {
+        **request,
+        "Key": dynamodb.key(*request["Key"]),
+        "ExpressionAttributeValues": dynamodb.to_values(request["ExpressionAttributeValues"]),
+    }
+
+
+def _sums(update: _ItemUpdate, item: dict | None) -> dict[int, int]:
+    item = item or {}
+    return {j: item.get(_name(update, j), 0) for j in update.buckets}

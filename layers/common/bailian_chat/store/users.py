@@ -66,7 +66,3 @@ def find_user_by_login(identifier: str) -> dict | None:
     claim_key = keys.email(canonical) if "@" in canonical else keys.username(canonical)
     claim = dynamodb.get_item(*claim_key, consistent=True)  # a just-registered user can log in
     return get_user(claim["user_id"]) if claim else None
-
-
-def set_last_login(user_id: int, when: str) -> None:
-    dynamodb.update_item(*keys.user(user_id), "SET last_login_at = :when", {":when": when})
