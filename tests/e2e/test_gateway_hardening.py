@@ -5,7 +5,6 @@ in logged request data, and payloads over Lambda's 6 MB limits. Over the fake ap
 
 import json
 import logging
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from local.gateway import build_app
+from local.lambda_worker import _invoke
 from local.stack import AsgiServer
 from local.template import Template
 from tests.support.raw_http import raw_exchange
@@ -107,15 +107,14 @@ def test_logged_request_data_has_no_raw_control_characters(server, caplog):
     assert lines == ["GET /nowhere\\x00\\x1b[31m\\x0d\\x0aforged 404 " + lines[0].rsplit(" ", 1)[-1]]
 
 
-def test_a_worker_error_log_escapes_control_characters(capfd):
-    from local.lambda_worker import _invoke
-
+def test_a_worker_error_log_escapes_control_characters(capfd, monkeypatch):
     def handler(event, context):
         raise ValueError(event["text"])
 
     request = {"event": {"text": "bad\x00\x1b\nline"}, "aws_request_id": "r", "invoked_function_arn": "a"}
-    os.environ.setdefault("AWS_LAMBDA_FUNCTION_NAME", "f")
-    os.environ.setdefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "f")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "")  # _invoke sets it, as the runtime does
     answer = _invoke(handler, {**request, "deadline_ms": 0})
 
     logged = capfd.readouterr().err
