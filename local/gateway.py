@@ -13,18 +13,16 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import uvicorn
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 
 from local.apigw_events import HttpRequest, authorizer_event, proxy_event
 from local.authorization import AuthorizerDecision, Verdict, decide, unauthorized_error
 from local.function_env import LocalOverrides, warn_about_env_vars
-from local.http_server import gateway_server_config
+from local.http_server import GatewayApp, gateway_server_config
 from local.lambda_pool import (
     DEFAULT_MAX_WORKERS,
     InvocationError,
@@ -231,6 +229,17 @@ class Gateway:
         self.routes = RouteTable(template.routes)
         self.responses = GatewayResponses(template.gateway_responses)
 
+    async def start(self, *, prewarm: bool = False) -> None:
+        if prewarm:
+            await self.lambdas.prewarm()
+
+    async def close(self) -> None:
+        await self.lambdas.close()
+
+    def malformed_request_response(self) -> Response:
+        """What a request the web server cannot even parse gets (the server asks)."""
+        return self.responses.render("DEFAULT_4XX", str(uuid.uuid4()))
+
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         incoming = await self._incoming(request)
@@ -333,37 +342,6 @@ class Gateway:
 def request_head_size(request: HttpRequest) -> int:
     line = len(request.method) + len(request.path.encode()) + len(request.query_string) + 1
     return line + sum(len(value) for _, value in request.headers)
-
-
-class GatewayApp:
-    """The ASGI app: every HTTP request reaches the gateway, whatever its method or path (API
-    Gateway, not a web framework, decides what is unknown); the lifespan starts and stops workers."""
-
-    def __init__(self, gateway: Gateway, *, prewarm: bool = False) -> None:
-        self.gateway = gateway
-        self.prewarm = prewarm
-        self.state = SimpleNamespace(gateway=gateway)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-        elif scope["type"] == "http":
-            response = await self.gateway.handle(Request(scope, receive))
-            await response(scope, receive, send)
-
-    def malformed_request_response(self) -> Response:
-        """What a request the server cannot even parse gets (the web server asks)."""
-        return self.gateway.responses.render("DEFAULT_4XX", str(uuid.uuid4()))
-
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        lambdas = self.gateway.lambdas
-        await receive()  # lifespan.startup
-        if self.prewarm:
-            await lambdas.prewarm()
-        await send({"type": "lifespan.startup.complete"})
-        await receive()  # lifespan.shutdown
-        await lambdas.close()
-        await send({"type": "lifespan.shutdown.complete"})
 
 
 def build_app(
