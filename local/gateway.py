@@ -1,4 +1,4 @@
-"""A local API Gateway (REST API) for template.yaml, as a Starlette app served by uvicorn.
+"""A local API Gateway (REST API) for template.yaml, as an ASGI app served by uvicorn.
 
 Routes, the Lambda authorizer, GatewayResponses, CORS and each function's environment come from
 template.yaml; the handlers run in worker processes (local.lambda_pool) the way Lambda runs them.
@@ -6,30 +6,38 @@ template.yaml; the handlers run in worker processes (local.lambda_pool) the way 
 
 import base64
 import binascii
-import contextlib
 import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Mapping
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route as StarletteRoute
 
 from local.apigw_events import HttpRequest, authorizer_event, proxy_event
 from local.authorization import AuthorizerDecision, Verdict, decide, unauthorized_error
 from local.function_env import LocalOverrides, warn_about_env_vars
-from local.lambda_pool import DEFAULT_MAX_WORKERS, InvocationError, InvocationTimeout, LambdaPools
+from local.http_server import GatewayApp, gateway_server_config
+from local.lambda_pool import (
+    DEFAULT_MAX_WORKERS,
+    InvocationError,
+    InvocationTimeout,
+    LambdaPools,
+    RequestTooLarge,
+)
+from local.log_text import EscapeControlCharacters
 from local.template import GatewayResponse, Route, Template
 
 log = logging.getLogger("local.gateway")
+log.addFilter(EscapeControlCharacters())  # paths and errors carry request data
 
-HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# What a REST API method (and ANY) can be; anything else (TRACE, PROPFIND, ...) matches no method.
+API_GATEWAY_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 BROKEN_INTEGRATION_BODY = '{"code":502,"message":"Internal server error","data":null}'
 
@@ -46,7 +54,10 @@ _RESPONSE_TYPES = {
     "INTEGRATION_TIMEOUT": (504, "InternalServerErrorException", "Endpoint request timed out"),
     "REQUEST_TOO_LARGE": (413, "RequestTooLargeException", "Request Too Long"),
     "API_CONFIGURATION_ERROR": (500, "InternalServerErrorException", "Internal server error"),
+    "DEFAULT_4XX": (400, "BadRequestException", "Bad Request"),
 }
+# API Gateway's quota on the request line plus header values, in bytes.
+MAX_REQUEST_HEAD_BYTES = 10240
 
 
 # ------------------------------------------------------------------ routing
@@ -62,6 +73,8 @@ class Resource:
     methods: dict[str, Route]
 
     def route_for(self, method: str) -> Route | None:
+        if method not in API_GATEWAY_METHODS:
+            return None
         return self.methods.get(method) or self.methods.get("ANY")
 
 
@@ -76,7 +89,7 @@ def _compile_resource_path(path: str) -> tuple[re.Pattern[str], tuple[str, ...]]
             parts.append(f"(?P<p{len(names) - 1}>.+)" if match.group(2) else f"(?P<p{len(names) - 1}>[^/]+)")
         else:
             parts.append(re.escape(segment))
-    return re.compile("/" + "/".join(parts)), tuple(names)
+    return re.compile("/" + "/".join(parts), re.DOTALL), tuple(names)  # a path may hold %0A
 
 
 def _specificity(path: str) -> tuple[int, ...]:
@@ -216,6 +229,17 @@ class Gateway:
         self.routes = RouteTable(template.routes)
         self.responses = GatewayResponses(template.gateway_responses)
 
+    async def start(self, *, prewarm: bool = False) -> None:
+        if prewarm:
+            await self.lambdas.prewarm()
+
+    async def close(self) -> None:
+        await self.lambdas.close()
+
+    def malformed_request_response(self) -> Response:
+        """What a request the web server cannot even parse gets (the server asks)."""
+        return self.responses.render("DEFAULT_4XX", str(uuid.uuid4()))
+
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         incoming = await self._incoming(request)
@@ -243,6 +267,8 @@ class Gateway:
         )
 
     async def _respond(self, request: HttpRequest) -> Response:
+        if request_head_size(request) > MAX_REQUEST_HEAD_BYTES:
+            return self.responses.render("DEFAULT_4XX", request.request_id)
         found = self.routes.resource_for(request.path)
         if found is None:
             return self.responses.render("MISSING_AUTHENTICATION_TOKEN", request.request_id)
@@ -295,6 +321,11 @@ class Gateway:
     async def _integrate(self, route: Route, event: dict[str, Any], request_id: str) -> Response:
         try:
             result = await self.lambdas.invoke(route.function_id, event)
+        except RequestTooLarge as error:
+            # Lambda refused the event (HTTP 413); API Gateway answers 413 with its
+            # REQUEST_TOO_LARGE response ("Request Too Long" by default).
+            log.error("%s", error)
+            return self.responses.render("REQUEST_TOO_LARGE", request_id)
         except InvocationTimeout as error:
             log.error("%s", error)
             return self.responses.render("INTEGRATION_TIMEOUT", request_id)
@@ -308,6 +339,11 @@ class Gateway:
             return broken_integration_response(request_id)
 
 
+def request_head_size(request: HttpRequest) -> int:
+    line = len(request.method) + len(request.path.encode()) + len(request.query_string) + 1
+    return line + sum(len(value) for _, value in request.headers)
+
+
 def build_app(
     template: Template,
     *,
@@ -315,28 +351,13 @@ def build_app(
     env_vars: Mapping[str, Mapping[str, str]] | None = None,
     max_workers: int = DEFAULT_MAX_WORKERS,
     prewarm: bool = False,
-) -> Starlette:
+) -> GatewayApp:
     """The local API Gateway as an ASGI app; its workers stop with the app's lifespan."""
     warn_about_env_vars(template, env_vars)
     lambdas = LambdaPools(template, overrides=overrides, env_vars=env_vars, max_workers=max_workers)
-    gateway = Gateway(template, lambdas)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        if prewarm:
-            await lambdas.prewarm()
-        try:
-            yield
-        finally:
-            await lambdas.close()
-
-    app = Starlette(
-        routes=[StarletteRoute("/{path:path}", gateway.handle, methods=HTTP_METHODS)], lifespan=lifespan
-    )
-    app.state.gateway = gateway
-    return app
+    return GatewayApp(Gateway(template, lambdas), prewarm=prewarm)
 
 
-def serve(app: Starlette, *, host: str = "127.0.0.1", port: int = 3000) -> None:
+def serve(app: GatewayApp, *, host: str = "127.0.0.1", port: int = 3000) -> None:
     """Serve the gateway in the foreground until Ctrl-C."""
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    uvicorn.Server(gateway_server_config(app, host=host, port=port, log_level="warning")).run()

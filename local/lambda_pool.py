@@ -23,6 +23,9 @@ log = logging.getLogger("local.gateway")
 
 DEFAULT_MAX_WORKERS = 4
 INIT_TIMEOUT_SECONDS = 10  # Lambda's limit for the init phase (imports, module-level setup)
+# Lambda's synchronous Invoke refuses a larger event: "Request must be smaller than 6291456 bytes
+# for the InvokeFunction operation" (RequestEntityTooLargeException, HTTP 413).
+MAX_REQUEST_PAYLOAD_BYTES = 6 * 1024 * 1024
 
 
 class InvocationError(Exception):
@@ -35,6 +38,15 @@ class InvocationError(Exception):
     @property
     def message(self) -> str:
         return str(self.error.get("errorMessage", ""))
+
+
+class RequestTooLarge(Exception):
+    """Lambda refused the invocation: the event is over its request payload limit."""
+
+
+def invocation_payload_size(event: Any) -> int:
+    """The event's size as Lambda counts it: the JSON API Gateway sends (UTF-8, not escaped)."""
+    return len(json.dumps(event, ensure_ascii=False).encode())
 
 
 class InvocationTimeout(Exception):
@@ -254,6 +266,10 @@ class LambdaPools:
         }
 
     async def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
+        size = invocation_payload_size(event)
+        if size > MAX_REQUEST_PAYLOAD_BYTES:
+            limit = MAX_REQUEST_PAYLOAD_BYTES
+            raise RequestTooLarge(f"{function_id}: the {size}-byte event is over Lambda's {limit}-byte limit")
         return await self.pools[function_id].invoke(event)
 
     async def prewarm(self) -> None:

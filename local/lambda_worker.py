@@ -4,7 +4,8 @@
 Imports the handler once (the cold start), then serves one invocation at a time over the pipes it
 was started with. Handlers print their logs to stdout, so the protocol moves off fd 1 first: the
 worker keeps private duplicates of fds 0/1 for the protocol and points fd 1 at stderr (the
-gateway's console). Messages are length-prefixed JSON frames. Standard library only: it starts fast.
+gateway's console). Messages are length-prefixed JSON frames. Standard library only (and
+local.log_text, which is too): it starts fast.
 """
 
 import argparse
@@ -17,7 +18,11 @@ import time
 import traceback
 from typing import Any, BinaryIO
 
+from local.log_text import printable
+
 FRAME_HEADER = struct.Struct(">I")
+# Lambda fails an invocation whose serialized result is larger (API Gateway then answers 502).
+MAX_RESPONSE_PAYLOAD_BYTES = 6 * 1024 * 1024 + 100
 
 
 def write_frame(stream: BinaryIO, message: dict[str, Any]) -> None:
@@ -118,16 +123,27 @@ def _invoke(handler: Any, request: dict[str, Any]) -> dict[str, Any]:
     os.environ["_X_AMZN_TRACE_ID"] = request.get("trace_id", "")
     try:
         result = handler(request["event"], context)
-        json.dumps(result)  # Lambda serializes the result; fail here the way it does
+        size = runtime_payload_size(result)  # Lambda serializes the result; fail here the way it does
     except Exception as error:
         payload = handler_error_payload(error)
         if isinstance(error, TypeError) and "JSON serializable" in str(error):
             payload["errorType"] = "Runtime.MarshalError"
-        # Lambda writes unhandled errors to the function's log.
-        print(f"[ERROR] {payload['errorType']}: {payload['errorMessage']}", file=sys.stderr)
-        traceback.print_exception(type(error), error, error.__traceback__.tb_next, file=sys.stderr)
+        # Lambda writes unhandled errors to the function's log (request data escaped here).
+        print(printable(f"[ERROR] {payload['errorType']}: {payload['errorMessage']}"), file=sys.stderr)
+        lines = traceback.format_exception(type(error), error, error.__traceback__.tb_next)
+        print(printable("".join(lines), keep_newlines=True), end="", file=sys.stderr)
         return {"ok": False, "error": payload}
+    if size > MAX_RESPONSE_PAYLOAD_BYTES:
+        limit = MAX_RESPONSE_PAYLOAD_BYTES
+        message = f"Response payload size exceeded maximum allowed payload size ({limit} bytes)."
+        print(f"[ERROR] Function.ResponseSizeTooLarge: {message} ({size} bytes)", file=sys.stderr)
+        return {"ok": False, "error": error_payload("Function.ResponseSizeTooLarge", message)}
     return {"ok": True, "result": result}
+
+
+def runtime_payload_size(result: Any) -> int:
+    """The result's size as the Python 3.12+ runtime sends it: json.dumps without ASCII escapes."""
+    return len(json.dumps(result, ensure_ascii=False).encode())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from local import fake_bailian
 from local.dynamodb_local import DynamoDBLocal, ensure_table
 from local.function_env import load_env_vars_file, local_overrides
 from local.gateway import DEFAULT_MAX_WORKERS, build_app
+from local.http_server import gateway_server_config
 from local.template import TEMPLATE_PATH, Template
 
 DEFAULT_TABLE_NAME = "bailian-chat-local"
@@ -58,11 +59,9 @@ class AsgiServer:
     ) -> None:
         self.socket = sock or bind_socket(host, port)
         self.host, self.port = self.socket.getsockname()[:2]
-        config = uvicorn.Config(
+        config = gateway_server_config(
             app,
             log_config=None,  # keep the host's logging setup (dev console, pytest capture)
-            access_log=False,  # the gateway writes its own, token-free access line
-            lifespan="on",
             timeout_graceful_shutdown=5,
         )
         self.server = uvicorn.Server(config)

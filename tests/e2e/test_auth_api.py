@@ -66,7 +66,7 @@ def test_register_login_read_refresh_logout_then_the_token_is_rejected(api):
 
     registered = api.post("/api/auth/register", json=body)
     assert registered.status_code == 200
-    assert registered.headers["content-type"] == "application/json"
+    assert registered.headers["content-type"] == "application/json; charset=utf-8"
     user = registered.json()["data"]
     assert registered.json()["message"] == "Registration successful"
     assert user["username"] == body["username"]

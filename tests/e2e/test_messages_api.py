@@ -121,9 +121,9 @@ def test_send_message_accepts_the_limits(chat, conversation_id):
 
 
 def test_send_message_with_several_maximal_text_parts_is_stored(chat, conversation_id):
-    """A valid body of ~96 KB (3 parts of 32,000 characters): well inside API Gateway's and
-    Lambda's payload limits and DynamoDB's 400 KB item limit."""
-    content = [{"type": "text", "text": letter * 32_000} for letter in "abc"]
+    """The largest ASCII message (60,000 bytes as a history page holds it, issue 9): one full part
+    of 32,000 characters and one of 27,931."""
+    content = [{"type": "text", "text": "a" * 32_000}, {"type": "text", "text": "b" * 27_931}]
 
     response = chat.send(conversation_id, {"content": content, "generate": False})
 

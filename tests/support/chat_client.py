@@ -175,7 +175,7 @@ def bad_request_message(response: httpx.Response) -> str:
 def success_data(response: httpx.Response, message: str) -> Any:
     """The `data` of a 200 envelope with the given message (asserting the envelope's shape)."""
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
     body = response.json()
     assert set(body) == {"code", "message", "data"}
     assert body["code"] == 200

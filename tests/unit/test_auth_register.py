@@ -31,7 +31,7 @@ def test_register_with_valid_body_returns_the_user_in_the_spec_shape(gateway):
     response = gateway.register(body)
 
     assert response.status == 200
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
     assert response.body["code"] == 200
     assert response.body["message"] == "Registration successful"
     data = response.body["data"]

@@ -8,6 +8,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
 from aws_lambda_powertools.logging import correlation_paths
 
+from bailian_chat.api.envelope import to_json
 from bailian_chat.api.errors import register_error_handlers
 from bailian_chat.config import get_settings
 from bailian_chat.errors import BadRequest, Unauthorized
@@ -80,7 +81,9 @@ def create_app() -> APIGatewayRestResolver:
         allow_headers=["Authorization"],
         max_age=600,
     )
-    app = APIGatewayRestResolver(enable_validation=True, cors=cors, json_body_deserializer=json_object)
+    app = APIGatewayRestResolver(
+        enable_validation=True, cors=cors, json_body_deserializer=json_object, serializer=to_json
+    )
     register_error_handlers(app)
     return app
 

@@ -3,14 +3,22 @@
 import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
+
+# UTF-8 JSON, not ASCII with \uXXXX escapes: an escaped 4-byte emoji is 12 bytes (14 once Lambda
+# wraps the body in its own JSON), which put long histories over Lambda's 6 MB response limit.
+JSON_UTF8 = "application/json; charset=utf-8"
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def envelope(status_code: int, message: str, data: Any = None, headers: dict | None = None) -> Response:
-    body = json.dumps({"code": status_code, "message": message, "data": data}, separators=(",", ":"))
+    body = to_json({"code": status_code, "message": message, "data": data})
     return Response(
         status_code=status_code,
-        content_type=content_types.APPLICATION_JSON,
+        content_type=JSON_UTF8,
         body=body,
         headers=headers,
     )

@@ -223,7 +223,7 @@ BAD_REQUEST = "Request parameter error"
 NOT_AUTHENTICATED = "Not authenticated"
 # Answered by API Gateway itself (GatewayResponses in template.yaml), not by the functions.
 GATEWAY_THROTTLED = "Request rate limit exceeded (API Gateway throttling)"
-GATEWAY_TOO_LARGE = "Request body too large (API Gateway's 10 MB limit)"
+GATEWAY_TOO_LARGE = "Request body too large (Lambda's 6 MB invocation payload limit)"
 GATEWAY_TIMEOUT = "Gateway timeout (API Gateway's 29 s integration limit)"
 
 

@@ -12,6 +12,8 @@ def handler(event, context):
         time.sleep(30)
     if mode == "exit":
         os._exit(3)
+    if mode == "huge-body":  # over Lambda's 6 MB response payload limit once serialized
+        return {"statusCode": 200, "body": "x" * (6 * 1024 * 1024 + 100)}
     if mode == "pid":
         return {"statusCode": 200, "body": str(os.getpid())}
     malformed = {
