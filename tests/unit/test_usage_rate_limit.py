@@ -209,3 +209,16 @@ def test_the_proxy_answers_429_with_retry_after_once_the_limit_is_used(unit_env,
     assert second.status == 429
     assert second.body == {"code": 429, "message": "Request rate limit exceeded", "data": None}
     assert second.headers["retry-after"] == "62"
+
+
+@pytest.mark.parametrize(
+    ("at", "request_name"),
+    [(MINUTE + 10.5, "UpdateItem"), (ITEM_BOUNDARY - 10.5, "TransactWriteItems")],
+    ids=["inside-an-item", "across-two-items"],
+)
+def test_a_call_is_one_conditional_write_admitted_or_refused(limit_3, dynamodb_calls, now, at, request_name):
+    now.value = at
+    take_n(USER, 3)
+    assert not admitted()
+
+    assert dynamodb_calls == [request_name] * 4

@@ -158,7 +158,7 @@ def _rotation_pair(claims: tokens.TokenClaims, session: dict, now: int) -> Token
         refresh_token=tokens.issue(
             user_id, session_id, tokens.REFRESH, session["expires_at"], session["refresh_jti"], rotated_at
         ),
-        expires_in=access_expires - now,
+        expires_in=min(settings.access_token_ttl, access_expires - now),  # never more, with clock skew
     )
 
 
