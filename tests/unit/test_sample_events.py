@@ -152,7 +152,11 @@ def test_handler_answers_its_sample_event(function_dir, load_function, model_env
 
     if function_dir == AUTHORIZER:
         assert result["principalId"] == str(SAMPLE_USER_ID)
-        assert result["context"] == {"user_id": str(SAMPLE_USER_ID), "session_id": SAMPLE_SESSION_ID}
+        assert result["context"] == {
+            "user_id": str(SAMPLE_USER_ID),
+            "session_id": SAMPLE_SESSION_ID,
+            "role": "user",
+        }
         (statement,) = result["policyDocument"]["Statement"]
         assert statement["Effect"] == "Allow"
         return
