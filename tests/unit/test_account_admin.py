@@ -301,3 +301,37 @@ def test_make_admin_promotes_by_username_once_and_reenables(register, put_attrib
     assert accounts.active_admin_count() == 1
     with pytest.raises(NotFound):
         admin_users.make_admin("nobody-at-all")
+
+
+def test_backfill_gives_older_users_and_sessions_what_the_account_routes_read(gateway, admin, sign_in, ddb):
+    from bailian_chat.store.account_backfill import backfill
+
+    older = sign_in()
+    table = users.get_user(older.user_id)  # strip what issue 13 writes, as for a user stored before it
+    item_key = {"PK": {"S": f"USER#{older.user_id}"}, "SK": {"S": "PROFILE"}}
+    ddb.update_item(TableName=dynamodb.table_name(), Key=item_key, UpdateExpression="REMOVE GSI1PK, GSI1SK")
+    email_key = {"PK": {"S": f"EMAIL#{table['email']}"}, "SK": {"S": "UNIQUE"}}
+    ddb.update_item(TableName=dynamodb.table_name(), Key=email_key, UpdateExpression="REMOVE GSI1PK, GSI1SK")
+    pointer_key = {"PK": {"S": f"USER#{older.user_id}"}, "SK": {"S": f"SESSION#{older.session_id}"}}
+    ddb.delete_item(TableName=dynamodb.table_name(), Key=pointer_key)
+    ddb.delete_item(
+        TableName=dynamodb.table_name(), Key={"PK": {"S": "COUNTER"}, "SK": {"S": "active-admins"}}
+    )
+    assert (
+        get_users(gateway, admin.access_token, f"?query={older.registration['username']}").body["data"][
+            "users"
+        ]
+        == []
+    )
+
+    done = backfill()
+
+    assert done["users"] == 1 and done["emails"] == 1 and done["session_pointers"] == 1
+    assert done["active_admins"] == 1 and accounts.active_admin_count() == 1
+    found = get_users(gateway, admin.access_token, f"?query={older.registration['email']}").body["data"][
+        "users"
+    ]
+    assert [u["user_id"] for u in found] == [older.user_id]
+    sessions = gateway.request("GET", "/api/auth/sessions", token=older.access_token).body["data"]["sessions"]
+    assert [s["session_id"] for s in sessions] == [older.session_id]
+    assert backfill() == {"users": 0, "emails": 0, "session_pointers": 0, "active_admins": 1}
