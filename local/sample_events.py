@@ -13,7 +13,8 @@ test_sample_events.py checks the files are current and that every handler answer
 Use them with `sam local invoke <Function> -e events/<dir>.json` or by calling a handler directly.
 The ids they carry (user 1, conversation 1, message 1, session SAMPLE_SESSION_ID) exist in a fresh
 table after registering and logging in SAMPLE_USER, creating one conversation and sending one
-message; the session DELETE /api/auth/sessions ends (SAMPLE_OTHER_SESSION_ID) after a second login. Tokens cannot be committed (they expire): the authorizer event's Authorization header and
+message; the session DELETE /api/auth/sessions ends (SAMPLE_OTHER_SESSION_ID) after a second login.
+Tokens cannot be committed (they expire): the authorizer event's Authorization header and
 the refresh event's body carry the placeholders below; put real tokens from a login in their place.
 """
 
