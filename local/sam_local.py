@@ -150,32 +150,47 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def start_api_command(built_template: Path, env_file: Path, args: argparse.Namespace) -> list[str]:
+def start_api_command(built_template: Path, env_file: Path, *, port: int, skip_pull_image: bool) -> list[str]:
     return sam(
         "local",
         "start-api",
         *("--template", str(built_template), "--env-vars", str(env_file)),
-        *("--host", "127.0.0.1", "--port", str(args.port)),
-        *(["--skip-pull-image"] if args.skip_pull_image else []),
+        *("--host", "127.0.0.1", "--port", str(port)),
+        *(["--skip-pull-image"] if skip_pull_image else []),
     )
+
+
+def start_local_parts(
+    resources: contextlib.ExitStack,
+    address: str,
+    *,
+    data_dir: Path | None = DYNAMODB_DATA_DIR,
+    jwt_secret: str,
+    env_file: Path = SAM_DIR / "env.json",
+) -> Path:
+    """DynamoDB Local (+ table) and the fake Bailian (unless DASHSCOPE_API_KEY), reachable from the
+    containers at address; returns the written --env-vars file. resources stops them."""
+    dynamodb_port = free_port("127.0.0.1", int(os.environ.get("DYNAMODB_PORT", "0")))
+    dynamodb = resources.enter_context(DynamoDBLocal(dynamodb_port, data_dir=data_dir))
+    ensure_table(dynamodb.endpoint, DEFAULT_TABLE_NAME, Template())
+    bailian = start_fake_bailian(resources, bind_address(address))
+    variables = env_vars(
+        table_name=DEFAULT_TABLE_NAME,
+        dynamodb_endpoint=f"http://{address}:{dynamodb_port}",
+        jwt_secret=jwt_secret,
+        bailian=bailian,
+    )
+    print(f"sam-local: DynamoDB Local at {address}:{dynamodb_port}, env-vars {env_file}", flush=True)
+    return write_private_json(env_file, variables)
 
 
 def serve(args: argparse.Namespace, address: str, built_template: Path) -> int:
     """Start the local parts, write the env-vars file and run `sam local start-api` until Ctrl-C."""
     with contextlib.ExitStack() as resources:
-        dynamodb_port = free_port("127.0.0.1", int(os.environ.get("DYNAMODB_PORT", "0")))
-        dynamodb = resources.enter_context(DynamoDBLocal(dynamodb_port, data_dir=DYNAMODB_DATA_DIR))
-        ensure_table(dynamodb.endpoint, DEFAULT_TABLE_NAME, Template())
-        bailian = start_fake_bailian(resources, bind_address(address))
-        variables = env_vars(
-            table_name=DEFAULT_TABLE_NAME,
-            dynamodb_endpoint=f"http://{address}:{dynamodb_port}",
-            jwt_secret=dev_jwt_secret(),
-            bailian=bailian,
+        env_file = start_local_parts(resources, address, jwt_secret=dev_jwt_secret())
+        command = start_api_command(
+            built_template, env_file, port=args.port, skip_pull_image=args.skip_pull_image
         )
-        env_file = write_private_json(SAM_DIR / "env.json", variables)
-        print(f"sam-local: DynamoDB Local at {address}:{dynamodb_port}, env-vars {env_file}", flush=True)
-        command = start_api_command(built_template, env_file, args)
         try:
             return subprocess.run(command, cwd=REPO_ROOT, check=False).returncode
         except KeyboardInterrupt:
