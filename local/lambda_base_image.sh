@@ -3,14 +3,16 @@
 # for `make sam-local SAM_LOCAL_ARGS=--skip-pull-image` on machines that cannot reach ECR Public.
 #
 # A Debian bookworm rootfs (debootstrap, from Debian's own mirror) + this machine's Python 3.13
-# (the interpreter .venv was made from) as /var/lang + awslambdaric (PyPI) as /var/runtime, whose
-# /var/runtime/bootstrap is what SAM's runtime interface emulator starts. Tagged as the image SAM
+# (the interpreter .venv was made from) as /var/lang + awslambdaric and boto3 (PyPI; Lambda's Python
+# runtime ships boto3, so the layer does not) as /var/runtime, whose /var/runtime/bootstrap is what
+# SAM's runtime interface emulator starts. Tagged as the image SAM
 # looks for (public.ecr.aws/lambda/python:3.13-<arch>); SAM adds the emulator and the layer on top.
 # Needs root (debootstrap), a running Docker engine, and the Debian mirror apt uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 AWSLAMBDARIC_VERSION=4.2.2
+BOTO3=$(grep -E '^boto3==' requirements-dev.txt) # the version the tests run with
 ROOTFS=${ROOTFS:-.local/lambda-rootfs}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 case "$(uname -m)" in
@@ -33,7 +35,7 @@ if [ ! -x "$ROOTFS/bin/sh" ]; then
     bookworm "$ROOTFS" "$MIRROR" >/dev/null
 fi
 
-echo "lambda_base_image: Python from $python -> /var/lang, awslambdaric $AWSLAMBDARIC_VERSION -> /var/runtime"
+echo "lambda_base_image: Python from $python -> /var/lang, awslambdaric $AWSLAMBDARIC_VERSION + $BOTO3 -> /var/runtime"
 rm -rf "$ROOTFS/var/lang" "$ROOTFS/var/runtime"
 mkdir -p "$ROOTFS/var/lang" "$ROOTFS/var/runtime" "$ROOTFS/var/task" "$ROOTFS/opt"
 # The interpreter and its standard library only: no test suite, no site-packages of this machine.
@@ -41,7 +43,7 @@ tar -C "$python" --exclude='lib/python3.13/test' --exclude='lib/python3.13/site-
   --exclude='__pycache__' -cf - bin lib include | tar -C "$ROOTFS/var/lang" -xf -
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-compile \
   --only-binary=:all: --platform "$platform" --python-version 3.13 \
-  --target "$ROOTFS/var/runtime" "awslambdaric==$AWSLAMBDARIC_VERSION"
+  --target "$ROOTFS/var/runtime" "awslambdaric==$AWSLAMBDARIC_VERSION" "$BOTO3"
 cat >"$ROOTFS/var/runtime/bootstrap" <<'SH'
 #!/bin/sh
 # Started by the runtime interface emulator: the Lambda runtime API client runs the handler.
@@ -60,6 +62,9 @@ tar -C "$ROOTFS" -cf - . | docker import \
   --change 'ENV LAMBDA_RUNTIME_DIR=/var/runtime' \
   --change 'WORKDIR /var/task' \
   - "$TAG" >/dev/null
+# SAM builds its runtime image on top of this one and, with --skip-pull-image, keeps reusing it:
+# drop the ones built on an older stand-in.
+docker images -q --filter "reference=samcli/lambda-python:3.13-$arch-*" | xargs -r docker rmi -f >/dev/null
 docker run --rm --entrypoint /var/lang/bin/python3.13 "$TAG" -c \
-  'import ssl, sqlite3, ctypes, sys; sys.path.insert(0, "/var/runtime"); import awslambdaric; print("python", sys.version.split()[0], "ok")'
+  'import ssl, sqlite3, ctypes, sys; sys.path.insert(0, "/var/runtime"); import awslambdaric, boto3; print("python", sys.version.split()[0], "ok")'
 echo "lambda_base_image: $TAG ready (make sam-local SAM_LOCAL_ARGS=--skip-pull-image)"

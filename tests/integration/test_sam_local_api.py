@@ -88,7 +88,8 @@ def sam_api(tmp_path_factory) -> Iterator[str]:
         log = resources.enter_context(open(log_path, "wb"))
         process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_until_listening(process, f"http://127.0.0.1:{port}/api/docs")
+            # An unknown route: sam answers it itself, without starting a container.
+            wait_until_listening(process, f"http://127.0.0.1:{port}/not-a-route")
             yield f"http://127.0.0.1:{port}"
         except AssertionError as error:
             raise AssertionError(f"{error}\n{log_path.read_text(errors='replace')[-4000:]}") from error

@@ -3,6 +3,7 @@
 import pytest
 
 from local.sam_local import (
+    INIT_BUDGET_SECONDS,
     SamLocalError,
     bind_address,
     env_vars,
@@ -57,6 +58,16 @@ def test_sam_template_targets_the_host_architecture_with_absolute_code_paths():
     code_uri = template["Resources"]["AuthUserFunction"]["Properties"]["CodeUri"]
     assert code_uri == str(REPO_ROOT / "functions" / "auth_user")
     assert template["Globals"]["Function"]["Environment"]["Variables"]["TABLE_NAME"] == {"Ref": "Table"}
+
+
+def test_sam_template_adds_lambdas_init_budget_to_every_timeout():
+    """The emulator counts a cold container's init in the invoke; Lambda gives init its own 10 s."""
+    local = sam_template(architecture="x86_64")
+    deployed = Template()
+
+    assert local["Globals"]["Function"]["Timeout"] == 10 + INIT_BUDGET_SECONDS
+    authorizer = local["Resources"]["AuthorizerFunction"]["Properties"]
+    assert authorizer["Timeout"] == deployed.functions["AuthorizerFunction"].timeout + INIT_BUDGET_SECONDS
 
 
 @pytest.mark.parametrize(("machine", "architecture"), [("x86_64", "x86_64"), ("aarch64", "arm64")])
