@@ -16,6 +16,7 @@ import ipaddress
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -196,6 +197,21 @@ def start_local_parts(
     return write_private_json(env_file, variables)
 
 
+def run_until_stopped(command: list[str]) -> int:
+    """Run sam until it exits. Ctrl-C reaches sam from the terminal, and SIGTERM is passed on: either
+    way sam removes its containers first, then the caller stops the local parts."""
+    process = subprocess.Popen(command, cwd=REPO_ROOT)
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, lambda *_: None),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, lambda *_: process.terminate()),
+    }
+    try:
+        return process.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def serve(args: argparse.Namespace, address: str, built_template: Path) -> int:
     """Start the local parts, write the env-vars file and run `sam local start-api` until Ctrl-C."""
     with contextlib.ExitStack() as resources:
@@ -203,10 +219,7 @@ def serve(args: argparse.Namespace, address: str, built_template: Path) -> int:
         command = start_api_command(
             built_template, env_file, port=args.port, skip_pull_image=args.skip_pull_image
         )
-        try:
-            return subprocess.run(command, cwd=REPO_ROOT, check=False).returncode
-        except KeyboardInterrupt:
-            return 130
+        return run_until_stopped(command)
 
 
 def main(argv: list[str] | None = None) -> int:
