@@ -106,7 +106,8 @@ def test_every_api_event_becomes_a_route_with_its_function(template):
     assert len(routes) == len(template.routes)  # no method+path declared twice
     for route in template.routes:
         assert route.function.code_uri.is_dir(), route
-        assert route.path.startswith("/api/"), route
+        # the spec's routes under /api, the OpenAI-compatible ones (issue 11) under /v1
+        assert route.path.startswith(("/api/", "/v1/")), route
 
 
 def test_a_streaming_route_needs_a_streaming_function(tmp_path):
