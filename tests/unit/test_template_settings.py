@@ -18,8 +18,13 @@ CONFIG_PATH = Path(config.__file__)
 # Lambda sets these itself and refuses them in a function's environment.
 LAMBDA_RESERVED = {"AWS_REGION", "AWS_DEFAULT_REGION"}
 # Only the functions that call the model need these (and only they may read the key secret).
-MODEL_CALL_VARIABLES = {"BAILIAN_API_KEY_SECRET_ARN", "BAILIAN_DEADLINE_SECONDS"}
-API_GATEWAY_TIMEOUT_SECONDS = 29
+MODEL_CALL_VARIABLES = {
+    "BAILIAN_API_KEY_SECRET_ARN",
+    "BAILIAN_DEADLINE_SECONDS",
+    "BAILIAN_STREAM_DEADLINE_SECONDS",
+}
+API_GATEWAY_TIMEOUT_SECONDS = 29  # buffered integrations
+STREAMING_INTEGRATION_TIMEOUT_SECONDS = 900  # RESPONSE_STREAM integrations: up to 15 minutes
 
 
 def config_reads(source: str) -> set[str]:
@@ -89,7 +94,13 @@ def test_model_calling_functions_declare_the_key_secret_and_a_deadline_inside_ap
         function = template.functions[logical_id]
         assert set(function.environment) >= MODEL_CALL_VARIABLES, logical_id
         deadline = float(function.environment["BAILIAN_DEADLINE_SECONDS"])
-        assert deadline < function.timeout < API_GATEWAY_TIMEOUT_SECONDS, logical_id
+        stream_deadline = float(function.environment["BAILIAN_STREAM_DEADLINE_SECONDS"])
+        limit = (
+            STREAMING_INTEGRATION_TIMEOUT_SECONDS
+            if function.streams_response
+            else API_GATEWAY_TIMEOUT_SECONDS
+        )
+        assert max(deadline, stream_deadline) < function.timeout < limit, logical_id
 
 
 def test_operator_choices_are_parameters_and_their_defaults_are_valid_settings(template):
