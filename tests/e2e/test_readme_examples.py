@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ def test_the_langchain_example_runs(stack, token):
 @pytest.mark.skipif(shutil.which("curl") is None or shutil.which("jq") is None, reason="needs curl and jq")
 def test_the_curl_examples_run(stack):
     setup, streaming = section_blocks("bash")
-    script = f"set -euo pipefail\n{setup}\n{streaming}".replace("alice", f"alice{os.getpid()}{id(stack)}")
+    script = f"set -euo pipefail\n{setup}\n{streaming}".replace("alice", f"alice_{uuid.uuid4().hex[:10]}")
 
     output = run(["bash", "-"], stack, "unused", script)
 
