@@ -37,6 +37,7 @@ class Settings:
     bailian_api_key: str | None
     bailian_api_key_secret_arn: str | None
     bailian_deadline_seconds: float
+    bailian_stream_deadline_seconds: float
     bailian_max_attempts: int
     rate_limit_per_minute: int
     reply_history_messages: int
@@ -88,6 +89,8 @@ def load_settings(env: dict | None = None) -> Settings:
         bailian_api_key_secret_arn=env.get("BAILIAN_API_KEY_SECRET_ARN") or None,
         # API Gateway gives up at 29 s: the whole model call, retries included, must end before.
         bailian_deadline_seconds=_positive(env, "BAILIAN_DEADLINE_SECONDS", 25.0, float),
+        # A streamed answer is not bound by API Gateway's 29 s, only by the function's timeout.
+        bailian_stream_deadline_seconds=_positive(env, "BAILIAN_STREAM_DEADLINE_SECONDS", 600.0, float),
         bailian_max_attempts=_positive(env, "BAILIAN_MAX_ATTEMPTS", 3),
         rate_limit_per_minute=_positive(env, "RATE_LIMIT_PER_MINUTE", 60),
         reply_history_messages=_positive(env, "REPLY_HISTORY_MESSAGES", 40),

@@ -183,6 +183,10 @@ class ApiCall(_Data):
     total_tokens: Count
     call_duration: Count = Field(description="Milliseconds")
     client_ip: str
+    client_disconnected: bool = Field(
+        description="True when the caller went away before a streamed answer ended; the call was "
+        "still read to its end, so its tokens are the upstream's exact usage"
+    )
     created_at: Timestamp
 
 

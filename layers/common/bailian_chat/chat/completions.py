@@ -10,9 +10,10 @@ def complete(source: CallSource, request: ChatCompletionRequest) -> dict:
         to_upstream(m.role, m.content if isinstance(m.content, str) else [p.model_dump() for p in m.content])
         for m in request.messages
     ]
-    completion = call_model(
-        source, request.model, upstream, temperature=request.temperature, max_tokens=request.max_tokens
-    )
+    payload = {"model": request.model, "messages": upstream, "temperature": request.temperature}
+    if request.max_tokens is not None:
+        payload["max_tokens"] = request.max_tokens
+    completion = call_model(source, payload)
     return {
         "id": completion.id,
         "object": "chat.completion",

@@ -38,7 +38,7 @@ def reply(conversation: dict, user_message: dict, source: CallSource) -> tuple[d
     )
     try:
         context = context_messages(conversation["conversation_id"], user_message["message_id"])
-        completion = call_model(source, conversation["model_name"], context)
+        completion = call_model(source, {"model": conversation["model_name"], "messages": context})
         answer = reply_content(completion.text)
         return store_message(conversation, "assistant", ASSISTANT_USER_ID, "text", answer), None
     except REPLY_FAILURES as exc:  # includes NotFound: the conversation was deleted meanwhile
