@@ -18,6 +18,13 @@ CONFIGURED_MODELS = [
     "qwen-max",
     "qwen-plus",
     "qwen-turbo",
+    # Current models, added to the default by issue 11.
+    "qwen3-max",
+    "qwen3-vl-plus",
+    "qwen3-vl-flash",
+    "qwen-plus-latest",
+    "qwen-flash",
+    "qwq-plus",
 ]
 NOT_A_STRING = "has the wrong type (input should be a valid string)"
 NOT_A_BOOLEAN = "has the wrong type (input should be a valid boolean)"

@@ -4,7 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from bailian_chat.config import DEFAULT_MODELS, get_settings
+from bailian_chat.chat.model_catalog import configured_models, model_spec
+from bailian_chat.config import DEFAULT_MODELS
 from bailian_chat.content import MAX_TEXT_CHARS, Content
 from bailian_chat.request_models import StrictBody, documented
 
@@ -23,9 +24,8 @@ def _title(value: str | None) -> str | None:
 
 
 def _configured_model(value: str) -> str:
-    models = get_settings().allowed_models
-    if value not in models:
-        raise ValueError(f"must be one of: {', '.join(models)}")
+    if model_spec(value) is None:
+        raise ValueError(f"must be one of: {', '.join(spec.name for spec in configured_models())}")
     return value
 
 

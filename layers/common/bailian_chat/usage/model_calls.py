@@ -94,6 +94,7 @@ class ModelStream:
         self.model = model
         self.client_disconnected = False
         self.usage = Usage()
+        self.raw_usage: dict | None = None  # the upstream's usage object as it came
         self.finish_reason: str | None = None
         self.id = ""
         self.created = 0
@@ -157,6 +158,7 @@ class ModelStream:
         self.created = self.created or int(chunk.get("created") or 0)
         self.response_model = self.response_model or str(chunk.get("model") or "")
         if chunk.get("usage"):
+            self.raw_usage = chunk["usage"]
             self.usage = Usage.of(chunk["usage"])
         for choice in chunk.get("choices") or ():
             delta = choice.get("delta") or {}
