@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from local.fake_bailian import ERRORS
+from tests.support.gateway_answers import NOT_AUTHENTICATED
 from tests.support.model_client import (
     PROXY_PATH,
     RATE_LIMITED,
@@ -180,7 +181,7 @@ def test_the_proxy_requires_authentication(api):
     response = api.post(PROXY_PATH, json=body_with())
 
     assert response.status_code == 401
-    assert response.json() == {"code": 401, "message": "Not authenticated", "data": None}
+    assert response.json() == NOT_AUTHENTICATED
 
 
 # ---------------------------------------------------------------- 4.1 success

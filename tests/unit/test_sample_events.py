@@ -40,8 +40,9 @@ from tests.support.events import HandlerResponse, LambdaContext
 FAKE_KEY = "sk-unit-sample-events-0123456789"
 AUTHORIZER = template.authorizer_function()
 FUNCTIONS = sorted(function.code_uri.name for function in template.get().functions.values())
-# The docs function (GET /api/openapi.json) answers the OpenAPI document itself, not the envelope.
-UNENVELOPED = {"docs"}
+# The docs function (GET /api/openapi.json) answers the OpenAPI document itself, not the envelope;
+# GET /v1/models answers OpenAI's list shape.
+UNENVELOPED = {"docs", "v1_models"}
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +159,9 @@ def test_handler_answers_its_sample_event(function_dir, load_function, model_env
         return
     response = assert_proxy_response(function_dir, result)
     assert response.status == 200, response.body
-    if function_dir in UNENVELOPED:
+    if function_dir == "v1_models":
+        assert response.body["object"] == "list" and response.body["data"], response.body
+    elif function_dir in UNENVELOPED:
         assert "openapi" in response.body
     elif function_dir == "messages_send":
         assert response.body["data"]["reply"] is not None, response.body  # the fake model answered
