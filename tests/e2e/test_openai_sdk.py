@@ -361,13 +361,13 @@ def test_an_image_to_a_text_only_model_is_a_bad_request_naming_the_model(client)
     assert TEXT_ONLY_MODEL in raised.value.message
 
 
-def call_each_route(sdk: openai.OpenAI, route: str) -> None:
+def call_each_route(sdk: openai.OpenAI, route: str, **options) -> None:
     if route == "models":
-        sdk.models.list()
+        sdk.models.list(**options)
     elif route == "stream":
-        list(sdk.chat.completions.create(model=MODEL, messages=user_says("hi"), stream=True))
+        list(sdk.chat.completions.create(model=MODEL, messages=user_says("hi"), stream=True, **options))
     else:
-        sdk.chat.completions.create(model=MODEL, messages=user_says("hi"))
+        sdk.chat.completions.create(model=MODEL, messages=user_says("hi"), **options)
 
 
 ROUTES = ["completion", "stream", "models"]
@@ -375,10 +375,10 @@ ROUTES = ["completion", "stream", "models"]
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_no_token_raises_authentication_error(stack, route):
-    no_header = {"Authorization": openai.Omit()}
-    sdk = openai_client(stack, None, api_key="unused", default_headers=no_header, max_retries=0)
+    no_header = {"Authorization": openai.Omit()}  # the SDK sends no Authorization header at all
+    sdk = openai_client(stack, None, api_key="unused", max_retries=0)
     with sdk, pytest.raises(openai.AuthenticationError) as raised:
-        call_each_route(sdk, route)
+        call_each_route(sdk, route, extra_headers=no_header)
 
     assert raised.value.status_code == 401
     assert raised.value.type == "authentication_error"
