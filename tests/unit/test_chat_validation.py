@@ -4,6 +4,7 @@ accepted, what is rejected, and the 400 message naming the field (bailian_chat.a
 import pytest
 from bailian_chat.api.errors import validation_message
 from bailian_chat.chat.models import (
+    ChatCompletionRequest,
     CreateConversationRequest,
     SendMessageOptions,
     UpdateConversationRequest,
@@ -253,3 +254,35 @@ def test_content_type_is_text_only_when_every_part_is_text(content, expected):
     parts = SendMessageOptions.model_validate({"content": content}).content
 
     assert content_type_of(parts) == expected
+
+
+# ---------------------------------------------------------------- the spec proxy (4.1) and streaming
+
+PROXY_BODY = {"model": "qwen-plus", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def test_the_proxy_refuses_stream_true_naming_the_streaming_route():
+    """It used to drop the field silently and answer buffered."""
+    message = rejection(ChatCompletionRequest, {**PROXY_BODY, "stream": True})
+
+    assert message == "stream: streaming is not supported here; use POST /v1/chat/completions"
+
+
+@pytest.mark.parametrize("stream", [False, "absent"])
+def test_the_proxy_still_accepts_stream_false_or_absent(stream):
+    body = PROXY_BODY if stream == "absent" else {**PROXY_BODY, "stream": stream}
+
+    assert ChatCompletionRequest.model_validate(body).model == "qwen-plus"
+
+
+def test_the_proxy_answers_400_to_stream_true_through_the_gateway(gateway, signed_in):
+    response = gateway.request(
+        "POST", "/api/bailian/chat/completions", {**PROXY_BODY, "stream": True}, token=signed_in.access_token
+    )
+
+    assert response.status == 400
+    assert response.body == {
+        "code": 400,
+        "message": "stream: streaming is not supported here; use POST /v1/chat/completions",
+        "data": None,
+    }

@@ -73,6 +73,12 @@ def model_spec(name: str) -> ModelSpec | None:
     return next((spec for spec in configured_models() if spec.name == name), None)
 
 
+def answers_only_streamed(model: str) -> bool:
+    """Thinking-only models answer only as a stream (buffered routes read it whole)."""
+    spec = model_spec(model)
+    return spec is not None and spec.thinking == "always"
+
+
 def check_content_fits(model: str, messages: list[dict]) -> None:
     """BadRequest naming the model for an image or video part it cannot take (rather than the
     upstream's confusing answer). `messages` are upstream-style dicts; unknown models pass."""

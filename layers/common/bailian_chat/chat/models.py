@@ -66,8 +66,24 @@ class ChatMessage(StrictBody):
     content: Content | Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
 
 
+STREAMING_ROUTE = "POST /v1/chat/completions"
+
+
+def _not_streamed(value: bool) -> bool:
+    if value:
+        raise ValueError(f"streaming is not supported here; use {STREAMING_ROUTE}")
+    return value
+
+
 class ChatCompletionRequest(StrictBody):
     model: ModelName
     messages: Annotated[list[ChatMessage], Field(min_length=1, max_length=100)]
     temperature: Annotated[float, Field(ge=0, le=2)] = 1.0  # the spec's default
     max_tokens: Annotated[int, Field(ge=1, le=8192)] | None = None
+    # Not the spec's: a client asking to stream is told where streaming is (it used to be dropped).
+    stream: Annotated[
+        bool,
+        Field(description=f"Only false: streamed completions are served by {STREAMING_ROUTE}"),
+        documented(enum=[False]),
+        AfterValidator(_not_streamed),
+    ] = False
