@@ -158,16 +158,17 @@ def models_summary(path: str) -> str:
     return "List the configured models" if path == "/v1/models" else "One configured model"
 
 
-def _body(model: type[BaseModel], example: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A request body from the handler's pydantic model, and the schemas it references."""
-    schema = model.model_json_schema(ref_template=COMPONENT_REF, mode="validation")
-    definitions = schema.pop("$defs", {})
-    definitions[model.__name__] = schema
-    body = {
-        "required": True,
-        "content": {"application/json": {"schema": _ref(model.__name__), "example": example}},
-    }
-    return body, definitions
+def _body(
+    model: type[BaseModel], example: dict[str, Any], prefix: str = ""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A request body from the handler's pydantic model, and the schemas it references (their
+    names prefixed, so that OpenAI's message models do not clash with the spec's)."""
+    schema = model.model_json_schema(ref_template=COMPONENT_REF.format(model=prefix + "{model}"))
+    definitions = {prefix + name: definition for name, definition in schema.pop("$defs", {}).items()}
+    name = prefix + model.__name__
+    definitions[name] = schema
+    content = {"application/json": {"schema": _ref(name), "example": example}}
+    return {"required": True, "content": content}, definitions
 
 
 def asgi_operations(
@@ -177,6 +178,7 @@ def asgi_operations(
     chat_body, chat_schemas = _body(
         chat_request,
         {"model": "qwen-plus", "messages": [{"role": "user", "content": "Hello"}], "stream": True},
+        prefix="V1",
     )
     reply_body, reply_schemas = _body(
         stream_request, {"content": [{"type": "text", "text": "Hello, please introduce yourself"}]}
