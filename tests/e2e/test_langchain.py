@@ -82,22 +82,20 @@ def test_stream_yields_pieces_and_the_exact_usage(stack, http):
     )
 
 
-def test_astream_yields_the_same_text(stack, http):
+def test_astream_and_ainvoke(stack, http):
+    """One event loop for both: langchain-openai caches its async HTTP client process-wide, so a
+    second `asyncio.run` would find pooled connections of a closed loop (a test artefact)."""
     user = sign_up(http, "langchain")
-    text = fresh("async LangChain")
+    streamed_text, invoked_text = fresh("async LangChain"), fresh("ainvoke")
 
-    async def collect() -> list[AIMessageChunk]:
-        return [chunk async for chunk in chat_model(stack, user, stream_usage=True).astream(text)]
+    async def run():
+        model = chat_model(stack, user, stream_usage=True)
+        chunks = [chunk async for chunk in model.astream(streamed_text)]
+        return chunks, await model.ainvoke(invoked_text)
 
-    chunks = asyncio.run(collect())
+    chunks, invoked = asyncio.run(run())
 
-    assert "".join(chunk.content for chunk in chunks) == echo(text)
+    assert "".join(chunk.content for chunk in chunks) == echo(streamed_text)
     usage = [chunk.usage_metadata for chunk in chunks if chunk.usage_metadata]
-    assert [token_fields(u) for u in usage] == [expected_usage_metadata(text)]
-
-
-def test_ainvoke(stack, http):
-    user = sign_up(http, "langchain")
-    text = fresh("ainvoke")
-
-    assert asyncio.run(chat_model(stack, user).ainvoke(text)).content == echo(text)
+    assert [token_fields(u) for u in usage] == [expected_usage_metadata(streamed_text)]
+    assert invoked.content == echo(invoked_text)
