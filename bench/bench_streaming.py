@@ -13,8 +13,10 @@
 import argparse
 import contextlib
 import json
+import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -74,10 +76,25 @@ def body(text: str) -> dict:
     }
 
 
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """The fake's access lines and the streaming functions' logs (child processes that inherit file
+    descriptor 1) go to stderr, so stdout holds only the results."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def measure(calls: int, slow_ms: int) -> tuple[list[Timing], list[Timing], Timing, Timing]:
-    # The stack's fake Bailian prints an access line per request: keep them off stdout.
     with (
-        contextlib.redirect_stdout(sys.stderr),
+        stdout_to_stderr(),
         LocalStack(env_vars=BENCH_ENV, prewarm=True) as stack,
         httpx.Client(base_url=stack.base_url, timeout=60) as api,
         httpx.Client(timeout=60) as upstream,
