@@ -290,7 +290,7 @@ def test_a_tool_call_round_trip(client, stream):
 
     choice = answer.choices[0]
     assert choice.finish_reason == "stop"
-    assert isinstance(choice.message.content, str) and choice.message.content
+    assert choice.message.content == 'Tool result: {"temperature_c": 21}'  # the fake reads the result
     assert choice.message.tool_calls is None
 
 
@@ -412,6 +412,17 @@ def test_retrieving_an_unknown_model_raises_not_found_error(client):
 
     assert raised.value.status_code == 404
     assert raised.value.type == "not_found_error" or raised.value.code == "model_not_found"
+
+
+def test_an_sdk_feature_we_do_not_serve_raises_not_found_error(client):
+    """API Gateway's own 404 (an unknown route) carries OpenAI's error object beside the envelope.
+    No /v1 route answers 403 (the authorizer refuses with 401), so PermissionDeniedError has no
+    case here."""
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.embeddings.create(model="text-embedding-v4", input="hello")
+
+    assert raised.value.status_code == 404
+    assert raised.value.type == "not_found_error"
 
 
 def test_exhausting_the_per_user_rate_limit_raises_rate_limit_error(stack, http):
