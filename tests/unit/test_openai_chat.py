@@ -113,7 +113,12 @@ def test_n_other_than_1_says_so():
         (b"{not json", "Malformed JSON in request body"),
         (b"[1]", "Request body must be a JSON object"),
         (b"", None),
+        (b'{"model": "qwen-plus", "messages": [], "temperature": NaN}', "Malformed JSON in request body"),
+        (b'{"model": "qwen-plus", "seed": 1' + b"0" * 5000 + b"}", "Malformed JSON in request body"),
+        (b'{"deep": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "Request body is nested too deeply"),
+        (b"\xff\xfe", "Malformed JSON in request body"),
     ],
+    ids=["not-json", "array", "empty", "nan", "huge-number", "deep", "not-utf8"],
 )
 def test_a_body_that_is_not_a_json_object_is_400(raw, message):
     with pytest.raises(BadRequest) as raised:

@@ -162,15 +162,22 @@ class OpenAIChatRequest(_Body):
 def parse_request(body: bytes | str | None) -> OpenAIChatRequest:
     """The validated request; BadRequest naming the field (message and `param`) otherwise."""
     try:
-        data = json.loads(body or b"")
+        data = json.loads(body or b"", parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("Malformed JSON in request body") from exc
+    except RecursionError:
+        raise BadRequest("Request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise BadRequest("Request body must be a JSON object")
     try:
         return OpenAIChatRequest.model_validate(data)
     except ValidationError as exc:
         raise _bad_request(list(exc.errors())) from None
+
+
+def _no_constant(name: str):
+    """NaN and Infinity are not JSON: refused rather than forwarded to the upstream."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 ROLE_TAGS = frozenset({"system", "developer", "user", "assistant", "tool"})
