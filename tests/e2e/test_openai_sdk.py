@@ -17,6 +17,7 @@ from tests.support.openai_api import (
     CUT_AFTER_MARKER,
     ERROR_AFTER_MARKER,
     MODEL,
+    SLOW_MARKER,
     TEXT_ONLY_MODEL,
     TOOL_MARKER,
     V1_CHAT_PATH,
@@ -515,8 +516,6 @@ def test_a_stream_failing_midway_is_logged_with_its_status_and_tokens(stack, htt
 def test_the_first_chunk_arrives_before_the_last_is_written(client):
     """With the fake spacing its chunks, the SDK sees the first one long before the stream ends:
     nothing on the path buffers the whole answer."""
-    from tests.support.openai_api import SLOW_MARKER
-
     text = fresh("slowly " + SLOW_MARKER.format(ms=150))
     arrivals = []
     started = time.monotonic()
