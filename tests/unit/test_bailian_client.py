@@ -744,4 +744,4 @@ def test_a_stream_that_ended_disarms_its_deadline(fake):
 
     list(stream)
 
-    assert stream._watchdog is not None and not stream._watchdog.is_alive()
+    assert stream._watchdog is not None and stream._watchdog.finished.is_set()  # cancelled
