@@ -55,9 +55,9 @@ HOSTILE_BODIES = (
     '{"temperature": NaN, "max_tokens": Infinity}',
     '{"temperature": 1e400}',
 )
+HOSTILE_BYTES = frozenset(body.encode() for body in HOSTILE_BODIES)
 HOSTILE_EVERY = 7
 _body_calls = itertools.count(1)
-_hostile_cases: set[int] = set()
 _stats_lock = threading.Lock()
 
 
@@ -75,8 +75,6 @@ def before_call(context, case, kwargs) -> None:
     if number % HOSTILE_EVERY == 0:
         hostile = HOSTILE_BODIES[(number // HOSTILE_EVERY) % len(HOSTILE_BODIES)]
         kwargs["data"] = hostile.encode()
-        with _stats_lock:
-            _hostile_cases.add(id(case))
 
 
 STATS_PATH = os.environ.get("FUZZ_STATS_PATH", "")
@@ -85,10 +83,8 @@ STATS_PATH = os.environ.get("FUZZ_STATS_PATH", "")
 @schemathesis.hook
 def after_call(context, case, response) -> None:
     """One line per response (operation, status) for local.fuzz's summary."""
-    with _stats_lock:
-        hostile = id(case) in _hostile_cases
-        _hostile_cases.discard(id(case))
     if STATS_PATH:
+        hostile = getattr(response.request, "body", None) in HOSTILE_BYTES  # what was really sent
         label = case.operation.label + (" [hostile body]" if hostile else "")
         with _stats_lock, open(STATS_PATH, "a", encoding="utf-8") as stats:
             stats.write(f"{label}\t{response.status_code}\n")

@@ -183,7 +183,9 @@ def test_history_is_newest_first_with_exact_totals(calls):
 
     assert ids(data) == newest_first(calls)
     assert data["pagination"] == {"current_page": 1, "per_page": 10, "total": 7, "total_pages": 1}
-    assert data["api_calls"][-1] == {field: calls[0].get(field) for field in PUBLIC_FIELDS}
+    # An item logged without client_disconnected (as before streaming existed) shows it false.
+    expected = {field: calls[0].get(field) for field in PUBLIC_FIELDS} | {"client_disconnected": False}
+    assert data["api_calls"][-1] == expected
     assert list(data["api_calls"][0]) == list(PUBLIC_FIELDS)
 
 

@@ -16,6 +16,11 @@ class BadRequest(DomainError):
     status_code = 400
     default_message = "Request parameter error"
 
+    def __init__(self, message: str | None = None, *, data: dict | None = None, param: str | None = None):
+        super().__init__(message, data=data)
+        # The request field at fault, for APIs that name it apart from the message (OpenAI's `param`).
+        self.param = param
+
 
 class Unauthorized(DomainError):
     status_code = 401
@@ -49,3 +54,16 @@ class RateLimited(DomainError):
 class UpstreamUnavailable(DomainError):
     status_code = 503
     default_message = "Bailian API service unavailable"
+
+
+class UpstreamStreamError(DomainError):
+    """A streamed completion that broke after it started: 503, or the status the upstream's error
+    event stands for. `usage` is what the upstream reported before it broke, if anything."""
+
+    status_code = 503
+    default_message = "Bailian API service unavailable"
+
+    def __init__(self, message: str | None = None, *, status_code: int = 503, usage: dict | None = None):
+        super().__init__(message)
+        self.status_code = status_code
+        self.usage = usage

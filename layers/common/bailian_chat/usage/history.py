@@ -17,12 +17,16 @@ PUBLIC_FIELDS = (
     "total_tokens",
     "call_duration",
     "client_ip",
+    "client_disconnected",
     "created_at",
 )
 
 
 def public_call(call: dict) -> dict:
-    return {field: call.get(field) for field in PUBLIC_FIELDS}
+    public = {field: call.get(field) for field in PUBLIC_FIELDS}
+    # Items logged before streaming existed lack the field: their client never disconnected.
+    public["client_disconnected"] = bool(call.get("client_disconnected", False))
+    return public
 
 
 def api_call_page(user_id: int, page: PageRequest, model_name: str | None, days: DateRange) -> dict:
