@@ -4,6 +4,7 @@ Routes, the Lambda authorizer, GatewayResponses, CORS and each function's enviro
 template.yaml; the handlers run in worker processes (local.lambda_pool) the way Lambda runs them.
 """
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -25,6 +26,7 @@ from local.apigw_events import HttpRequest, authorizer_event, proxy_event
 from local.authorization import AuthorizerDecision, Verdict, decide, unauthorized_error
 from local.function_env import LocalOverrides, warn_about_env_vars
 from local.lambda_pool import DEFAULT_MAX_WORKERS, InvocationError, InvocationTimeout, LambdaPools
+from local.streaming_proxy import StreamingProxy, WebAppTimeout, WebAppUnavailable
 from local.template import GatewayResponse, Route, Template
 
 log = logging.getLogger("local.gateway")
@@ -213,6 +215,10 @@ class Gateway:
     def __init__(self, template: Template, lambdas: LambdaPools) -> None:
         self.template = template
         self.lambdas = lambdas
+        self.streams = StreamingProxy(
+            {fid: f for fid, f in template.functions.items() if f.streams_response},
+            {fid: lambdas.environment(fid) for fid, f in template.functions.items() if f.streams_response},
+        )
         self.routes = RouteTable(template.routes)
         self.responses = GatewayResponses(template.gateway_responses)
 
@@ -261,7 +267,20 @@ class Gateway:
                 return self.responses.render(decision.verdict.value, request.request_id)
             authorizer_context = decision.request_context_authorizer(latency_ms)
         event = proxy_event(request, route, path_parameters, self.template.stage, authorizer_context)
+        if route.streaming:
+            return await self._stream(route, event, request)
         return await self._integrate(route, event, request.request_id)
+
+    async def _stream(self, route: Route, event: dict[str, Any], request: HttpRequest) -> Response:
+        """A RESPONSE_STREAM route: the function's web app answers, chunks passed through."""
+        try:
+            return await self.streams.forward(route, event, request)
+        except WebAppTimeout as error:
+            log.error("%s", error)
+            return self.responses.render("INTEGRATION_TIMEOUT", request.request_id)
+        except WebAppUnavailable as error:
+            log.error("%s", error)
+            return broken_integration_response(request.request_id)
 
     async def _authorize(
         self, request: HttpRequest, route: Route, path_parameters: dict[str, str]
@@ -324,11 +343,11 @@ def build_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if prewarm:
-            await lambdas.prewarm()
+            await asyncio.gather(lambdas.prewarm(), gateway.streams.prewarm())
         try:
             yield
         finally:
-            await lambdas.close()
+            await asyncio.gather(lambdas.close(), gateway.streams.close())
 
     app = Starlette(
         routes=[StarletteRoute("/{path:path}", gateway.handle, methods=HTTP_METHODS)], lifespan=lifespan

@@ -108,6 +108,27 @@ def test_every_api_event_becomes_a_route_with_its_function(template):
         assert route.path.startswith("/api/"), route
 
 
+def test_a_streaming_route_needs_a_streaming_function(tmp_path):
+    body = """
+        Resources:
+          Api:
+            Type: AWS::Serverless::Api
+            Properties: {StageName: dev}
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: .
+              Handler: app.handler
+              Events:
+                Stream:
+                  Type: Api
+                  Properties:
+                    {RestApiId: !Ref Api, Path: /s, Method: post, ResponseTransferMode: RESPONSE_STREAM}
+    """
+    with pytest.raises(TemplateError, match="RESPONSE_STREAM route needs a function that streams"):
+        write_template(tmp_path, body).routes  # noqa: B018
+
+
 def test_default_authorizer_applies_unless_the_event_opts_out(template):
     required = {(route.method, route.path): route.auth_required for route in template.routes}
 

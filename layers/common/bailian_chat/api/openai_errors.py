@@ -1,0 +1,71 @@
+"""Errors under /v1 in OpenAI's shape, `{"error": {"message", "type", "param", "code"}}`, with the
+real HTTP status, so the official SDKs raise their own exception classes (BadRequestError,
+AuthenticationError, RateLimitError, ...) and their retries work.
+
+The status comes from the DomainError, as for the spec's envelope (`bailian_chat.api.errors`);
+only the body's shape differs."""
+
+import json
+from dataclasses import dataclass, field
+
+from bailian_chat.errors import DomainError, RateLimited
+
+# status -> (OpenAI error type, default code)
+_ERROR_TYPES: dict[int, tuple[str, str | None]] = {
+    400: ("invalid_request_error", None),
+    401: ("authentication_error", "invalid_api_key"),
+    403: ("permission_error", None),
+    404: ("not_found_error", None),
+    409: ("invalid_request_error", "conflict"),
+    413: ("invalid_request_error", "request_too_large"),
+    429: ("rate_limit_error", "rate_limit_exceeded"),
+    500: ("api_error", None),
+    502: ("api_error", "bad_gateway"),
+    503: ("api_error", "service_unavailable"),
+    504: ("api_error", "timeout"),
+}
+
+
+def error_type(status: int) -> tuple[str, str | None]:
+    if status in _ERROR_TYPES:
+        return _ERROR_TYPES[status]
+    return ("invalid_request_error", None) if status < 500 else ("api_error", None)
+
+
+def error_object(status: int, message: str, *, param: str | None = None, code: str | None = None) -> dict:
+    """The inner `error` object; `code` defaults to the status's usual one."""
+    kind, default_code = error_type(status)
+    return {"message": message, "type": kind, "param": param, "code": code or default_code}
+
+
+@dataclass(frozen=True)
+class OpenAIError:
+    """An error answer: status, headers and the `{"error": {...}}` body."""
+
+    status: int
+    error: dict
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def body(self) -> dict:
+        return {"error": self.error}
+
+    def json(self) -> str:
+        return json.dumps(self.body, ensure_ascii=False)
+
+
+def from_domain_error(exc: DomainError) -> OpenAIError:
+    param = getattr(exc, "param", None)  # BadRequest names the offending field
+    headers = {}
+    if isinstance(exc, RateLimited) and exc.retry_after:
+        headers["Retry-After"] = str(exc.retry_after)
+    return OpenAIError(exc.status_code, error_object(exc.status_code, exc.message, param=param), headers)
+
+
+def from_status(
+    status: int, message: str, *, param: str | None = None, code: str | None = None
+) -> OpenAIError:
+    return OpenAIError(status, error_object(status, message, param=param, code=code))
+
+
+INTERNAL_ERROR = from_status(500, "Server internal error")
