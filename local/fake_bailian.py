@@ -60,7 +60,9 @@ Thinking: when the request has ``"enable_thinking": true`` or the model always t
 ``"Thinking about: <text of the last user message>"`` (cut to ``4 * thinking_budget`` characters when
 ``thinking_budget`` is given) before its content; its tokens count in ``completion_tokens`` and in
 ``usage.completion_tokens_details.reasoning_tokens``. Streamed, reasoning deltas
-(``{"content": null, "reasoning_content": ".."}``) come before the content deltas.
+(``{"content": null, "reasoning_content": ".."}``) come before the content deltas. As upstream,
+thinking is answered only when streamed: a buffered request to a thinking-only model is 400 ("This
+model only support stream mode..."), and one with ``enable_thinking: true`` is 400 too.
 
 Tool calls (deterministic rule): when the request has a non-empty ``tools`` list, ``tool_choice`` is not
 ``"none"``, the LAST message is the user's and its text contains ``#tool:<name>`` naming one of the
@@ -416,6 +418,7 @@ def validate(body: Any) -> ChatRequest:
     budget = body.get("thinking_budget")
     if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget < 1):
         raise _Invalid(f"{_INVALID}'thinking_budget' must be a positive integer")
+    _check_thinking_is_streamed(model, stream, enable_thinking)
     return ChatRequest(
         model,
         messages,
@@ -426,6 +429,20 @@ def validate(body: Any) -> ChatRequest:
         thinking_budget=budget,
         tool_names=_tool_names(body),
     )
+
+
+def _check_thinking_is_streamed(model: str, stream: bool, enable_thinking: bool | None) -> None:
+    """Upstream answers thinking only as a stream: thinking-only models and enable_thinking
+    refuse buffered calls."""
+    if stream:
+        return
+    if always_thinks(model):
+        raise _Invalid(
+            "This model only support stream mode, please enable the stream parameter to access the model.",
+            code="invalid_request_error",
+        )
+    if enable_thinking:
+        raise _Invalid(f"{_INVALID}parameter.enable_thinking must be set to false for non-streaming calls")
 
 
 def _tool_names(body: dict[str, Any]) -> tuple[str, ...]:

@@ -99,6 +99,18 @@ SAMPLES: dict[str, Sample] = {
             "max_tokens": 256,
         }
     ),
+    "v1_models": Sample(path="/v1/models"),
+    "v1_chat_completions": Sample(
+        body={
+            "model": SAMPLE_MODEL,
+            "messages": [{"role": "user", "content": "Hi"}],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+    ),
+    "conversations_messages_stream": Sample(
+        body={"content": [{"type": "text", "text": "Hello, please introduce yourself"}]},
+    ),
     # Open-ended ranges (end_date defaults to the last day): fixed dates would go stale.
     "history_api_calls": Sample(query=f"page=1&limit=10&start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
     "history_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}"),

@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from tests.support.gateway_answers import NOT_AUTHENTICATED
 from tests.support.payloads import PASSWORD, login_for, registration, unique_suffix
 
 pytestmark = pytest.mark.needs_handlers
 
-NOT_AUTHENTICATED = {"code": 401, "message": "Not authenticated", "data": None}
 BAD_REFRESH = {"code": 401, "message": "Refresh token is invalid or expired", "data": None}
 RACERS = 50
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from local.fake_bailian import ERRORS
+from tests.support.gateway_answers import NOT_AUTHENTICATED
 from tests.support.model_client import (
     PROXY_PATH,
     RATE_LIMITED,
@@ -180,7 +181,7 @@ def test_the_proxy_requires_authentication(api):
     response = api.post(PROXY_PATH, json=body_with())
 
     assert response.status_code == 401
-    assert response.json() == {"code": 401, "message": "Not authenticated", "data": None}
+    assert response.json() == NOT_AUTHENTICATED
 
 
 # ---------------------------------------------------------------- 4.1 success
@@ -230,6 +231,7 @@ def test_a_proxy_call_answers_the_spec_shape_and_is_logged(api, user):
         "total_tokens": usage["total_tokens"],
         "call_duration": call["call_duration"],
         "client_ip": "127.0.0.1",
+        "client_disconnected": False,  # issue 11: a buffered call's client never leaves early
         "created_at": call["created_at"],
     }
     assert isinstance(call["id"], int) and call["id"] > 0
@@ -344,6 +346,7 @@ def test_upstream_faults_end_to_end(api, user, marker, status, message):
         "total_tokens": usage["total_tokens"],
         "call_duration": call["call_duration"],
         "client_ip": "127.0.0.1",
+        "client_disconnected": False,  # issue 11: a buffered call's client never leaves early
         "created_at": call["created_at"],
     }
     assert 0 <= call["call_duration"] <= elapsed_ms
@@ -417,6 +420,7 @@ def test_a_sent_message_gets_a_stored_reply(api, user):
         "total_tokens": usage["total_tokens"],
         "call_duration": call["call_duration"],
         "client_ip": "127.0.0.1",
+        "client_disconnected": False,  # issue 11: a buffered call's client never leaves early
         "created_at": call["created_at"],
     }
 

@@ -15,6 +15,7 @@ from bailian_chat.store import keys
 from bailian_chat.usage import rate_limit
 
 from local import fake_bailian
+from local.authorization import Verdict, decide
 from tests.support import template
 from tests.support.environment import UNIT_ENV
 from tests.support.events import LambdaContext, api_event, authorizer_event, template_route
@@ -328,24 +329,29 @@ PROTECTED = sorted((r.method, r.path) for r in template.routes() if r.protected)
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
 def test_a_key_is_403_with_a_clear_message_on_every_other_route(gateway, create_key, method, path):
+    """The authorizer's policy decides (API Gateway's ACCESS_DENIED answer, before the function
+    runs or reads the body); the key routes are allowed."""
     key = create_key()
     concrete = re.sub(r"\{[a-z_]+\}", "1", path)
+    event = authorizer_event(method, concrete)
 
-    response = gateway.request(method, concrete, {"name": "x", "title": "x"}, token=key["key"])
+    result = gateway.authorize(method, concrete, {"Authorization": f"Bearer {key['key']}"})
 
+    verdict = decide(result, event["methodArn"]).verdict
     if (method, path) in KEY_ROUTES or path.startswith("/v1/"):
-        assert response.status != 403, response
+        assert verdict is Verdict.ALLOW
     else:
+        assert verdict is Verdict.DENY
+        response = gateway.request(method, concrete, {"title": "x"}, token=key["key"])
         assert response.status == 403, response
         assert response.body["message"] == KEY_ROUTES_MESSAGE
 
 
 def test_the_gateways_403_says_the_same_as_the_functions():
-    assert template.gateway_response_body("ACCESS_DENIED") == {
-        "code": 403,
-        "message": KEY_ROUTES_MESSAGE,
-        "data": None,
-    }
+    body = template.gateway_response_body("ACCESS_DENIED")
+
+    assert (body["code"], body["message"], body["data"]) == (403, KEY_ROUTES_MESSAGE, None)
+    assert body["error"]["message"] == KEY_ROUTES_MESSAGE  # the /v1 clients' OpenAI error shape
 
 
 def test_a_keys_policy_allows_only_the_key_routes(gateway, create_key):

@@ -474,17 +474,32 @@ def deltas(chunks: list[dict], key: str) -> str:
     return "".join(c["choices"][0]["delta"].get(key) or "" for c in chunks if c["choices"])
 
 
-def test_thinking_answers_with_reasoning_content_counted_in_usage(client: httpx.Client) -> None:
-    body = chat(client, "why is the sky blue", enable_thinking=True).json()
-    message = body["choices"][0]["message"]
-    assert message["reasoning_content"] == "Thinking about: why is the sky blue"
-    assert message["content"] == "Echo: why is the sky blue"
-    thought = tokens(message["reasoning_content"])
-    assert body["usage"]["completion_tokens"] == thought + tokens(message["content"])
-    assert body["usage"]["completion_tokens_details"] == {"reasoning_tokens": thought}
-    assert (
-        "reasoning_content" not in chat(client, "why", enable_thinking=False).json()["choices"][0]["message"]
-    )
+def test_thinking_streams_reasoning_content_counted_in_usage(client: httpx.Client) -> None:
+    text = "why is the sky blue"
+    response = chat(client, text, enable_thinking=True, stream=True, stream_options={"include_usage": True})
+    chunks = stream_chunks_of(response)
+    reasoning, content = deltas(chunks, "reasoning_content"), deltas(chunks, "content")
+    assert reasoning == "Thinking about: why is the sky blue"
+    assert content == "Echo: why is the sky blue"
+    thought = tokens(reasoning)
+    assert chunks[-1]["usage"]["completion_tokens"] == thought + tokens(content)
+    assert chunks[-1]["usage"]["completion_tokens_details"] == {"reasoning_tokens": thought}
+    plain = chat(client, "why", enable_thinking=False).json()["choices"][0]["message"]
+    assert "reasoning_content" not in plain
+
+
+@pytest.mark.parametrize(
+    ("model", "extra", "message"),
+    [
+        ("qwq-plus", {}, "only support stream mode"),
+        ("qwen-plus", {"enable_thinking": True}, "enable_thinking must be set to false for non-streaming"),
+    ],
+)
+def test_thinking_is_refused_unless_streamed(client: httpx.Client, model, extra, message) -> None:
+    body = {"model": model, "messages": [{"role": "user", "content": "hi"}], **extra}
+    response = client.post("/chat/completions", json=body)
+    assert response.status_code == 400
+    assert message in response.json()["error"]["message"]
 
 
 def test_thinking_streams_reasoning_before_content_and_always_for_qwq(client: httpx.Client) -> None:
@@ -501,8 +516,8 @@ def test_thinking_streams_reasoning_before_content_and_always_for_qwq(client: ht
 
 
 def test_thinking_budget_cuts_the_reasoning(client: httpx.Client) -> None:
-    body = chat(client, "a long question to think about", enable_thinking=True, thinking_budget=2).json()
-    assert body["choices"][0]["message"]["reasoning_content"] == "Thinking"
+    response = chat(client, "a long question", enable_thinking=True, thinking_budget=2, stream=True)
+    assert deltas(stream_chunks_of(response), "reasoning_content") == "Thinking"
 
 
 WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}

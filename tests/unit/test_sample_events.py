@@ -9,12 +9,14 @@ tokens in their place, and also checks that the events as committed are refused 
 The files must also be exactly what the generator makes from the current template.
 """
 
+import asyncio
 import copy
 import json
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from bailian_chat.auth import api_keys, service, tokens
 from bailian_chat.auth.api_key_models import CreateApiKeyRequest
@@ -35,6 +37,7 @@ from local.sample_events import (
     SAMPLE_USER,
     SAMPLE_USER_ID,
 )
+from local.streaming_proxy import forwarded_headers
 from local.template import Template
 from tests.support import template
 from tests.support.events import HandlerResponse, LambdaContext
@@ -42,8 +45,13 @@ from tests.support.events import HandlerResponse, LambdaContext
 FAKE_KEY = "sk-unit-sample-events-0123456789"
 AUTHORIZER = template.authorizer_function()
 FUNCTIONS = sorted(function.code_uri.name for function in template.get().functions.values())
-# The docs function (GET /api/openapi.json) answers the OpenAPI document itself, not the envelope.
-UNENVELOPED = {"docs"}
+# Web apps behind the Lambda Web Adapter (the streamed routes) have no Python handler: LWA turns
+# the same event into an HTTP request to the app, which the last test here does.
+WEB_APPS = {f.code_uri.name: f for f in template.get().functions.values() if f.web_adapter}
+HANDLERS = [name for name in FUNCTIONS if name not in WEB_APPS]
+# The docs function (GET /api/openapi.json) answers the OpenAPI document itself, not the envelope;
+# GET /v1/models answers OpenAI's list shape.
+UNENVELOPED = {"docs", "v1_models"}
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +154,7 @@ def test_endpoint_events_match_their_template_route():
 # ---------------------------------------------------------------- the handlers answer them
 
 
-@pytest.mark.parametrize("function_dir", FUNCTIONS)
+@pytest.mark.parametrize("function_dir", HANDLERS)
 def test_handler_answers_its_sample_event(function_dir, load_function, model_env):
     live = seed_sample_data() if function_dir != "auth_register" else {}
     event = with_live_tokens(function_dir, load_event(function_dir), live)
@@ -166,7 +174,9 @@ def test_handler_answers_its_sample_event(function_dir, load_function, model_env
         return
     response = assert_proxy_response(function_dir, result)
     assert response.status == 200, response.body
-    if function_dir in UNENVELOPED:
+    if function_dir == "v1_models":
+        assert response.body["object"] == "list" and response.body["data"], response.body
+    elif function_dir in UNENVELOPED:
         assert "openapi" in response.body
     elif function_dir == "messages_send":
         assert response.body["data"]["reply"] is not None, response.body  # the fake model answered
@@ -185,3 +195,33 @@ def test_refresh_event_as_committed_is_401(load_function):
     module = load_function("auth_refresh")
     result = module.handler(load_event("auth_refresh"), LambdaContext(function_name="auth_refresh"))
     assert assert_proxy_response("auth_refresh", result).status == 401
+
+
+@pytest.mark.parametrize("function_dir", sorted(WEB_APPS))
+def test_web_app_answers_its_sample_event_as_lwa_forwards_it(function_dir, load_function, model_env):
+    seed_sample_data()
+    event = load_event(function_dir)
+    app = load_function(function_dir).app
+
+    async def forward() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as client:
+            return await client.request(
+                event["httpMethod"],
+                event["path"],
+                headers=forwarded_headers(event, WEB_APPS[function_dir]),
+                content=(event["body"] or "").encode(),
+            )
+
+    response = asyncio.run(forward())
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/event-stream")
+    blocks = [block for block in response.text.split("\n\n") if block]
+    if function_dir == "v1_chat_completions":
+        assert blocks[-1] == "data: [DONE]"
+        chunks = [json.loads(block.removeprefix("data: ")) for block in blocks[:-1]]
+        assert all(chunk["object"] == "chat.completion.chunk" for chunk in chunks)
+        assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] > 0  # include_usage
+    else:
+        names = [block.split("\n", 1)[0].removeprefix("event: ") for block in blocks]
+        assert names[0] == "message" and names[-1] == "reply" and "delta" in names, names

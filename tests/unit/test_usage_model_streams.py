@@ -186,3 +186,42 @@ def test_reasoning_and_tool_calls_are_assembled_from_the_deltas(upstream, ddb):
     assert calling.finish_reason == "tool_calls"
     assert calling.text == ""
     assert [item["status_code"] for item in call_items(ddb, USER)] == [200, 200]
+
+
+def test_a_buffered_call_can_be_read_from_the_stream_for_thinking_only_models(upstream, ddb):
+    with pytest.raises(BadRequest, match="only support stream mode"):
+        call_model(source(), {"model": "qwq-plus", "messages": [{"role": "user", "content": "hm"}]})
+
+    completion = call_model(
+        source(), {"model": "qwq-plus", "messages": [{"role": "user", "content": "hm"}]}, streamed=True
+    )
+
+    assert (completion.text, completion.reasoning_text, completion.finish_reason) == (
+        "Echo: hm",
+        "Thinking about: hm",
+        "stop",
+    )
+    assert completion.message == {
+        "role": "assistant",
+        "content": "Echo: hm",
+        "reasoning_content": "Thinking about: hm",
+    }
+    assert completion.total_tokens == 4 + tokens("hm") + tokens("Thinking about: hm") + tokens("Echo: hm")
+    assert [item["status_code"] for item in call_items(ddb, USER)] == [400, 200]
+
+
+def test_the_spec_proxy_reads_a_thinking_only_model_from_its_stream(upstream, ddb):
+    from bailian_chat.chat import completions
+    from bailian_chat.chat.models import ChatCompletionRequest
+
+    request = ChatCompletionRequest.model_validate(
+        {"model": "qwq-plus", "messages": [{"role": "user", "content": "hm"}]}
+    )
+
+    data = completions.complete(source(), request)
+
+    assert data["choices"][0]["message"]["content"] == [{"type": "text", "text": "Echo: hm"}]
+    assert data["usage"]["total_tokens"] == 4 + tokens("hm") + tokens("Thinking about: hm") + tokens(
+        "Echo: hm"
+    )
+    assert [item["status_code"] for item in call_items(ddb, USER)] == [200]

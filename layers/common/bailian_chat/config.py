@@ -1,17 +1,28 @@
 """Settings, read once from the environment and validated. The only module that reads os.environ."""
 
 import functools
+import json
 import os
 from dataclasses import dataclass
 
 SINGAPORE_BASE_URL = "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"
-DEFAULT_MODELS = (
+SPEC_MODELS = (
     "qwen-vl-max-latest",
     "qwen-vl-max",
     "qwen-vl-plus",
     "qwen-max",
     "qwen-plus",
     "qwen-turbo",
+)
+# The spec's models, then current ones (what each accepts: chat/model_catalog.json).
+DEFAULT_MODELS = (
+    *SPEC_MODELS,
+    "qwen3-max",
+    "qwen3-vl-plus",
+    "qwen3-vl-flash",
+    "qwen-plus-latest",
+    "qwen-flash",
+    "qwq-plus",
 )
 
 
@@ -36,6 +47,7 @@ class Settings:
     login_lockout_seconds: int
     cors_allow_origin: str
     allowed_models: tuple[str, ...]
+    model_catalog: dict[str, dict]
     bailian_base_url: str
     bailian_api_key: str | None
     bailian_api_key_secret_arn: str | None
@@ -60,6 +72,19 @@ def _positive[N: (int, float)](env: dict, name: str, default: N, kind: type[N] =
     if value <= 0:
         raise ConfigError(f"{name} must be > 0, got {value}")
     return value
+
+
+def _model_catalog(raw: str | None) -> dict[str, dict]:
+    """MODEL_CATALOG: a JSON object, model name -> capability overrides (checked by the catalog)."""
+    if not raw:
+        return {}
+    try:
+        catalog = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError(f"MODEL_CATALOG is not valid JSON: {exc}") from exc
+    if not isinstance(catalog, dict) or not all(isinstance(v, dict) for v in catalog.values()):
+        raise ConfigError("MODEL_CATALOG must be a JSON object of model name -> object")
+    return catalog
 
 
 def load_settings(env: dict | None = None) -> Settings:
@@ -92,6 +117,7 @@ def load_settings(env: dict | None = None) -> Settings:
         login_lockout_seconds=_positive(env, "LOGIN_LOCKOUT_SECONDS", 900),
         cors_allow_origin=env.get("CORS_ALLOW_ORIGIN") or "*",
         allowed_models=models or DEFAULT_MODELS,
+        model_catalog=_model_catalog(env.get("MODEL_CATALOG")),
         bailian_base_url=(env.get("BAILIAN_BASE_URL") or SINGAPORE_BASE_URL).rstrip("/"),
         bailian_api_key=env.get("DASHSCOPE_API_KEY") or None,
         bailian_api_key_secret_arn=env.get("BAILIAN_API_KEY_SECRET_ARN") or None,

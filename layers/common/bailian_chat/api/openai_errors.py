@@ -69,3 +69,35 @@ def from_status(
 
 
 INTERNAL_ERROR = from_status(500, "Server internal error")
+
+
+def register_openai_error_handlers(app) -> None:
+    """For a Powertools resolver under /v1: every error in OpenAI's shape (replaces the envelope
+    handlers `create_app` registered)."""
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.event_handler import Response, content_types
+    from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+    from bailian_chat.api.errors import validation_message
+
+    def answer(error: OpenAIError) -> Response:
+        headers = error.headers or None
+        return Response(error.status, content_types.APPLICATION_JSON, error.json(), headers=headers)
+
+    @app.exception_handler(DomainError)
+    def _domain(exc: DomainError):
+        return answer(from_domain_error(exc))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError):
+        return answer(from_status(400, validation_message(list(exc.errors()))))
+
+    @app.not_found
+    def _not_found(exc: NotFoundError):
+        return answer(from_status(404, "Resource not found"))
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception):
+        Logger(child=True).exception("Unhandled error")
+        return answer(INTERNAL_ERROR)

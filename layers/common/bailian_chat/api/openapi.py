@@ -638,11 +638,26 @@ def response_components(operations: list[tuple[str, str]]) -> dict[str, dict[str
     return components
 
 
+# API Gateway's own answers (GatewayResponses) also carry OpenAI's error object (issue 11).
+GATEWAY_OPENAI_ERROR = {
+    "type": "object",
+    "description": "Only in API Gateway's own answers: the same error in OpenAI's shape, for the SDKs",
+    "properties": {
+        "message": {"type": "string"},
+        "type": {"type": "string"},
+        "param": {"type": "null"},
+        "code": {"type": ["string", "null"]},
+    },
+}
+
+
 def error_components(codes: set[int]) -> dict[str, dict[str, Any]]:
-    return {
-        error_schema_name(code): envelope_schema(code, {"type": "null"}, _error_example(code))
-        for code in sorted(codes)
-    }
+    components = {}
+    for code in sorted(codes):
+        schema = envelope_schema(code, {"type": "null"}, _error_example(code))
+        schema["properties"]["error"] = GATEWAY_OPENAI_ERROR
+        components[error_schema_name(code)] = schema
+    return components
 
 
 def _error_example(code: int) -> str:

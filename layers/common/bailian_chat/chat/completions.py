@@ -1,6 +1,7 @@
 """The model proxy (spec 4.1): validated request in, the spec's response shape out."""
 
 from bailian_chat.bailian.messages import reply_content, to_upstream
+from bailian_chat.chat.model_catalog import answers_only_streamed
 from bailian_chat.chat.models import ChatCompletionRequest
 from bailian_chat.usage.model_calls import CallSource, call_model
 
@@ -13,7 +14,7 @@ def complete(source: CallSource, request: ChatCompletionRequest) -> dict:
     payload = {"model": request.model, "messages": upstream, "temperature": request.temperature}
     if request.max_tokens is not None:
         payload["max_tokens"] = request.max_tokens
-    completion = call_model(source, payload)
+    completion = call_model(source, payload, streamed=answers_only_streamed(request.model))
     return {
         "id": completion.id,
         "object": "chat.completion",

@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 
 from bailian_chat.bailian.messages import reply_content, to_upstream
 from bailian_chat.chat.messages import ASSISTANT_USER_ID, store_message
+from bailian_chat.chat.model_catalog import answers_only_streamed
 from bailian_chat.config import get_settings
 from bailian_chat.errors import BadRequest, NotFound, RateLimited, UpstreamUnavailable
 from bailian_chat.store import messages
@@ -38,7 +39,9 @@ def reply(conversation: dict, user_message: dict, source: CallSource) -> tuple[d
     )
     try:
         context = context_messages(conversation["conversation_id"], user_message["message_id"])
-        completion = call_model(source, {"model": conversation["model_name"], "messages": context})
+        model = conversation["model_name"]
+        payload = {"model": model, "messages": context}
+        completion = call_model(source, payload, streamed=answers_only_streamed(model))
         answer = reply_content(completion.text)
         return store_message(conversation, "assistant", ASSISTANT_USER_ID, "text", answer), None
     except REPLY_FAILURES as exc:  # includes NotFound: the conversation was deleted meanwhile

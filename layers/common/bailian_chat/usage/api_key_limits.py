@@ -6,12 +6,17 @@ from bailian_chat.errors import Forbidden
 from bailian_chat.usage import rate_limit
 
 
+class ModelNotAllowed(Forbidden):
+    param = "model"  # OpenAI's error body names the field
+
+
 def admit(grant: KeyGrant | None, model: str) -> None:
     """Forbidden for a model the key may not use; RateLimited when its own per-minute limit is
     used up. Nothing for an access token."""
     if grant is None:
         return
     if grant.models is not None and model not in grant.models:
-        raise Forbidden(f"This API key may not use model {model}; it may use: {', '.join(grant.models)}")
+        allowed = ", ".join(grant.models)
+        raise ModelNotAllowed(f"This API key may not use model {model}; it may use: {allowed}")
     if grant.rate_limit_per_minute:
         rate_limit.take_key_model_call(grant.key_id, grant.rate_limit_per_minute)

@@ -2,7 +2,7 @@
 its log item and rollup (success or failure, with the upstream's exact usage), and metrics."""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aws_lambda_powertools import Logger
 
@@ -10,6 +10,7 @@ from bailian_chat import clock
 from bailian_chat.auth.callers import KeyGrant
 from bailian_chat.bailian import client
 from bailian_chat.bailian.stream import UpstreamStream
+from bailian_chat.config import get_settings
 from bailian_chat.errors import DomainError
 from bailian_chat.store import api_calls
 from bailian_chat.usage import api_key_limits, metrics, rate_limit
@@ -56,8 +57,11 @@ class Usage:
         )
 
 
-def call_model(source: CallSource, payload: dict) -> client.Completion:
-    """One buffered completion of `payload` (the upstream request body), logged."""
+def call_model(source: CallSource, payload: dict, *, streamed: bool = False) -> client.Completion:
+    """One buffered completion of `payload` (the upstream request body), logged. `streamed`: read
+    it from an upstream stream (for models that answer only that way), within the same deadline."""
+    if streamed:
+        return _completion_from_stream(source, payload)
     api_key_limits.admit(source.api_key, payload["model"])
     rate_limit.take_model_call(source.user_id)
     started = time.monotonic()
@@ -93,6 +97,28 @@ def stream_model(source: CallSource, payload: dict) -> "ModelStream":
     return ModelStream(source, model, upstream, started)
 
 
+def _completion_from_stream(source: CallSource, payload: dict) -> client.Completion:
+    budget = get_settings().bailian_deadline_seconds
+    if source.time_budget is not None:
+        budget = min(budget, source.time_budget)
+    stream = stream_model(replace(source, time_budget=budget), payload)
+    for _chunk in stream:
+        pass
+    message = {"role": "assistant", "content": stream.text, "reasoning_content": stream.reasoning or None}
+    return client.Completion(
+        id=stream.id,
+        created=stream.created or int(time.time()),
+        model=stream.response_model,
+        text=stream.text,
+        finish_reason=stream.finish_reason,
+        prompt_tokens=stream.usage.prompt_tokens,
+        completion_tokens=stream.usage.completion_tokens,
+        total_tokens=stream.usage.total_tokens,
+        message={k: v for k, v in message.items() if v is not None},
+        reasoning_text=stream.reasoning,
+    )
+
+
 class ModelStream:
     """The upstream's chunk dicts as they arrive, the final usage chunk included. Iterating to the
     end logs the call once with the upstream's usage; a failure midway logs it with its status and
@@ -103,6 +129,7 @@ class ModelStream:
         self.model = model
         self.client_disconnected = False
         self.usage = Usage()
+        self.raw_usage: dict | None = None  # the upstream's usage object as it came
         self.finish_reason: str | None = None
         self.id = ""
         self.created = 0
@@ -166,6 +193,7 @@ class ModelStream:
         self.created = self.created or int(chunk.get("created") or 0)
         self.response_model = self.response_model or str(chunk.get("model") or "")
         if chunk.get("usage"):
+            self.raw_usage = chunk["usage"]
             self.usage = Usage.of(chunk["usage"])
         for choice in chunk.get("choices") or ():
             delta = choice.get("delta") or {}
