@@ -254,6 +254,7 @@ def test_the_source_carries_the_invocations_remaining_time_less_the_reserve():
 
     event = SimpleNamespace(
         resource="/api/bailian/chat/completions",
+        http_method="POST",
         request_context=SimpleNamespace(
             authorizer={"user_id": "7", "session_id": "s"}, identity=SimpleNamespace(source_ip="198.51.100.1")
         ),

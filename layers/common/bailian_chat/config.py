@@ -37,6 +37,9 @@ class Settings:
     region: str
     jwt_secret: str | None
     jwt_secret_arn: str | None
+    # The server-side key of the API keys' HMAC-SHA-256 digests (local value or Secrets Manager).
+    api_key_digest_secret: str | None
+    api_key_digest_secret_arn: str | None
     jwt_issuer: str
     access_token_ttl: int
     refresh_token_ttl: int
@@ -95,6 +98,9 @@ def load_settings(env: dict | None = None) -> Settings:
         raise ConfigError("Set JWT_SECRET (local) or JWT_SECRET_ARN (AWS)")
     if jwt_secret is not None and len(jwt_secret) < 32:
         raise ConfigError("JWT_SECRET must be at least 32 characters")
+    api_key_digest_secret = env.get("API_KEY_DIGEST_SECRET") or None
+    if api_key_digest_secret is not None and len(api_key_digest_secret) < 32:
+        raise ConfigError("API_KEY_DIGEST_SECRET must be at least 32 characters")
     models = tuple(m.strip() for m in env.get("ALLOWED_MODELS", "").split(",") if m.strip())
     return Settings(
         table_name=table_name,
@@ -102,6 +108,8 @@ def load_settings(env: dict | None = None) -> Settings:
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         jwt_secret=jwt_secret,
         jwt_secret_arn=jwt_secret_arn,
+        api_key_digest_secret=api_key_digest_secret,
+        api_key_digest_secret_arn=env.get("API_KEY_DIGEST_SECRET_ARN") or None,
         jwt_issuer=env.get("JWT_ISSUER") or "bailian-chat-api",
         access_token_ttl=_positive(env, "ACCESS_TOKEN_TTL_SECONDS", 3600),
         refresh_token_ttl=_positive(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),

@@ -22,7 +22,9 @@ BEARER_SECURITY_SCHEME = {
     "bearerFormat": "JWT",
     "description": "The access_token from POST /api/auth/login (or /api/auth/refresh): "
     "`Authorization: Bearer <access_token>`. Checked by the API Gateway authorizer, which also "
-    "checks that the session is live (logout revokes it at once).",
+    "checks that the session is live (logout revokes it at once). A personal API key "
+    "(`Authorization: Bearer sk-bc-…`, from POST /api/keys) is accepted on "
+    "POST /api/bailian/chat/completions, GET /api/history/* and /v1/* only; elsewhere it is 403.",
 }
 COMPONENT_REF = "#/components/schemas/{model}"
 
@@ -173,6 +175,7 @@ class ChatCompletion(_Data):
 class ApiCall(_Data):
     id: Id
     user_id: Id
+    api_key_id: Id | None = Field(description="The API key the call was made with; null for an access token")
     conversation_id: Id | None
     message_id: Id | None
     model_name: str
@@ -192,6 +195,34 @@ class ApiCall(_Data):
 
 class ApiCallPage(_Data):
     api_calls: list[ApiCall]
+    pagination: Pagination
+
+
+class ApiKey(_Data):
+    key_id: Id
+    name: str
+    hint: str = Field(description="The secret's prefix and last 4 characters, e.g. sk-bc-…1a2b")
+    created_at: Timestamp
+    expires_at: Timestamp | None
+    last_used_at: Timestamp | None = Field(description="To the minute (written at most once a minute)")
+    models: list[str] | None = Field(description="Models the key may call; null: every configured model")
+    rate_limit_per_minute: Annotated[int, Field(ge=1)] | None = Field(
+        description="The key's own limit on model calls; null: only the user's limit applies"
+    )
+    monthly_budget: str | None = Field(
+        description="Spend limit per UTC calendar month, a decimal string in the price table's currency"
+    )
+    status: Literal["active", "revoked", "expired"]
+
+
+class CreatedApiKey(ApiKey):
+    key: str = Field(
+        description="The secret, `sk-bc-` + 43 url-safe characters: shown this once, never again"
+    )
+
+
+class ApiKeyPage(_Data):
+    api_keys: list[ApiKey]
     pagination: Pagination
 
 
@@ -432,6 +463,48 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
 }
 
+# Not in the spec: personal API keys (issue 12). Access token only: a key on these is 403.
+KEY_ONLY_BY_TOKEN = "This route takes an access token; an API key is refused here"
+KEY_OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("POST", "/api/keys"): Operation(
+        "Create a personal API key (its secret is shown once)",
+        "keys",
+        CreatedApiKey,
+        {
+            200: "Creation successful",
+            400: BAD_REQUEST,
+            401: NOT_AUTHENTICATED,
+            403: KEY_ONLY_BY_TOKEN,
+            500: SERVER_ERROR,
+        },
+    ),
+    ("GET", "/api/keys"): Operation(
+        "List your API keys (never their secrets)",
+        "keys",
+        ApiKeyPage,
+        {
+            200: "Retrieval successful",
+            400: BAD_REQUEST,
+            401: NOT_AUTHENTICATED,
+            403: KEY_ONLY_BY_TOKEN,
+            500: SERVER_ERROR,
+        },
+    ),
+    ("DELETE", "/api/keys/{key_id}"): Operation(
+        "Revoke an API key (the next request with it is 401)",
+        "keys",
+        None,
+        {
+            200: "Deletion successful",
+            400: BAD_REQUEST,
+            401: NOT_AUTHENTICATED,
+            403: KEY_ONLY_BY_TOKEN,
+            404: "API key does not exist (or is not yours)",
+            500: SERVER_ERROR,
+        },
+    ),
+}
+
 # Not in the spec: the API's own documentation (public; 200 is the document or the page itself,
 # not an envelope).
 DOCS_OPERATIONS: dict[tuple[str, str], Operation] = {
@@ -455,7 +528,11 @@ EXTRA_CODES: dict[tuple[str, str], dict[int, str]] = {
         "or API Gateway throttling",
     },
     ("POST", "/api/conversations/{conversation_id}/messages"): {504: GATEWAY_TIMEOUT},
-    ("POST", "/api/bailian/chat/completions"): {504: GATEWAY_TIMEOUT},
+    ("POST", "/api/bailian/chat/completions"): {
+        403: "An API key used a model outside its allow-list",
+        429: "Request rate limit exceeded (the user's or the API key's own; Retry-After)",
+        504: GATEWAY_TIMEOUT,
+    },
 }
 # Request bodies as the spec shows them: Swagger UI's "Try it out" starts from these, and
 # schemathesis' examples phase sends them (positive requests that reach the 200 answers).
@@ -486,6 +563,7 @@ TAGS = [
     {"name": "messages", "description": "Messages and model replies (spec section 3)"},
     {"name": "bailian", "description": "The Bailian (Qwen) model proxy (spec section 4)"},
     {"name": "history", "description": "API-call history and statistics (spec section 5)"},
+    {"name": "keys", "description": "Personal API keys (sk-bc-…) for scripts and SDKs"},
     {"name": "docs", "description": "This document and its Swagger UI (public)"},
 ]
 SPEC_OPERATIONS = frozenset(OPERATIONS)
@@ -493,7 +571,7 @@ SPEC_OPERATIONS = frozenset(OPERATIONS)
 
 def operation(method: str, path: str) -> Operation:
     key = (method.upper(), path)
-    found = OPERATIONS.get(key) or DOCS_OPERATIONS.get(key)
+    found = OPERATIONS.get(key) or KEY_OPERATIONS.get(key) or DOCS_OPERATIONS.get(key)
     if found is None:
         raise KeyError(
             f"{method.upper()} {path} has no status codes: add it to OPERATIONS in "

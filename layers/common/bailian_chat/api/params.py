@@ -12,6 +12,10 @@ ConversationId = Annotated[int, Path(gt=0, le=MAX_ID, description="Conversation 
 MessageId = Annotated[int, Path(gt=0, le=MAX_ID, description="Message ID")]
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1")]
 PageLimit = Annotated[int, Query(ge=1, le=100, description="Items per page, at most 100")]
+ApiKeyId = Annotated[int, Path(gt=0, le=MAX_ID, description="API key ID")]
+ApiKeyFilter = Annotated[
+    int | None, Query(gt=0, le=MAX_ID, description="Only the calls made with this API key of yours")
+]
 ModelFilter = Annotated[str | None, Query(min_length=1, max_length=64, description="Filter by model name")]
 
 

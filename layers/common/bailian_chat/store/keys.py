@@ -71,3 +71,40 @@ def api_call_time(created_ms: int, call_id: int) -> str:
 
 def rate_window(user_id: int, window_start: int) -> tuple[str, str]:
     return f"RATE#{user_id}", str(window_start)
+
+
+def api_key(digest: str) -> tuple[str, str]:
+    """An API key, addressed by the HMAC digest of its secret (the authorizer's one lookup)."""
+    return f"APIKEY#{digest}", "APIKEY"
+
+
+def api_key_pointer(key_id: int) -> tuple[str, str]:
+    """Finds an API key (its digest and owner) by its public id, in one GetItem."""
+    return f"APIKEYID#{key_id}", "APIKEYID"
+
+
+def api_key_counts(user_id: int) -> tuple[str, str]:
+    return f"USER#{user_id}", "APIKEYCOUNT"
+
+
+def user_api_keys(user_id: int) -> str:
+    """GSI1 partition of a user's API keys, oldest first by id."""
+    return f"USER#{user_id}#APIKEYS"
+
+
+def api_key_order(key_id: int) -> str:
+    return f"{key_id:016d}"
+
+
+def api_key_calls(user_id: int, key_id: int) -> str:
+    """GSI1 partition of the calls a user made with one of their API keys (user-scoped: another
+    user's key id finds nothing)."""
+    return f"USER#{user_id}#CALLS#KEY#{key_id}"
+
+
+def api_key_daily_rollup(user_id: int, key_id: int, day: str, model_name: str) -> tuple[str, str]:
+    return f"USER#{user_id}#KEY#{key_id}#DAILY", f"{day}#{model_name}"
+
+
+def api_key_rate_window(key_id: int, window_start: int) -> tuple[str, str]:
+    return f"RATE#KEY#{key_id}", str(window_start)

@@ -7,12 +7,13 @@ from dataclasses import dataclass, replace
 from aws_lambda_powertools import Logger
 
 from bailian_chat import clock
+from bailian_chat.auth.callers import KeyGrant
 from bailian_chat.bailian import client
 from bailian_chat.bailian.stream import UpstreamStream
 from bailian_chat.config import get_settings
 from bailian_chat.errors import DomainError
 from bailian_chat.store import api_calls
-from bailian_chat.usage import metrics, rate_limit
+from bailian_chat.usage import api_key_limits, metrics, rate_limit
 
 logger = Logger(child=True)
 # Logged for a stream closed before its end without an error (nginx's "client closed request"):
@@ -32,6 +33,12 @@ class CallSource:
     # Seconds the model call may take at most: what the Lambda invocation has left, less what it
     # needs afterwards (None: the configured deadline alone).
     time_budget: float | None = None
+    # The API key the call was made with (None: an access token).
+    api_key: KeyGrant | None = None
+
+    @property
+    def api_key_id(self) -> int | None:
+        return self.api_key.key_id if self.api_key else None
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ def call_model(source: CallSource, payload: dict, *, streamed: bool = False) -> 
     it from an upstream stream (for models that answer only that way), within the same deadline."""
     if streamed:
         return _completion_from_stream(source, payload)
+    api_key_limits.admit(source.api_key, payload["model"])
     rate_limit.take_model_call(source.user_id)
     started = time.monotonic()
     model = payload["model"]
@@ -74,6 +82,7 @@ def call_model(source: CallSource, payload: dict, *, streamed: bool = False) -> 
 def stream_model(source: CallSource, payload: dict) -> "ModelStream":
     """A streamed completion of `payload`, open (the upstream answered 200) when this returns;
     raises a DomainError before that (rate limited: nothing logged; upstream failure: logged)."""
+    api_key_limits.admit(source.api_key, payload["model"])
     rate_limit.take_model_call(source.user_id)
     started = time.monotonic()
     model = payload["model"]
@@ -232,6 +241,7 @@ def _log_call(
     now = clock.instant()
     call = {
         "user_id": source.user_id,
+        "api_key_id": source.api_key_id,
         "conversation_id": source.conversation_id,
         "message_id": source.message_id,
         "model_name": model,
