@@ -4,6 +4,7 @@ import functools
 import json
 import os
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 SINGAPORE_BASE_URL = "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"
 SPEC_MODELS = (
@@ -55,6 +56,11 @@ class Settings:
     bailian_stream_deadline_seconds: float
     bailian_max_attempts: int
     rate_limit_per_minute: int
+    # PRICE_TABLE: JSON object of model -> price entry (and optionally "currency") over prices.json.
+    price_table: str
+    # Deployment-wide spend limits per user, decimal strings in the price table's currency (None: none).
+    daily_spend_limit: str | None
+    monthly_spend_limit: str | None
     reply_history_messages: int
     reply_history_chars: int
     metrics_namespace: str
@@ -85,6 +91,32 @@ def _model_catalog(raw: str | None) -> dict[str, dict]:
     if not isinstance(catalog, dict) or not all(isinstance(v, dict) for v in catalog.values()):
         raise ConfigError("MODEL_CATALOG must be a JSON object of model name -> object")
     return catalog
+
+
+def _price_table(raw: str | None) -> str:
+    """PRICE_TABLE: a JSON object (checked in full by usage.pricing); kept as its text."""
+    if not raw:
+        return ""
+    try:
+        table = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError(f"PRICE_TABLE is not valid JSON: {exc}") from exc
+    if not isinstance(table, dict):
+        raise ConfigError("PRICE_TABLE must be a JSON object of model name -> price entry")
+    return raw
+
+
+def _spend_limit(env: dict, name: str) -> str | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        limit = Decimal(raw)
+    except InvalidOperation as exc:
+        raise ConfigError(f"{name} must be a decimal amount, got {raw!r}") from exc
+    if not limit.is_finite() or limit < 0:
+        raise ConfigError(f"{name} must be an amount >= 0, got {raw!r}")
+    return raw
 
 
 def load_settings(env: dict | None = None) -> Settings:
@@ -127,6 +159,9 @@ def load_settings(env: dict | None = None) -> Settings:
         bailian_stream_deadline_seconds=_positive(env, "BAILIAN_STREAM_DEADLINE_SECONDS", 600.0, float),
         bailian_max_attempts=_positive(env, "BAILIAN_MAX_ATTEMPTS", 3),
         rate_limit_per_minute=_positive(env, "RATE_LIMIT_PER_MINUTE", 60),
+        price_table=_price_table(env.get("PRICE_TABLE")),
+        daily_spend_limit=_spend_limit(env, "DAILY_SPEND_LIMIT"),
+        monthly_spend_limit=_spend_limit(env, "MONTHLY_SPEND_LIMIT"),
         reply_history_messages=_positive(env, "REPLY_HISTORY_MESSAGES", 40),
         reply_history_chars=_positive(env, "REPLY_HISTORY_CHARS", 48_000),
         metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or "BailianChat",

@@ -3,7 +3,18 @@
 from bailian_chat.store import counters, dynamodb, keys, rollups
 
 
-def record_call(call: dict, created_ms: int, day: str) -> dict:
+def record_call(
+    call: dict,
+    created_ms: int,
+    day: str,
+    cost_nanos: int = 0,
+    settlement: list[dict] = (),
+    settlement_unreserved: list[dict] | None = None,
+) -> dict:
+    """Writes the call item, its rollups (`cost_nanos` added to their cost) and the spend
+    `settlement` actions in one transaction. `settlement` ends with the delete of the call's
+    reservation when it had one: should that item be gone (released after its lease), the
+    transaction is written again with `settlement_unreserved` instead."""
     call_id = counters.next_id("api_call")
     stored = {**call, "id": call_id}
     sort_key = keys.api_call_time(created_ms, call_id)
@@ -14,7 +25,7 @@ def record_call(call: dict, created_ms: int, day: str) -> dict:
         "GSI2SK": sort_key,
         **stored,
     }
-    counts = {"tokens": call["total_tokens"], "calls": 1}
+    counts = {"tokens": call["total_tokens"], "calls": 1, "cost_nanos": cost_nanos}
     rollup_actions = [rollups.add_action(call["user_id"], day, call["model_name"], **counts)]
     key_id = call.get("api_key_id")
     if key_id is not None:  # the key's own partition and totals, for 5.1's api_key_id filter
@@ -24,7 +35,13 @@ def record_call(call: dict, created_ms: int, day: str) -> dict:
         )
     put = {"Put": {"Item": dynamodb.to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}}
     actions = [put, *rollup_actions]
-    dynamodb.transact_write(actions)
+    try:
+        dynamodb.transact_write([*actions, *settlement])
+    except dynamodb.TransactionCancelled as exc:
+        reservation_gone = exc.reasons[-1:] == ["ConditionalCheckFailed"] and settlement
+        if not reservation_gone or settlement_unreserved is None:
+            raise
+        dynamodb.transact_write([*actions, *settlement_unreserved])
     return stored
 
 

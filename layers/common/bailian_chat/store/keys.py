@@ -108,3 +108,22 @@ def api_key_daily_rollup(user_id: int, key_id: int, day: str, model_name: str) -
 
 def api_key_rate_window(key_id: int, window_start: int) -> tuple[str, str]:
     return f"RATE#KEY#{key_id}", str(window_start)
+
+
+def budget_limits(user_id: int) -> tuple[str, str]:
+    """A user's own spend limits (lower than the deployment's, if any)."""
+    return f"USER#{user_id}", "BUDGET"
+
+
+def spend_period(user_id: int, period: str) -> tuple[str, str]:
+    """What a user spent and holds reserved in one period ("DAY#2026-12-02", "MONTH#2026-12")."""
+    return f"USER#{user_id}#SPEND", period
+
+
+def key_spend_period(user_id: int, key_id: int, period: str) -> tuple[str, str]:
+    return f"USER#{user_id}#KEY#{key_id}#SPEND", period
+
+
+def spend_reservations(user_id: int) -> str:
+    """Partition of a user's open spend reservations (one item each, until settled or swept)."""
+    return f"USER#{user_id}#RESERVATIONS"

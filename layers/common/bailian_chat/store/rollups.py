@@ -5,7 +5,7 @@ Each returns a transaction action, so a count is written in the same transaction
 
 from bailian_chat.store import dynamodb, keys
 
-COUNTERS = ("conversations", "messages", "tokens", "calls")
+COUNTERS = ("conversations", "messages", "tokens", "calls", "cost_nanos")  # cost: 1e-9 units
 
 
 def add_action(user_id: int, day: str, model_name: str, **amounts: int) -> dict:

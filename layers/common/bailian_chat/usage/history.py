@@ -19,6 +19,7 @@ PUBLIC_FIELDS = (
     "call_duration",
     "client_ip",
     "client_disconnected",
+    "cost",
     "created_at",
 )
 
@@ -27,6 +28,9 @@ def public_call(call: dict) -> dict:
     public = {field: call.get(field) for field in PUBLIC_FIELDS}
     # Items logged before streaming existed lack the field: their client never disconnected.
     public["client_disconnected"] = bool(call.get("client_disconnected", False))
+    # A decimal string in the price table's currency, fixed when the call was made (null for calls
+    # logged before costs were recorded).
+    public["cost"] = call.get("cost")
     return public
 
 
