@@ -114,6 +114,7 @@ SAMPLES: dict[str, Sample] = {
     # Open-ended ranges (end_date defaults to the last day): fixed dates would go stale.
     "history_api_calls": Sample(query=f"page=1&limit=10&start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
     "history_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
+    "usage_budget_update": Sample(body={"daily_limit": "2.50", "monthly_limit": "40"}),
 }
 # The authorizer's sample is the request it guards: the current-user call.
 AUTHORIZED_ROUTE = ("GET", "/api/auth/user")

@@ -36,6 +36,17 @@ Timestamp = Annotated[
 Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date", "examples": ["2023-01-01"]})]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Count = Annotated[int, Field(ge=0)]
+Money = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]+\.[0-9]{9}$",
+            "description": "A decimal amount in the price table's currency, exact to 1e-9",
+            "examples": ["0.000123400"],
+        }
+    ),
+]
 
 
 class _Data(BaseModel):
@@ -190,6 +201,10 @@ class ApiCall(_Data):
         description="True when the caller went away before a streamed answer ended; the call was "
         "still read to its end, so its tokens are the upstream's exact usage"
     )
+    cost: Money | None = Field(
+        description="The call's cost, fixed when it was made from the upstream's usage and the price "
+        "table then (0 without usage); null for calls logged before costs were recorded"
+    )
     created_at: Timestamp
 
 
@@ -231,6 +246,7 @@ class ModelStatistics(_Data):
     conversation_count: Count
     message_count: Count
     token_count: Count
+    cost: Money
 
 
 class DailyStatistics(_Data):
@@ -238,14 +254,81 @@ class DailyStatistics(_Data):
     conversation_count: Count
     message_count: Count
     token_count: Count
+    cost: Money
 
 
 class Statistics(_Data):
     total_conversations: Count
     total_messages: Count
     total_tokens: Count
+    total_cost: Money = Field(description="The sum of the calls' costs (5.1's `cost`), exactly")
+    currency: str = Field(description="The price table's currency, e.g. USD")
     model_statistics: list[ModelStatistics]
     daily_statistics: list[DailyStatistics]
+
+
+class PriceTier(_Data):
+    max_input_tokens: int | None = Field(
+        description="The tier applies up to this many prompt tokens; null: no bound"
+    )
+    input: str = Field(description="Price per million prompt tokens")
+    output: str = Field(description="Price per million completion tokens")
+    thinking_output: str = Field(description="Price per million completion tokens in thinking mode")
+
+
+class Pricing(_Data):
+    currency: str
+    unit: Literal["per_million_tokens"]
+    tiers: list[PriceTier] = Field(description="Chosen by the call's prompt tokens, first that fits")
+
+
+class ModelCapabilities(_Data):
+    image: bool
+    video: bool
+    tools: bool
+    thinking: Literal["none", "optional", "always"]
+    max_output_tokens: Annotated[int, Field(ge=1)]
+
+
+class PricedModel(_Data):
+    model_name: str
+    capabilities: ModelCapabilities
+    pricing: Pricing | None = Field(
+        description="null: the price table has no price for it (its calls cost 0)"
+    )
+
+
+class ModelList(_Data):
+    currency: str
+    price_source: str
+    prices_as_of: Day
+    models: list[PricedModel]
+
+
+class SpendPeriod(_Data):
+    limit: Money | None = Field(
+        description="The limit that applies (the lower of yours and the deployment's)"
+    )
+    spent: Money
+    reserved: Money = Field(description="Held by calls in progress (released when they end)")
+
+
+class SpendToday(SpendPeriod):
+    date: Day
+
+
+class SpendThisMonth(SpendPeriod):
+    month: str = Field(examples=["2026-12"])
+
+
+class Budget(_Data):
+    currency: str
+    daily_limit: Money | None = Field(description="Your own daily limit; null: none of your own")
+    monthly_limit: Money | None = Field(description="Your own monthly limit; null: none of your own")
+    deployment_daily_limit: Money | None
+    deployment_monthly_limit: Money | None
+    today: SpendToday
+    this_month: SpendThisMonth
 
 
 # ------------------------------------------------------------------ the status codes, in one place
@@ -505,6 +588,34 @@ KEY_OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
 }
 
+# Not in the spec: prices and spend limits (issue 12).
+BUDGET_OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/api/models"): Operation(
+        "The configured models, their capabilities and prices (public)",
+        "usage",
+        ModelList,
+        {200: "Retrieval successful", 500: SERVER_ERROR},
+    ),
+    ("GET", "/api/usage/budget"): Operation(
+        "Your spend limits, and what you spent and hold reserved today and this month",
+        "usage",
+        Budget,
+        {200: "Retrieval successful", 401: NOT_AUTHENTICATED, 403: KEY_ONLY_BY_TOKEN, 500: SERVER_ERROR},
+    ),
+    ("PUT", "/api/usage/budget"): Operation(
+        "Set your own daily and monthly spend limits (null: none of your own)",
+        "usage",
+        Budget,
+        {
+            200: "Update successful",
+            400: BAD_REQUEST + " (or a limit above the deployment's)",
+            401: NOT_AUTHENTICATED,
+            403: KEY_ONLY_BY_TOKEN,
+            500: SERVER_ERROR,
+        },
+    ),
+}
+
 # Not in the spec: the API's own documentation (public; 200 is the document or the page itself,
 # not an envelope).
 DOCS_OPERATIONS: dict[tuple[str, str], Operation] = {
@@ -530,7 +641,8 @@ EXTRA_CODES: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/api/conversations/{conversation_id}/messages"): {504: GATEWAY_TIMEOUT},
     ("POST", "/api/bailian/chat/completions"): {
         403: "An API key used a model outside its allow-list",
-        429: "Request rate limit exceeded (the user's or the API key's own; Retry-After)",
+        429: "Request rate limit exceeded (the user's or the API key's own; Retry-After), or "
+        "\"Budget exceeded\" (a spend limit: the user's daily or monthly, or the API key's monthly_budget)",
         504: GATEWAY_TIMEOUT,
     },
 }
@@ -564,6 +676,7 @@ TAGS = [
     {"name": "bailian", "description": "The Bailian (Qwen) model proxy (spec section 4)"},
     {"name": "history", "description": "API-call history and statistics (spec section 5)"},
     {"name": "keys", "description": "Personal API keys (sk-bc-…) for scripts and SDKs"},
+    {"name": "usage", "description": "Model prices and spend limits"},
     {"name": "docs", "description": "This document and its Swagger UI (public)"},
 ]
 SPEC_OPERATIONS = frozenset(OPERATIONS)
@@ -571,7 +684,12 @@ SPEC_OPERATIONS = frozenset(OPERATIONS)
 
 def operation(method: str, path: str) -> Operation:
     key = (method.upper(), path)
-    found = OPERATIONS.get(key) or KEY_OPERATIONS.get(key) or DOCS_OPERATIONS.get(key)
+    found = (
+        OPERATIONS.get(key)
+        or KEY_OPERATIONS.get(key)
+        or BUDGET_OPERATIONS.get(key)
+        or DOCS_OPERATIONS.get(key)
+    )
     if found is None:
         raise KeyError(
             f"{method.upper()} {path} has no status codes: add it to OPERATIONS in "

@@ -138,3 +138,9 @@ def call_cost(
     tier = price.tier(prompt_tokens)
     output_price = tier.thinking_output if thinking else tier.output
     return money.quantize((prompt_tokens * tier.input + completion_tokens * output_price) / PER_TOKENS)
+
+
+def table_source() -> dict:
+    """Where the declared prices come from and as of when (a deployment's overrides aside)."""
+    declared = _declared()
+    return {"source": declared["source"], "as_of": declared["as_of"]}
