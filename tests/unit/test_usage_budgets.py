@@ -10,7 +10,7 @@ import pytest
 from bailian_chat import clock
 from bailian_chat.api import openai_errors
 from bailian_chat.auth.callers import KeyGrant
-from bailian_chat.errors import BudgetExceeded
+from bailian_chat.errors import BudgetExceeded, UpstreamUnavailable
 from bailian_chat.store import budgets as store
 from bailian_chat.usage import budgets, money, spend_limits
 from bailian_chat.usage.model_calls import CallSource, call_model
@@ -75,12 +75,12 @@ def test_a_call_that_would_cross_the_daily_limit_is_refused_before_the_upstream(
     limit = worst * 3 / 2
     unit_env(DAILY_SPEND_LIMIT=str(limit))
 
-    made = 0
+    made = []
     with pytest.raises(BudgetExceeded) as refused:
-        for made in range(1, 100):  # each call costs less than its worst case: several fit
-            call_model(source(), payload())
+        for _ in range(100):  # each call costs less than its worst case: several fit
+            made.append(call_model(source(), payload()))
 
-    assert made > 1
+    assert len(made) > 1
     assert refused.value.status_code == 429 and refused.value.message == "Budget exceeded"
     assert refused.value.data == {"limit": "daily", "amount": money.text(limit), "currency": "USD"}
     view = today()
@@ -93,9 +93,9 @@ def test_settlement_is_the_exact_cost_of_the_logged_call(upstream, unit_env, ddb
     unit_env(MONTHLY_SPEND_LIMIT="5")
     call_model(source(), payload("settle me"))
 
-    from bailian_chat.usage.history import api_call_page
     from bailian_chat.paging import PageRequest
     from bailian_chat.usage.dates import date_range
+    from bailian_chat.usage.history import api_call_page
 
     [call] = api_call_page(USER, PageRequest(page=1, limit=10), None, date_range(None, None))["api_calls"]
     view = spend_limits.budget(USER)
@@ -105,7 +105,7 @@ def test_settlement_is_the_exact_cost_of_the_logged_call(upstream, unit_env, ddb
 
 def test_a_failed_call_releases_its_reservation_and_costs_nothing(upstream, unit_env):
     unit_env(DAILY_SPEND_LIMIT="1")
-    with pytest.raises(Exception):
+    with pytest.raises(UpstreamUnavailable):
         call_model(source(), payload("fail #fault:503"))
 
     view = today()

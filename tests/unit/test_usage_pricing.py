@@ -97,7 +97,7 @@ def test_a_deployment_overrides_prices_and_currency(unit_env):
 )
 def test_a_malformed_price_table_stops_the_function_with_a_clear_error(unit_env, table):
     unit_env(PRICE_TABLE=table)
-    with pytest.raises(ConfigError, match="PRICE_TABLE|price table"):
+    with pytest.raises(ConfigError, match=r"PRICE_TABLE|price table"):
         pricing.currency()
         pricing.model_price("m")
 
