@@ -53,3 +53,10 @@ def test_an_unconfigured_model_is_an_openai_404(models, unit_env):
             "code": None,
         }
     }
+
+
+def test_a_bad_path_parameter_is_an_openai_400(models):
+    response = models("/v1/models/" + "x" * 200)
+    assert response.status == 400
+    assert response.body["error"]["type"] == "invalid_request_error"
+    assert "model" in response.body["error"]["message"]
