@@ -77,6 +77,8 @@ Stream faults (only for ``"stream": true``; N counts the data chunks, the role c
 * ``#fault:slow:<ms>`` waits <ms> milliseconds before every chunk after the first, so chunks arrive
   spread over time;
 * ``#fault:cut-after:<N>`` sends N chunks and then drops the TCP connection (no ``[DONE]``);
+* ``#fault:stall-after:<N>`` sends N chunks, then goes silent for ``timeout_delay_seconds`` (or until
+  the client leaves) before going on;
 * ``#fault:error-after:<N>`` sends N chunks, then one ``data: {"error": {..500 internal_error..},
   "request_id": .., "usage": {..}}`` event (usage: the prompt plus what was streamed so far; an
   assumption of the fake, which a client must also do without) and ends the stream without ``[DONE]``.
@@ -194,7 +196,7 @@ ERRORS: dict[str, ErrorSpec] = {
 FAULT_KINDS = (*ERRORS, "timeout", "malformed", "disconnect")
 _FAULT_RE = re.compile(r"#fault:(" + "|".join(sorted(FAULT_KINDS, key=len, reverse=True)) + r")(?:x(\d+))?")
 _RETRY_AFTER_SECONDS = "1"
-_STREAM_FAULT_RE = re.compile(r"#fault:(slow|cut-after|error-after):(\d+)")
+_STREAM_FAULT_RE = re.compile(r"#fault:(slow|cut-after|error-after|stall-after):(\d+)")
 _TOOL_RE = re.compile(r"#tool:([A-Za-z0-9_-]+)")
 
 
@@ -220,6 +222,7 @@ class StreamFaults:
     slow_ms: int = 0
     cut_after: int | None = None
     error_after: int | None = None
+    stall_after: int | None = None
 
     @property
     def markers(self) -> str:
@@ -227,6 +230,7 @@ class StreamFaults:
             ("slow", self.slow_ms or None),
             ("cut-after", self.cut_after),
             ("error-after", self.error_after),
+            ("stall-after", self.stall_after),
         ]
         return " ".join(f"#fault:{kind}:{value}" for kind, value in found if value is not None)
 
@@ -316,7 +320,9 @@ def find_stream_faults(messages: list[dict[str, Any]]) -> StreamFaults | None:
     if not found:
         return None
     as_int = {kind: int(value) for kind, value in found.items()}
-    return StreamFaults(as_int.get("slow", 0), as_int.get("cut-after"), as_int.get("error-after"))
+    return StreamFaults(
+        as_int.get("slow", 0), as_int.get("cut-after"), as_int.get("error-after"), as_int.get("stall-after")
+    )
 
 
 def always_thinks(model: str) -> bool:
@@ -673,7 +679,13 @@ class ChatCompletions:
             faults = find_stream_faults(req.messages)
             if faults is not None:
                 note["fault"] = (note.get("fault", "") + " " + faults.markers).strip()
-            stream = _StreamPlan(chunks, faults or StreamFaults(), completion.prompt_tokens, request_id)
+            stream = _StreamPlan(
+                chunks,
+                faults or StreamFaults(),
+                completion.prompt_tokens,
+                request_id,
+                self.timeout_delay_seconds,
+            )
             await _send_stream(scope, receive, send, stream)
             return
         body = {
@@ -769,6 +781,7 @@ class _StreamPlan:
     faults: StreamFaults
     prompt_tokens: int
     request_id: str
+    stall_seconds: float
 
 
 async def _send_stream(scope: Scope, receive: Receive, send: Send, plan: _StreamPlan) -> None:
@@ -784,6 +797,8 @@ async def _send_stream(scope: Scope, receive: Receive, send: Send, plan: _Stream
     for index, chunk in enumerate(chunks):
         if index and faults.slow_ms:
             await asyncio.sleep(faults.slow_ms / 1000)
+        if index == faults.stall_after and await _sleep_unless_client_leaves(receive, plan.stall_seconds):
+            return
         if index == faults.cut_after:
             await _abort_connection(scope, receive)
             return

@@ -221,6 +221,7 @@ def test_a_proxy_call_answers_the_spec_shape_and_is_logged(api, user):
     assert call == {
         "id": call["id"],
         "user_id": user.user_id,
+        "api_key_id": None,  # issue 12: an access-token call names no API key
         "conversation_id": None,
         "message_id": None,
         "model_name": "qwen-plus",
@@ -336,6 +337,7 @@ def test_upstream_faults_end_to_end(api, user, marker, status, message):
     assert call == {
         "id": call["id"],
         "user_id": user.user_id,
+        "api_key_id": None,  # issue 12: an access-token call names no API key
         "conversation_id": None,
         "message_id": None,
         "model_name": "qwen-plus",
@@ -410,6 +412,7 @@ def test_a_sent_message_gets_a_stored_reply(api, user):
     assert call == {
         "id": call["id"],
         "user_id": user.user_id,
+        "api_key_id": None,  # issue 12: an access-token call names no API key
         "conversation_id": cid,
         "message_id": data["message_id"],
         "model_name": "qwen-plus",

@@ -10,9 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 from bailian_chat import clock
-from bailian_chat.auth.callers import KEY_ROUTES_MESSAGE
+from bailian_chat.api import streaming
+from bailian_chat.auth.callers import KEY_ROUTES_MESSAGE, KeyGrant
+from bailian_chat.errors import Forbidden
 from bailian_chat.store import keys
 from bailian_chat.usage import rate_limit
+from starlette.requests import Request
 
 from local import fake_bailian
 from local.authorization import Verdict, decide
@@ -505,3 +508,37 @@ def test_a_keys_calls_count_against_the_users_limit_too(gateway, signed_in, crea
 
     assert [first.status, second.status, third.status] == [200, 200, 429]
     assert third.body["message"] == "Request rate limit exceeded"
+
+
+# ------------------------------------------------------------------ the streaming edge (ASGI)
+
+
+def edge_request(resource: str, method: str = "POST") -> Request:
+    context = {
+        "resourcePath": resource,
+        "httpMethod": method,
+        "identity": {"sourceIp": "203.0.113.9"},
+        "authorizer": {
+            "user_id": "42",
+            "auth_type": "api_key",
+            "api_key_id": "5",
+            "key_models": "qwen-plus,qwen-max",
+            "key_rate_limit": "9",
+            "key_monthly_budget": "2.5",
+        },
+    }
+    headers = [(b"x-amzn-request-context", json.dumps(context).encode())]
+    scope = {"type": "http", "method": method, "path": resource, "headers": headers, "query_string": b""}
+    return Request(scope)
+
+
+def test_the_streaming_edge_carries_the_key_into_the_call_source():
+    source = streaming.invocation(edge_request("/v1/chat/completions")).call_source()
+
+    assert source.user_id == 42 and source.api_key_id == 5
+    assert source.api_key == KeyGrant(5, ("qwen-plus", "qwen-max"), 9, "2.5")
+
+
+def test_the_streaming_edge_refuses_a_key_on_the_conversation_stream():
+    with pytest.raises(Forbidden, match="API keys can be used only on"):
+        streaming.invocation(edge_request("/api/conversations/{conversation_id}/messages/stream"))

@@ -721,3 +721,27 @@ def test_the_stream_deadline_setting_is_separate_from_the_buffered_one(unit_env)
 
     assert get_settings().bailian_stream_deadline_seconds == 120.0
     assert get_settings().bailian_deadline_seconds == 25.0
+
+
+def test_an_upstream_gone_silent_midway_is_cut_at_the_deadline_not_by_the_read_timeout(fake):
+    """The read timeout is fixed when the stream opens (the whole budget): a read that starts
+    late would end up to a budget after the deadline. The deadline shuts the connection down
+    instead, so the failure is a closed connection, not a read timeout."""
+    messages = user_text("quiet #fault:slow:150 #fault:stall-after:3")
+    started = time.monotonic()
+    stream = client.stream_chat_completion({"model": MODEL, "messages": messages}, time_budget=1.0)
+
+    with pytest.raises(UpstreamStreamError) as raised:
+        list(stream)
+
+    assert time.monotonic() - started >= 1.0
+    assert isinstance(raised.value.__cause__, httpx.HTTPError)
+    assert not isinstance(raised.value.__cause__, httpx.TimeoutException)
+
+
+def test_a_stream_that_ended_disarms_its_deadline(fake):
+    stream = client.stream_chat_completion({"model": MODEL, "messages": user_text("quick")}, time_budget=30)
+
+    list(stream)
+
+    assert stream._watchdog is not None and not stream._watchdog.is_alive()

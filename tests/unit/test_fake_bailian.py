@@ -629,3 +629,18 @@ def test_slow_spaces_the_chunks_as_they_are_sent(fake: FakeBailianServer) -> Non
     # on a busy machine may bunch a pair, so not every one).
     assert sum(gap >= 0.05 for gap in gaps) >= len(gaps) / 2
     assert arrivals[-2] - arrivals[0] >= 0.1 * len(gaps) * 0.9
+
+
+def test_stall_after_goes_silent_after_n_chunks_then_goes_on(fake: FakeBailianServer) -> None:
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "wait #fault:stall-after:2"}],
+        "stream": True,
+    }
+    arrivals = []
+    with httpx.stream("POST", fake.chat_url, json=body, headers={"Authorization": f"Bearer {API_KEY}"}) as r:
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                arrivals.append((time.monotonic(), line))
+    assert arrivals[-1][1] == "data: [DONE]"
+    assert arrivals[2][0] - arrivals[1][0] >= 1.0  # the fixture's timeout_delay_seconds

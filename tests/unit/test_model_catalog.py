@@ -90,3 +90,22 @@ def test_media_to_a_vision_model_and_text_anywhere_fit():
     check_content_fits(
         "qwen-plus", [{"role": "user", "content": "text"}, {"role": "assistant", "content": None}]
     )
+
+
+def test_the_spec_proxy_refuses_media_to_a_text_only_model_in_the_specs_words(table):
+    from bailian_chat.chat import completions
+    from bailian_chat.chat.models import ChatCompletionRequest
+    from bailian_chat.usage.model_calls import CallSource
+
+    request = ChatCompletionRequest.model_validate(
+        {
+            "model": "qwen-plus",
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "x"}, IMAGE]}],
+        }
+    )
+    source = CallSource(user_id=1, client_ip="203.0.113.1", api_endpoint="/api/bailian/chat/completions")
+
+    with pytest.raises(BadRequest) as raised:
+        completions.complete(source, request)
+
+    assert raised.value.message == "messages.0.content.1: model qwen-plus does not accept images"

@@ -659,6 +659,12 @@ REQUEST_EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/auth/refresh"): {"refresh_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."},
     ("POST", "/api/conversations"): {"title": "New Conversation", "model_name": "qwen-vl-max-latest"},
     ("PUT", "/api/conversations/{conversation_id}"): {"title": "Updated Conversation Title"},
+    ("POST", "/api/keys"): {
+        "name": "Jupyter notebook",
+        "models": ["qwen-plus"],
+        "rate_limit_per_minute": 30,
+        "monthly_budget": "25.00",
+    },
     ("POST", "/api/conversations/{conversation_id}/messages"): {
         "content": [{"type": "text", "text": "Hello, please introduce yourself"}]
     },

@@ -81,7 +81,8 @@ def _header_json(request: Request, name: str) -> dict | None:
 
 def invocation(request: Request) -> Invocation:
     """The authorized caller and the deadline; Unauthorized when the request context lacks them
-    (a request that did not come through API Gateway and its authorizer)."""
+    (a request that did not come through API Gateway and its authorizer), Forbidden for an API key
+    on a route keys may not use (auth.callers)."""
     context = _header_json(request, REQUEST_CONTEXT_HEADER) or {}
     identity = context.get("identity") or {}
     route = str(context.get("resourcePath") or request.url.path)

@@ -1,6 +1,9 @@
 """A streamed completion from the upstream: its server-sent events parsed into chunk dicts."""
 
+import contextlib
 import json
+import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -31,6 +34,29 @@ class UpstreamStream:
         self._deadline = deadline
         self._lines = response.iter_lines()
         self._finished = False
+        self._lock = threading.Lock()
+        self._watchdog = self._arm_watchdog()
+
+    def _arm_watchdog(self) -> threading.Timer | None:
+        """Shuts the connection down at the deadline, so a read blocked on an upstream gone silent
+        ends then: the read timeout, fixed when the stream opened, could end it up to a whole
+        budget later (and the deadline is what leaves time to log the call)."""
+        network = self._response.extensions.get("network_stream")
+        sock = network.get_extra_info("socket") if network is not None else None
+        if sock is None:
+            return None
+        timer = threading.Timer(max(0.0, self._deadline - time.monotonic()), self._shut_down, (sock,))
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def _shut_down(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self._finished:
+                return  # the connection may be back in the pool, serving someone else
+            logger.warning("Model stream reached its deadline while waiting for the upstream")
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def __iter__(self) -> Iterator[dict]:
         return self
@@ -66,9 +92,13 @@ class UpstreamStream:
             return _chunk_of(data)
 
     def close(self) -> None:
-        if not self._finished:
+        with self._lock:
+            if self._finished:
+                return
             self._finished = True
-            self._response.close()
+            if self._watchdog is not None:
+                self._watchdog.cancel()
+        self._response.close()
 
 
 def _data_of(line: str) -> str | None:

@@ -7,6 +7,7 @@ A configured model the catalog does not know is taken as text-only, with tools a
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -79,7 +80,18 @@ def answers_only_streamed(model: str) -> bool:
     return spec is not None and spec.thinking == "always"
 
 
-def check_content_fits(model: str, messages: list[dict]) -> None:
+def openai_path(message: int, part: int) -> str:
+    return f"messages[{message}].content[{part}]"
+
+
+def spec_path(message: int, part: int) -> str:
+    """The spec's field paths, as its validation messages name them."""
+    return f"messages.{message}.content.{part}"
+
+
+def check_content_fits(
+    model: str, messages: list[dict], path: Callable[[int, int], str] = openai_path
+) -> None:
     """BadRequest naming the model for an image or video part it cannot take (rather than the
     upstream's confusing answer). `messages` are upstream-style dicts; unknown models pass."""
     spec = model_spec(model)
@@ -92,7 +104,7 @@ def check_content_fits(model: str, messages: list[dict]) -> None:
         for j, part in enumerate(content):
             kind = part.get("type") if isinstance(part, dict) else None
             if kind in MEDIA_PARTS and not getattr(spec, MEDIA_PARTS[kind][0]):
+                where = path(i, j)
                 raise BadRequest(
-                    f"messages[{i}].content[{j}]: model {model} does not accept {MEDIA_PARTS[kind][1]}",
-                    param=f"messages[{i}].content[{j}]",
+                    f"{where}: model {model} does not accept {MEDIA_PARTS[kind][1]}", param=where
                 )

@@ -1,0 +1,86 @@
+"""DynamoDB round trips of one proxied model call (POST /api/bailian/chat/completions), authorizer
+included, with an access token and with an API key: counted on the application's client, so a
+change that adds a read or a write to the hot path shows up here."""
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from bailian_chat.store import dynamodb
+from bailian_chat.usage import rate_limit
+
+from local import fake_bailian
+
+FAKE_KEY = "sk-unit-round-trips-0123456789"
+PROXY = "/api/bailian/chat/completions"
+BODY = {"model": "qwen-plus", "messages": [{"role": "user", "content": "hi"}]}
+
+
+@pytest.fixture(scope="module")
+def fake_model() -> Iterator[fake_bailian.FakeBailianServer]:
+    with fake_bailian.serve("127.0.0.1", 0, FAKE_KEY, timeout_delay_seconds=5.0, access_log=False) as server:
+        yield server
+
+
+@pytest.fixture
+def model(fake_model, unit_env, monkeypatch) -> None:
+    unit_env(BAILIAN_BASE_URL=fake_model.base_url, DASHSCOPE_API_KEY=FAKE_KEY)
+    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: 1_700_000_050))
+
+
+@pytest.fixture
+def operations(table) -> list[str]:
+    """The DynamoDB operations the application's client makes from now on, in order."""
+    made: list[str] = []
+    dynamodb.client().meta.events.register(
+        "before-call.dynamodb", lambda model, **_: made.append(model.name), unique_id="count-round-trips"
+    )
+    return made
+
+
+def proxied_call(gateway, operations: list[str], token: str) -> list[str]:
+    operations.clear()
+    response = gateway.request("POST", PROXY, BODY, token=token)
+    assert response.status == 200, response
+    return list(operations)
+
+
+def new_key(gateway, signed_in, **body) -> str:
+    response = gateway.request("POST", "/api/keys", {"name": "bench", **body}, token=signed_in.access_token)
+    assert response.status == 200, response
+    return response.body["data"]["key"]
+
+
+def test_with_an_access_token(gateway, signed_in, model, operations):
+    assert proxied_call(gateway, operations, signed_in.access_token) == [
+        "BatchGetItem",  # authorizer: session + user
+        "UpdateItem",  # the user's rate-limit window
+        "UpdateItem",  # the call id counter
+        "TransactWriteItems",  # call log item + daily rollup
+    ]
+
+
+def test_with_an_api_key(gateway, signed_in, model, operations):
+    secret = new_key(gateway, signed_in)
+
+    first = proxied_call(gateway, operations, secret)
+    steady = proxied_call(gateway, operations, secret)
+
+    assert steady == [
+        "GetItem",  # authorizer: the key, by the digest of its secret
+        "GetItem",  # authorizer: its user (disabled?)
+        "UpdateItem",  # the user's rate-limit window
+        "UpdateItem",  # the call id counter
+        "TransactWriteItems",  # call log item + daily rollup + the key's daily rollup
+    ]
+    # The first use in a minute also writes last_used_at (once a minute per key at most).
+    assert first == [*steady[:2], "UpdateItem", *steady[2:]]
+
+
+def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, operations):
+    secret = new_key(gateway, signed_in, rate_limit_per_minute=10)
+    proxied_call(gateway, operations, secret)
+
+    steady = proxied_call(gateway, operations, secret)
+
+    assert steady == ["GetItem", "GetItem", "UpdateItem", "UpdateItem", "UpdateItem", "TransactWriteItems"]
