@@ -55,8 +55,25 @@ def test_with_an_access_token(gateway, signed_in, model, operations):
     assert proxied_call(gateway, operations, signed_in.access_token) == [
         "BatchGetItem",  # authorizer: session + user
         "UpdateItem",  # the user's rate-limit window
+        "GetItem",  # the user's own spend limits (issue 12)
         "UpdateItem",  # the call id counter
-        "TransactWriteItems",  # call log item + daily rollup
+        "TransactWriteItems",  # call log item + daily rollup + the cost in the user's day and month
+    ]
+
+
+@pytest.fixture
+def daily_spend_limit(model, unit_env) -> None:
+    unit_env(DAILY_SPEND_LIMIT="10")  # before `operations`: it renews the client that counts
+
+
+def test_with_an_access_token_and_a_daily_spend_limit(gateway, signed_in, daily_spend_limit, operations):
+    assert proxied_call(gateway, operations, signed_in.access_token) == [
+        "BatchGetItem",  # authorizer: session + user
+        "UpdateItem",  # the user's rate-limit window
+        "GetItem",  # the user's own spend limits
+        "TransactWriteItems",  # the reservation: one conditional write
+        "UpdateItem",  # the call id counter
+        "TransactWriteItems",  # call log + rollup + settlement (spent, reservation released)
     ]
 
 
@@ -70,8 +87,9 @@ def test_with_an_api_key(gateway, signed_in, model, operations):
         "GetItem",  # authorizer: the key, by the digest of its secret
         "GetItem",  # authorizer: its user (disabled?)
         "UpdateItem",  # the user's rate-limit window
+        "GetItem",  # the user's own spend limits (issue 12)
         "UpdateItem",  # the call id counter
-        "TransactWriteItems",  # call log item + daily rollup + the key's daily rollup
+        "TransactWriteItems",  # call log item + daily rollup + the key's daily rollup + spend periods
     ]
     # The first use in a minute also writes last_used_at (once a minute per key at most).
     assert first == [*steady[:2], "UpdateItem", *steady[2:]]
@@ -83,4 +101,29 @@ def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, 
 
     steady = proxied_call(gateway, operations, secret)
 
-    assert steady == ["GetItem", "GetItem", "UpdateItem", "UpdateItem", "UpdateItem", "TransactWriteItems"]
+    assert steady == [
+        "GetItem",
+        "GetItem",
+        "UpdateItem",
+        "UpdateItem",
+        "GetItem",  # the user's own spend limits (issue 12)
+        "UpdateItem",
+        "TransactWriteItems",
+    ]
+
+
+def test_with_an_api_key_that_has_a_monthly_budget(gateway, signed_in, model, operations):
+    secret = new_key(gateway, signed_in, monthly_budget="5")
+    proxied_call(gateway, operations, secret)
+
+    steady = proxied_call(gateway, operations, secret)
+
+    assert steady == [
+        "GetItem",  # authorizer: the key
+        "GetItem",  # authorizer: its user
+        "UpdateItem",  # the user's rate-limit window
+        "GetItem",  # the user's own spend limits
+        "TransactWriteItems",  # the reservation against the key's budget
+        "UpdateItem",  # the call id counter
+        "TransactWriteItems",  # call log + rollups + settlement
+    ]
