@@ -206,3 +206,19 @@ def test_the_budget_routes(gateway, signed_in, unit_env):
 
 def test_put_accepts_numbers_without_binary_float_drift():
     assert BudgetUpdate.model_validate(json.loads('{"daily_limit": 0.1}')).daily_limit == "0.1"
+
+
+def test_a_reservation_that_keeps_meeting_concurrent_ones_is_429_not_500(table, unit_env, monkeypatch):
+    from bailian_chat.errors import RateLimited
+    from bailian_chat.store import dynamodb
+
+    unit_env(DAILY_SPEND_LIMIT="1")
+
+    def contended(_actions):
+        raise dynamodb.TransactionCancelled(["None", "TransactionConflict", "None"])
+
+    monkeypatch.setattr(dynamodb, "transact_write", contended)
+    with pytest.raises(RateLimited) as refused:
+        budgets.reserve(USER, None, payload(), deadline_seconds=5)
+
+    assert not isinstance(refused.value, BudgetExceeded) and refused.value.retry_after == 1

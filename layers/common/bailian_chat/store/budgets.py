@@ -27,6 +27,10 @@ class Period:
     limit_nanos: int | None = None
 
 
+class Contended(Exception):
+    """The reservation kept meeting concurrent transactions on its periods (retries exhausted)."""
+
+
 class LimitReached(Exception):
     def __init__(self, period: Period):
         super().__init__(f"spend limit reached in {period.pk} {period.sk}")
@@ -92,6 +96,8 @@ def reserve(user_id: int, reservation_id: str, amount: int, periods: list[Period
         for period, reason in zip(periods, exc.reasons[1:], strict=False):
             if reason == "ConditionalCheckFailed":
                 raise LimitReached(period) from exc
+        if "TransactionConflict" in exc.reasons:
+            raise Contended() from exc
         raise
 
 

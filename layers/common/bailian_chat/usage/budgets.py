@@ -21,7 +21,7 @@ from bailian_chat import clock
 from bailian_chat.auth.callers import KeyGrant
 from bailian_chat.chat.model_catalog import UNKNOWN_MODEL, model_spec
 from bailian_chat.config import get_settings
-from bailian_chat.errors import BudgetExceeded
+from bailian_chat.errors import BudgetExceeded, RateLimited
 from bailian_chat.store import budgets, keys
 from bailian_chat.usage import money, pricing
 
@@ -144,6 +144,8 @@ def reserve(user_id: int, key: KeyGrant | None, payload: dict, deadline_seconds:
     lease_until = clock.now_epoch() + int(deadline_seconds) + LEASE_MARGIN_SECONDS
     try:
         budgets.reserve(user_id, reservation_id, amount, periods, lease_until)
+    except budgets.Contended as exc:  # a burst of one user's calls at once: theirs to retry
+        raise RateLimited("Too many concurrent model calls; retry shortly", retry_after=1) from exc
     except budgets.LimitReached as refused:
         if not release_expired(user_id):
             raise _exceeded(refused.period, periods) from refused
