@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
+from bailian_chat import clock
 from bailian_chat.store import dynamodb
 from bailian_chat.usage import rate_limit
 
@@ -25,7 +26,10 @@ def fake_model() -> Iterator[fake_bailian.FakeBailianServer]:
 @pytest.fixture
 def model(fake_model, unit_env, monkeypatch) -> None:
     unit_env(BAILIAN_BASE_URL=fake_model.base_url, DASHSCOPE_API_KEY=FAKE_KEY)
-    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: 1_700_000_050))
+    frozen = 1_700_000_050
+    # The limiter's clock (time.time on a fixed window, clock.now_seconds on a sliding one).
+    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: frozen), raising=False)
+    monkeypatch.setattr(clock, "now_seconds", lambda: frozen, raising=False)
 
 
 @pytest.fixture

@@ -69,8 +69,9 @@ def api_call_time(created_ms: int, call_id: int) -> str:
     return f"{created_ms:015d}#{call_id:016d}"
 
 
-def rate_window(user_id: int, window_start: int) -> tuple[str, str]:
-    return f"RATE#{user_id}", str(window_start)
+def rate_window(subject: int | str, window_start: int) -> tuple[str, str]:
+    """A rate-limit window of a user (their id) or of an API key (`api_key_rate_subject`)."""
+    return f"RATE#{subject}", str(window_start)
 
 
 def api_key(digest: str) -> tuple[str, str]:
@@ -106,8 +107,9 @@ def api_key_daily_rollup(user_id: int, key_id: int, day: str, model_name: str) -
     return f"USER#{user_id}#KEY#{key_id}#DAILY", f"{day}#{model_name}"
 
 
-def api_key_rate_window(key_id: int, window_start: int) -> tuple[str, str]:
-    return f"RATE#KEY#{key_id}", str(window_start)
+def api_key_rate_subject(key_id: int) -> str:
+    """What an API key's own rate-limit windows are counted under (`RATE#KEY#<id>`)."""
+    return f"KEY#{key_id}"
 
 
 def budget_limits(user_id: int) -> tuple[str, str]:
