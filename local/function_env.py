@@ -2,6 +2,7 @@
 environment, the local wiring (DynamoDB Local, the dev JWT secret, dummy credentials), and an
 optional `sam local start-api --env-vars` file."""
 
+import hashlib
 import json
 import logging
 import os
@@ -20,6 +21,9 @@ LocalOverrides = Mapping[str, str | None]
 def local_overrides(*, dynamodb_endpoint: str, table_name: str, jwt_secret: str) -> dict[str, str | None]:
     """Point every function at the local stack instead of AWS."""
     return {
+        # The API keys' digest key, derived from the dev JWT secret (one local secret to keep).
+        "API_KEY_DIGEST_SECRET": hashlib.sha256(f"api-key-digests/{jwt_secret}".encode()).hexdigest(),
+        "API_KEY_DIGEST_SECRET_ARN": None,
         "DYNAMODB_ENDPOINT": dynamodb_endpoint,
         # boto3 honours this too, so even a client built without DYNAMODB_ENDPOINT stays local.
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,

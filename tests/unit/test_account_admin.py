@@ -59,14 +59,44 @@ def test_a_role_change_takes_effect_on_the_next_request(gateway, admin, signed_i
     assert get_users(gateway, signed_in.access_token).status == 403
 
 
-def test_an_api_key_never_reaches_admin_routes(gateway, admin, load_function):
+def admin_key(gateway, admin) -> str:
+    response = gateway.request("POST", "/api/keys", {"name": "admin's notebook"}, token=admin.access_token)
+    assert response.status == 200, response
+    return response.body["data"]["key"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/admin/users", None),
+        ("GET", "/api/admin/users/1", None),
+        ("PUT", "/api/admin/users/1", {"status": 0}),
+    ],
+)
+def test_an_admins_api_key_never_reaches_admin_routes(gateway, admin, method, path, body):
+    key = admin_key(gateway, admin)
+
+    assert gateway.request(method, path, body, token=key).status == 403
+
+
+def test_the_function_refuses_an_api_key_even_past_the_authorizer(admin, load_function):
     from tests.support.events import LambdaContext, api_event
 
-    context = {"user_id": str(admin.user_id), "session_id": "", "role": "admin", "auth_type": "api_key"}
+    context = {"user_id": str(admin.user_id), "role": "admin", "auth_type": "api_key", "api_key_id": "1"}
     event = api_event("GET", "/api/admin/users", None, {}, context, "198.51.100.7")
     result = load_function("admin_users_list").handler(event, LambdaContext(function_name="admin_users_list"))
 
     assert result["statusCode"] == 403
+
+
+def test_disabling_a_user_refuses_their_api_keys_on_the_next_request(gateway, admin, signed_in):
+    created = gateway.request("POST", "/api/keys", {"name": "k"}, token=signed_in.access_token)
+    key = created.body["data"]["key"]
+    assert gateway.request("GET", "/api/history/api-calls", token=key).status == 200
+
+    assert put_user(gateway, admin.access_token, signed_in.user_id, {"status": 0}).status == 200
+
+    assert gateway.request("GET", "/api/history/api-calls", token=key).status == 401
 
 
 # ------------------------------------------------------------------ GET /api/admin/users

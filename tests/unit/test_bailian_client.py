@@ -472,7 +472,7 @@ def test_temperature_2_is_sent_as_a_value_the_upstream_takes(fake, sent, forward
     """The spec allows 0-2, the upstream [0.0, 2.0): the fake, like the real one, answers 2.0 with a 400."""
     messages = [{"role": "user", "content": "hot"}]
 
-    completion = client.chat_completion(MODEL, messages, temperature=sent)
+    completion = client.chat_completion({"model": MODEL, "messages": messages, "temperature": sent})
 
     assert fake.received[0].body["temperature"] == forwarded
     assert completion.text == "Echo: hot"
@@ -504,7 +504,7 @@ def test_an_upstream_400_is_a_sentence_of_ours_with_its_code(mock_upstream, erro
     mock_upstream.responses = [httpx.Response(400, json={"error": error})]
 
     with pytest.raises(BadRequest) as raised:
-        client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+        client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     assert raised.value.message == message
 

@@ -1,7 +1,7 @@
 """events/: one sample API Gateway event per function in template.yaml, kept valid.
 
 Given the data the samples refer to (local/sample_events.py: user 1 = SAMPLE_USER with session
-SAMPLE_SESSION_ID, conversation 1, message 1) in a fresh moto table and the fake Bailian as the
+SAMPLE_SESSION_ID, conversation 1, message 1, API key 1) in a fresh moto table and the fake Bailian as the
 model, every function's handler answers its committed event with a well-formed proxy response:
 the envelope, its status equal to `code`, and 200. The two events that need a live token (the
 authorizer's Authorization header, the refresh body) carry placeholders; the test puts real
@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from bailian_chat.auth import service, tokens
+from bailian_chat.auth import api_keys, service, tokens
+from bailian_chat.auth.api_key_models import CreateApiKeyRequest
 from bailian_chat.auth.models import RegisterRequest
 from bailian_chat.chat import conversations, messages
 from bailian_chat.content import TextPart
@@ -29,6 +30,7 @@ from local.sample_events import (
     ACCESS_TOKEN_PLACEHOLDER,
     EVENTS_DIR,
     REFRESH_TOKEN_PLACEHOLDER,
+    SAMPLE_API_KEY_ID,
     SAMPLE_CONVERSATION_ID,
     SAMPLE_MESSAGE_ID,
     SAMPLE_SESSION_ID,
@@ -80,6 +82,8 @@ def seed_sample_data() -> dict[str, str]:
     assert conversation["conversation_id"] == SAMPLE_CONVERSATION_ID
     message, _ = messages.send(SAMPLE_USER_ID, SAMPLE_CONVERSATION_ID, [TextPart(type="text", text="Hi")])
     assert message["message_id"] == SAMPLE_MESSAGE_ID
+    key = api_keys.create(SAMPLE_USER_ID, CreateApiKeyRequest(name="Sample"))
+    assert key["key_id"] == SAMPLE_API_KEY_ID
     return {
         "access": tokens.issue(SAMPLE_USER_ID, SAMPLE_SESSION_ID, tokens.ACCESS, now + 600),
         "refresh": tokens.issue(SAMPLE_USER_ID, SAMPLE_SESSION_ID, tokens.REFRESH, expires, refresh_jti),
@@ -164,7 +168,8 @@ def test_handler_answers_its_sample_event(function_dir, load_function, model_env
         assert result["context"] == {
             "user_id": str(SAMPLE_USER_ID),
             "session_id": SAMPLE_SESSION_ID,
-            "role": "user",
+            "auth_type": "access_token",  # issue 12: the context says which credential it was
+            "role": "user",  # issue 13: the role read with the session
         }
         (statement,) = result["policyDocument"]["Statement"]
         assert statement["Effect"] == "Allow"

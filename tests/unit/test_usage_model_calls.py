@@ -5,6 +5,7 @@ rate-limited calls leave nothing."""
 import re
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from bailian_chat import clock
@@ -92,6 +93,9 @@ def test_a_successful_call_is_logged_with_its_tokens(upstream, ddb, get_item):
         "call_duration": item["call_duration"],
         "client_ip": "203.0.113.5",
         "client_disconnected": False,
+        # qwen-plus, first tier: $0.4 in / $1.2 out per million tokens, exact to 1e-9 USD
+        "cost": f"{(Decimal('0.4') * prompt + Decimal('1.2') * reply) / 1_000_000:.9f}",
+        "currency": "USD",
         "created_at": clock.iso_from_epoch(created_ms / 1000),
     }
     assert isinstance(call_id, int) and call_id >= 1
@@ -102,6 +106,7 @@ def test_a_successful_call_is_logged_with_its_tokens(upstream, ddb, get_item):
         "model_name": MODEL,
         "tokens": prompt + reply,
         "calls": 1,
+        "cost_nanos": int((Decimal("0.4") * prompt + Decimal("1.2") * reply) * 1000),
     }
 
 
@@ -138,7 +143,14 @@ def test_a_failed_call_is_logged_with_its_status_and_no_tokens(
     assert (item["request_tokens"], item["response_tokens"], item["total_tokens"]) == (0, 0, 0)
     assert item["call_duration"] >= 0
     day = item["created_at"][:10]
-    assert rollup(get_item, USER, day, MODEL) == {"date": day, "model_name": MODEL, "tokens": 0, "calls": 1}
+    assert rollup(get_item, USER, day, MODEL) == {
+        "date": day,
+        "model_name": MODEL,
+        "tokens": 0,
+        "calls": 1,
+        "cost_nanos": 0,  # a call with no usage costs 0
+    }
+    assert item["cost"] == "0.000000000"
 
 
 def test_an_unexpected_error_is_logged_as_500_and_raised(upstream, ddb, monkeypatch):
@@ -191,6 +203,7 @@ def test_rollups_add_up_per_day_and_model(upstream, ddb, get_item):
             "model_name": model,
             "tokens": sum(i["total_tokens"] for i in logged),
             "calls": len(logged),
+            "cost_nanos": sum(int(Decimal(i["cost"]) * 10**9) for i in logged),
         }
     assert sum(i["total_tokens"] for i in items) == sum(
         4 + tokens(t) + tokens(f"Echo: {t}") for t in [*texts, "other model"]
@@ -210,12 +223,17 @@ def test_the_call_item_and_its_rollup_are_one_transaction(upstream, monkeypatch)
     call_model(proxy_source(), {"model": MODEL, "messages": ask("together")})
 
     [actions] = transactions
-    assert [next(iter(action)) for action in actions] == ["Put", "Update"]
+    # the call, its rollup, and (issue 12) its cost spent in the user's day and month
+    assert [next(iter(action)) for action in actions] == ["Put", "Update", "Update", "Update"]
     put, update = actions[0]["Put"], actions[1]["Update"]
     assert put["Item"]["PK"] == {"S": f"USER#{USER}#CALLS"}
     assert put["ConditionExpression"] == "attribute_not_exists(PK)"
     day = TypeDeserializer().deserialize(put["Item"]["created_at"])[:10]
     assert update["Key"] == dynamodb.key(*keys.daily_rollup(USER, day, MODEL))
+    assert [action["Update"]["Key"] for action in actions[2:]] == [
+        dynamodb.key(*keys.spend_period(USER, f"DAY#{day}")),
+        dynamodb.key(*keys.spend_period(USER, f"MONTH#{day[:7]}")),
+    ]
 
 
 def test_no_rollup_is_counted_when_its_call_item_cannot_be_written(table, ddb, get_item):
@@ -258,6 +276,7 @@ def test_the_source_carries_the_invocations_remaining_time_less_the_reserve():
 
     event = SimpleNamespace(
         resource="/api/bailian/chat/completions",
+        http_method="POST",
         request_context=SimpleNamespace(
             authorizer={"user_id": "7", "session_id": "s"}, identity=SimpleNamespace(source_ip="198.51.100.1")
         ),

@@ -3,6 +3,7 @@ call is logged once, with the upstream's exact usage, whether the client stayed,
 stream broke midway; failures before the stream opens are logged like buffered ones."""
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from bailian_chat.bailian import client
@@ -70,7 +71,9 @@ def test_a_stream_read_to_its_end_is_logged_once_with_the_exact_usage(upstream, 
         "model_name": MODEL,
         "tokens": item["total_tokens"],
         "calls": 1,
+        "cost_nanos": int(Decimal(item["cost"]) * 10**9),
     }
+    assert Decimal(item["cost"]) > 0
 
 
 def test_nothing_is_logged_before_the_stream_ends(upstream, ddb):

@@ -172,7 +172,7 @@ def test_an_unexpected_failure_after_the_model_answered_is_a_500_reply_error_not
     def table_throttled(*_args, **_kwargs):
         raise RuntimeError("ProvisionedThroughputExceeded")
 
-    monkeypatch.setattr(replies, "store_message", table_throttled)
+    monkeypatch.setattr(replies, "store_reply", table_throttled)
     sent, reply, error = send_and_reply(cid, "hello")
 
     assert reply is None

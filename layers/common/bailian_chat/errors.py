@@ -67,3 +67,17 @@ class UpstreamStreamError(DomainError):
         super().__init__(message)
         self.status_code = status_code
         self.usage = usage
+
+
+class BudgetExceeded(RateLimited):
+    """A spend limit would be crossed by the call's worst-case cost: 429 "Budget exceeded"
+    (envelope); on /v1 OpenAI's `insufficient_quota` type with code `budget_exceeded`, and no
+    SDK retry (waiting does not help until the period ends or the limit is raised)."""
+
+    default_message = "Budget exceeded"
+    openai_type = "insufficient_quota"
+    openai_code = "budget_exceeded"
+
+    def __init__(self, message: str | None = None, *, data: dict | None = None):
+        super().__init__(message)
+        self.data = data

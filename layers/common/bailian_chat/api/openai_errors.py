@@ -59,7 +59,11 @@ def from_domain_error(exc: DomainError) -> OpenAIError:
     headers = {}
     if isinstance(exc, RateLimited) and exc.retry_after:
         headers["Retry-After"] = str(exc.retry_after)
-    return OpenAIError(exc.status_code, error_object(exc.status_code, exc.message, param=param), headers)
+    error = error_object(exc.status_code, exc.message, param=param, code=getattr(exc, "openai_code", None))
+    if getattr(exc, "openai_type", None):  # e.g. a spend limit: insufficient_quota, not retried
+        error["type"] = exc.openai_type
+        headers["x-should-retry"] = "false"
+    return OpenAIError(exc.status_code, error, headers)
 
 
 def from_status(

@@ -24,9 +24,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from bailian_chat.api.app import AFTER_MODEL_CALL_SECONDS, Caller
+from bailian_chat.api.app import AFTER_MODEL_CALL_SECONDS
+from bailian_chat.auth.callers import Caller, authorized_caller
 from bailian_chat.config import get_settings
-from bailian_chat.errors import DomainError, Unauthorized
+from bailian_chat.errors import DomainError
 
 logger = Logger(child=True)
 
@@ -61,6 +62,7 @@ class Invocation:
             user_id=self.caller.user_id,
             client_ip=self.caller.client_ip,
             api_endpoint=self.route,
+            api_key=self.caller.api_key,
             time_budget=self.time_budget(),
             **extra,
         )
@@ -79,22 +81,21 @@ def _header_json(request: Request, name: str) -> dict | None:
 
 def invocation(request: Request) -> Invocation:
     """The authorized caller and the deadline; Unauthorized when the request context lacks them
-    (a request that did not come through API Gateway and its authorizer)."""
+    (a request that did not come through API Gateway and its authorizer), Forbidden for an API key
+    on a route keys may not use (auth.callers)."""
     context = _header_json(request, REQUEST_CONTEXT_HEADER) or {}
-    authorizer = context.get("authorizer") or {}
     identity = context.get("identity") or {}
-    try:
-        caller = Caller(
-            int(authorizer["user_id"]),
-            str(authorizer["session_id"]),
-            str(identity.get("sourceIp") or "unknown"),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise Unauthorized() from exc
+    route = str(context.get("resourcePath") or request.url.path)
+    caller = authorized_caller(
+        context.get("authorizer"),
+        str(identity.get("sourceIp") or "unknown"),
+        str(context.get("httpMethod") or request.method),
+        route,
+    )
     lambda_context = _header_json(request, LAMBDA_CONTEXT_HEADER) or {}
     deadline_ms = lambda_context.get("deadline", lambda_context.get("deadline_ms"))
     deadline = deadline_ms / 1000 if isinstance(deadline_ms, int | float) and deadline_ms > 0 else None
-    return Invocation(caller, str(context.get("resourcePath") or request.url.path), deadline)
+    return Invocation(caller, route, deadline)
 
 
 # ------------------------------------------------------------------ framing and plain answers

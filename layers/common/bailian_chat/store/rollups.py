@@ -5,10 +5,20 @@ Each returns a transaction action, so a count is written in the same transaction
 
 from bailian_chat.store import dynamodb, keys
 
-COUNTERS = ("conversations", "messages", "tokens", "calls")
+COUNTERS = ("conversations", "messages", "tokens", "calls", "cost_nanos")  # cost: 1e-9 units
 
 
 def add_action(user_id: int, day: str, model_name: str, **amounts: int) -> dict:
+    return _add_action(keys.daily_rollup(user_id, day, model_name), day, model_name, amounts)
+
+
+def add_key_action(user_id: int, api_key_id: int, day: str, model_name: str, **amounts: int) -> dict:
+    """The same counters for the calls of one API key (5.1's totals when filtered by key)."""
+    pair = keys.api_key_daily_rollup(user_id, api_key_id, day, model_name)
+    return _add_action(pair, day, model_name, amounts)
+
+
+def _add_action(pair: tuple[str, str], day: str, model_name: str, amounts: dict[str, int]) -> dict:
     unknown = set(amounts) - set(COUNTERS)
     if unknown:
         raise ValueError(f"unknown rollup counters: {unknown}")
@@ -17,7 +27,7 @@ def add_action(user_id: int, day: str, model_name: str, **amounts: int) -> dict:
     additions = ", ".join(f"#{name} :{name}" for name in amounts)
     return {
         "Update": {
-            "Key": dynamodb.key(*keys.daily_rollup(user_id, day, model_name)),
+            "Key": dynamodb.key(*pair),
             "UpdateExpression": f"SET #day = :day, model_name = :model ADD {additions}",
             "ExpressionAttributeNames": {**names, "#day": "date"},
             "ExpressionAttributeValues": dynamodb.to_values({**values, ":day": day, ":model": model_name}),
@@ -25,8 +35,12 @@ def add_action(user_id: int, day: str, model_name: str, **amounts: int) -> dict:
     }
 
 
-def query_range(user_id: int, start_day: str, end_day: str) -> list[dict]:
-    pk, _ = keys.daily_rollup(user_id, start_day, "")
+def query_range(user_id: int, start_day: str, end_day: str, api_key_id: int | None = None) -> list[dict]:
+    """The user's rollup rows in the range (or only those of the calls of one API key)."""
+    if api_key_id is None:
+        pk, _ = keys.daily_rollup(user_id, start_day, "")
+    else:
+        pk, _ = keys.api_key_daily_rollup(user_id, api_key_id, start_day, "")
     return dynamodb.query_all(
         "PK = :pk AND SK BETWEEN :start AND :end",
         {":pk": pk, ":start": f"{start_day}#", ":end": f"{end_day}#\uffff"},

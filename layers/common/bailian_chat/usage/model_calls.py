@@ -1,5 +1,6 @@
-"""Every model call goes through here, buffered or streamed: the per-user rate limit, the call,
-its log item and rollup (success or failure, with the upstream's exact usage), and metrics."""
+"""Every model call goes through here, buffered or streamed: the per-user rate limit, the spend
+reservation, the call, its log item with its exact cost, the rollup and the settlement of the
+reservation (success or failure, with the upstream's exact usage), and metrics."""
 
 import time
 from dataclasses import dataclass, replace
@@ -7,12 +8,13 @@ from dataclasses import dataclass, replace
 from aws_lambda_powertools import Logger
 
 from bailian_chat import clock
+from bailian_chat.auth.callers import KeyGrant
 from bailian_chat.bailian import client
 from bailian_chat.bailian.stream import UpstreamStream
 from bailian_chat.config import get_settings
 from bailian_chat.errors import DomainError
 from bailian_chat.store import api_calls
-from bailian_chat.usage import metrics, rate_limit
+from bailian_chat.usage import api_key_limits, budgets, metrics, money, pricing, rate_limit
 
 logger = Logger(child=True)
 # Logged for a stream closed before its end without an error (nginx's "client closed request"):
@@ -32,6 +34,12 @@ class CallSource:
     # Seconds the model call may take at most: what the Lambda invocation has left, less what it
     # needs afterwards (None: the configured deadline alone).
     time_budget: float | None = None
+    # The API key the call was made with (None: an access token).
+    api_key: KeyGrant | None = None
+
+    @property
+    def api_key_id(self) -> int | None:
+        return self.api_key.key_id if self.api_key else None
 
 
 @dataclass(frozen=True)
@@ -39,15 +47,27 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    reasoning_tokens: int = 0  # of completion_tokens: billed at the thinking price
 
     @classmethod
     def of(cls, usage: dict | None) -> "Usage":
         usage = usage or {}
+        details = usage.get("completion_tokens_details") or {}
         return cls(
             int(usage.get("prompt_tokens") or 0),
             int(usage.get("completion_tokens") or 0),
             int(usage.get("total_tokens") or 0),
+            int(details.get("reasoning_tokens") or 0) if isinstance(details, dict) else 0,
         )
+
+
+@dataclass(frozen=True)
+class Billing:
+    """What the cost of a call depends on besides its usage, and the spend it holds reserved."""
+
+    payload: dict
+    reservation: budgets.Reservation | None = None
+    reasoning_seen: bool = False
 
 
 def call_model(source: CallSource, payload: dict, *, streamed: bool = False) -> client.Completion:
@@ -55,37 +75,49 @@ def call_model(source: CallSource, payload: dict, *, streamed: bool = False) -> 
     it from an upstream stream (for models that answer only that way), within the same deadline."""
     if streamed:
         return _completion_from_stream(source, payload)
+    api_key_limits.admit(source.api_key, payload["model"])
     rate_limit.take_model_call(source.user_id)
+    billing = _reserve(source, payload, get_settings().bailian_deadline_seconds)
     started = time.monotonic()
     model = payload["model"]
     try:
         completion = client.chat_completion(payload, time_budget=source.time_budget)
     except DomainError as exc:
-        _log_call_safely(source, model, exc.status_code, Usage(), started)
+        _log_call_safely(source, model, exc.status_code, Usage(), started, billing=billing)
         raise
     except Exception:
-        _log_call_safely(source, model, 500, Usage(), started)
+        _log_call_safely(source, model, 500, Usage(), started, billing=billing)
         raise
     usage = Usage(completion.prompt_tokens, completion.completion_tokens, completion.total_tokens)
-    _log_call(source, model, 200, usage, started)
+    billing = replace(billing, reasoning_seen=bool(completion.reasoning_text))
+    _log_call(source, model, 200, usage, started, billing=billing)
     return completion
+
+
+def _reserve(source: CallSource, payload: dict, deadline: float) -> Billing:
+    """The call's spend reservation (BudgetExceeded when a limit would be crossed)."""
+    if source.time_budget is not None:
+        deadline = min(deadline, source.time_budget)
+    return Billing(payload, budgets.reserve(source.user_id, source.api_key, payload, deadline))
 
 
 def stream_model(source: CallSource, payload: dict) -> "ModelStream":
     """A streamed completion of `payload`, open (the upstream answered 200) when this returns;
     raises a DomainError before that (rate limited: nothing logged; upstream failure: logged)."""
+    api_key_limits.admit(source.api_key, payload["model"])
     rate_limit.take_model_call(source.user_id)
+    billing = _reserve(source, payload, get_settings().bailian_stream_deadline_seconds)
     started = time.monotonic()
     model = payload["model"]
     try:
         upstream = client.stream_chat_completion(payload, time_budget=source.time_budget)
     except DomainError as exc:
-        _log_call_safely(source, model, exc.status_code, Usage(), started)
+        _log_call_safely(source, model, exc.status_code, Usage(), started, billing=billing)
         raise
     except Exception:
-        _log_call_safely(source, model, 500, Usage(), started)
+        _log_call_safely(source, model, 500, Usage(), started, billing=billing)
         raise
-    return ModelStream(source, model, upstream, started)
+    return ModelStream(source, model, upstream, started, billing=billing)
 
 
 def _completion_from_stream(source: CallSource, payload: dict) -> client.Completion:
@@ -115,8 +147,17 @@ class ModelStream:
     end logs the call once with the upstream's usage; a failure midway logs it with its status and
     the usage the upstream reported, then raises. What it said is assembled as it goes."""
 
-    def __init__(self, source: CallSource, model: str, upstream: UpstreamStream, started: float):
+    def __init__(
+        self,
+        source: CallSource,
+        model: str,
+        upstream: UpstreamStream,
+        started: float,
+        *,
+        billing: Billing | None = None,
+    ):
         self.source = source
+        self._billing = billing or Billing({"model": model})
         self.model = model
         self.client_disconnected = False
         self.usage = Usage()
@@ -209,13 +250,23 @@ class ModelStream:
     def _log(self, status_code: int, usage: Usage | None = None) -> None:
         self._logged = True
         usage = self.usage if usage is None else usage
-        _log_call_safely(self.source, self.model, status_code, usage, self._started, self.client_disconnected)
+        billing = replace(self._billing, reasoning_seen=bool(self._reasoning))
+        _log_call_safely(
+            self.source,
+            self.model,
+            status_code,
+            usage,
+            self._started,
+            self.client_disconnected,
+            billing=billing,
+        )
 
 
-def _log_call_safely(*args) -> None:
-    """Logs a call without letting a logging failure replace the call's own outcome."""
+def _log_call_safely(*args, **kwargs) -> None:
+    """Logs a call without letting a logging failure replace the call's own outcome (a reservation
+    it leaves behind is released when its lease is over)."""
     try:
-        _log_call(*args)
+        _log_call(*args, **kwargs)
     except Exception:
         logger.exception("Could not record a model call")
 
@@ -227,11 +278,17 @@ def _log_call(
     usage: Usage,
     started: float,
     client_disconnected: bool = False,
+    *,
+    billing: Billing | None = None,
 ) -> None:
     duration_ms = int((time.monotonic() - started) * 1000)
     now = clock.instant()
+    billing = billing or Billing({"model": model})
+    thinking = budgets.thinks(model, billing.payload, billing.reasoning_seen or usage.reasoning_tokens > 0)
+    cost = pricing.call_cost(model, usage.prompt_tokens, usage.completion_tokens, thinking)
     call = {
         "user_id": source.user_id,
+        "api_key_id": source.api_key_id,
         "conversation_id": source.conversation_id,
         "message_id": source.message_id,
         "model_name": model,
@@ -243,9 +300,14 @@ def _log_call(
         "call_duration": duration_ms,
         "client_ip": source.client_ip,
         "client_disconnected": client_disconnected,
+        "cost": money.text(cost),
+        "currency": pricing.currency(),
         "created_at": now.iso,
     }
-    api_calls.record_call(call, now.epoch_ms, now.day)
+    settle = budgets.settle_actions(source.user_id, source.api_key, now.day, cost, billing.reservation)
+    # Should the reservation be gone (released after its lease), the cost is still settled.
+    unreserved = budgets.settle_actions(source.user_id, source.api_key, now.day, cost, None)
+    api_calls.record_call(call, now.epoch_ms, now.day, money.to_nanos(cost), settle, unreserved)
     metrics.emit_model_call(model, status_code, call["total_tokens"], duration_ms)
     logger.info(
         "Model call",
