@@ -25,6 +25,7 @@ from typing import Any
 
 from local.dev import DYNAMODB_DATA_DIR, STATE_DIR, dev_jwt_secret
 from local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError, ensure_table
+from local.function_env import local_api_key_digest_secret
 from local.stack import DEFAULT_TABLE_NAME, PortInUseError, free_port, start_fake_bailian
 from local.template import REPO_ROOT, TEMPLATE_PATH, Template, TemplateError, load_yaml
 
@@ -113,6 +114,8 @@ def env_vars(
             "DYNAMODB_ENDPOINT": dynamodb_endpoint,
             "JWT_SECRET": jwt_secret,
             "JWT_SECRET_ARN": "",
+            "API_KEY_DIGEST_SECRET": local_api_key_digest_secret(jwt_secret),
+            "API_KEY_DIGEST_SECRET_ARN": "",
             "BAILIAN_API_KEY_SECRET_ARN": "",
             **{name: value or "" for name, value in bailian.items()},
         }

@@ -40,7 +40,8 @@ def http_request(
 ) -> HttpRequest:
     """`path` may end in a raw (URL-encoded) query string: "/api/x?page=2". `body` may be a str
     (sent verbatim) or any JSON value (serialised); None means no body."""
-    path, _, query_string = path.partition("?")
+    if "?" in path:
+        path, _, query_string = path.partition("?")
     if body is None:
         raw = b""
     elif isinstance(body, str):
