@@ -2,6 +2,7 @@
 GET/PUT /api/admin/users/{user_id}, the active-admin count and the first admin."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from bailian_chat.auth import admin_users
@@ -184,8 +185,10 @@ def test_user_detail_has_role_last_login_ceilings_and_this_months_usage(gateway,
     )
     dynamodb.transact_write(
         [
-            rollups.add_action(signed_in.user_id, today, "qwen-plus", tokens=21, calls=1),
-            rollups.add_action(signed_in.user_id, today, "qwen-max", tokens=9, calls=2),
+            rollups.add_action(
+                signed_in.user_id, today, "qwen-plus", tokens=21, calls=1, cost_nanos=1_500_000
+            ),
+            rollups.add_action(signed_in.user_id, today, "qwen-max", tokens=9, calls=2, cost_nanos=250_000),
             rollups.add_action(signed_in.user_id, last_month, "qwen-plus", tokens=1000, calls=50),
         ]
     )
@@ -197,7 +200,13 @@ def test_user_detail_has_role_last_login_ceilings_and_this_months_usage(gateway,
     assert data["user_id"] == signed_in.user_id
     assert data["role"] == "user" and data["last_login_at"] is not None
     assert data["daily_limit_ceiling"] is None and data["monthly_limit_ceiling"] is None
-    assert data["usage_this_month"] == {"month": now.strftime("%Y-%m"), "calls": 3, "tokens": 30}
+    usage = data["usage_this_month"]
+    assert {k: usage[k] for k in ("month", "calls", "tokens")} == {
+        "month": now.strftime("%Y-%m"),
+        "calls": 3,
+        "tokens": 30,
+    }
+    assert Decimal(usage["cost"]) == Decimal("0.00175") and usage["currency"]
     assert "password_hash" not in data
 
 
