@@ -59,7 +59,7 @@ def test_with_an_access_token(gateway, signed_in, model, operations):
     assert proxied_call(gateway, operations, signed_in.access_token) == [
         "BatchGetItem",  # authorizer: session + user
         "UpdateItem",  # the user's rate-limit window
-        "GetItem",  # the user's own spend limits (issue 12)
+        "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
         "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log item + daily rollup + the cost in the user's day and month
     ]
@@ -74,7 +74,7 @@ def test_with_an_access_token_and_a_daily_spend_limit(gateway, signed_in, daily_
     assert proxied_call(gateway, operations, signed_in.access_token) == [
         "BatchGetItem",  # authorizer: session + user
         "UpdateItem",  # the user's rate-limit window
-        "GetItem",  # the user's own spend limits
+        "BatchGetItem",  # the user's own spend limits and an admin's ceilings
         "TransactWriteItems",  # the reservation: one conditional write
         "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log + rollup + settlement (spent, reservation released)
@@ -91,7 +91,7 @@ def test_with_an_api_key(gateway, signed_in, model, operations):
         "GetItem",  # authorizer: the key, by the digest of its secret
         "GetItem",  # authorizer: its user (disabled?)
         "UpdateItem",  # the user's rate-limit window
-        "GetItem",  # the user's own spend limits (issue 12)
+        "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
         "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log item + daily rollup + the key's daily rollup + spend periods
     ]
@@ -110,7 +110,7 @@ def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, 
         "GetItem",
         "UpdateItem",
         "UpdateItem",
-        "GetItem",  # the user's own spend limits (issue 12)
+        "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
         "UpdateItem",
         "TransactWriteItems",
     ]
@@ -126,7 +126,7 @@ def test_with_an_api_key_that_has_a_monthly_budget(gateway, signed_in, model, op
         "GetItem",  # authorizer: the key
         "GetItem",  # authorizer: its user
         "UpdateItem",  # the user's rate-limit window
-        "GetItem",  # the user's own spend limits
+        "BatchGetItem",  # the user's own spend limits and an admin's ceilings
         "TransactWriteItems",  # the reservation against the key's budget
         "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log + rollups + settlement

@@ -10,8 +10,9 @@ import pytest
 from bailian_chat import clock
 from bailian_chat.api import openai_errors
 from bailian_chat.auth.callers import KeyGrant
-from bailian_chat.errors import BudgetExceeded, UpstreamUnavailable
+from bailian_chat.errors import BadRequest, BudgetExceeded, UpstreamUnavailable
 from bailian_chat.store import budgets as store
+from bailian_chat.store import dynamodb, keys
 from bailian_chat.usage import budgets, money, spend_limits
 from bailian_chat.usage.model_calls import CallSource, call_model
 from bailian_chat.usage.spend_limits import BudgetUpdate
@@ -198,7 +199,7 @@ def test_the_budget_routes(gateway, signed_in, unit_env):
     unit_env(DAILY_SPEND_LIMIT="2")
     above = gateway.request("PUT", "/api/usage/budget", {"daily_limit": "3"}, token=token)
     assert above.status == 400, above
-    assert above.body["message"] == "daily_limit: must not exceed the deployment's limit of 2.000000000 USD"
+    assert above.body["message"] == "daily_limit: must not exceed the highest limit allowed, 2.000000000 USD"
     cleared = gateway.request("PUT", "/api/usage/budget", {"daily_limit": None}, token=token)
     assert cleared.body["data"]["daily_limit"] is None
     assert cleared.body["data"]["today"]["limit"] == "2.000000000"  # the deployment's still applies
@@ -222,3 +223,22 @@ def test_a_reservation_that_keeps_meeting_concurrent_ones_is_429_not_500(table, 
         budgets.reserve(USER, None, payload(), deadline_seconds=5)
 
     assert not isinstance(refused.value, BudgetExceeded) and refused.value.retry_after == 1
+
+
+def test_an_admins_ceiling_lowers_the_limit_that_applies_and_caps_the_users_own(upstream, unit_env):
+    """Issue 13: ceilings an admin sets on the user item hold on the model path and on PUT."""
+    ceiling = (budgets.worst_case_cost(payload()) * 3 / 2).quantize(Decimal("0.000001"))
+    unit_env(DAILY_SPEND_LIMIT="100")
+    dynamodb.update_item(*keys.user(USER), "SET daily_limit_ceiling = :c", {":c": str(ceiling)})
+
+    made = []
+    with pytest.raises(BudgetExceeded):
+        for _ in range(100):
+            made.append(call_model(source(), payload()))
+
+    assert 1 <= len(made) < 100
+    assert Decimal(today()["spent"]) <= ceiling
+    with pytest.raises(BadRequest) as above:
+        spend_limits.update(USER, BudgetUpdate(daily_limit=str(ceiling * 2)))
+    assert above.value.param == "daily_limit"
+    spend_limits.update(USER, BudgetUpdate(daily_limit=str(ceiling)))  # up to the ceiling: allowed

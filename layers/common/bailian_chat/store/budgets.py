@@ -37,9 +37,16 @@ class LimitReached(Exception):
         self.period = period
 
 
+CEILINGS = ("daily_limit_ceiling", "monthly_limit_ceiling")  # set by an admin on the user item
+
+
 def get_limits(user_id: int) -> dict:
-    item = dynamodb.get_item(*keys.budget_limits(user_id))
-    return dynamodb.without_keys(item) or {}
+    """The user's own limits and the ceilings an admin set, in one BatchGetItem."""
+    limits_key, user_key = keys.budget_limits(user_id), keys.user(user_id)
+    found = dynamodb.get_items([limits_key, user_key], consistent=True)
+    own = dynamodb.without_keys(found.get(limits_key)) or {}
+    user = found.get(user_key) or {}
+    return {**own, **{name: user[name] for name in CEILINGS if user.get(name) is not None}}
 
 
 def put_limits(user_id: int, daily_limit: str | None, monthly_limit: str | None, when: str) -> None:

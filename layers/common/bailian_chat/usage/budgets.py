@@ -58,14 +58,32 @@ def _lower(*limits: Decimal | None) -> Decimal | None:
     return min(present) if present else None
 
 
+def _decimal(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
 def user_limits(user_id: int) -> Limits:
+    """The limits that apply: the lowest of the deployment's, the user's own and an admin's ceiling."""
     own = budgets.get_limits(user_id)
     default_daily, default_monthly = deployment_limits()
-    own_daily, own_monthly = own.get("daily_limit"), own.get("monthly_limit")
     return Limits(
-        daily=_lower(default_daily, Decimal(own_daily) if own_daily is not None else None),
-        monthly=_lower(default_monthly, Decimal(own_monthly) if own_monthly is not None else None),
+        daily=_lower(
+            default_daily, _decimal(own.get("daily_limit")), _decimal(own.get("daily_limit_ceiling"))
+        ),
+        monthly=_lower(
+            default_monthly, _decimal(own.get("monthly_limit")), _decimal(own.get("monthly_limit_ceiling"))
+        ),
         own=own,
+    )
+
+
+def user_ceilings(user_id: int) -> tuple[Decimal | None, Decimal | None]:
+    """The highest limits the user may set: the deployment's, lowered by an admin's ceiling."""
+    own = budgets.get_limits(user_id)
+    default_daily, default_monthly = deployment_limits()
+    return (
+        _lower(default_daily, _decimal(own.get("daily_limit_ceiling"))),
+        _lower(default_monthly, _decimal(own.get("monthly_limit_ceiling"))),
     )
 
 

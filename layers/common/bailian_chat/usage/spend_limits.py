@@ -66,13 +66,13 @@ def budget(user_id: int) -> dict:
 
 
 def update(user_id: int, request: BudgetUpdate) -> dict:
-    default_daily, default_monthly = budgets.deployment_limits()
-    for field, own, default in (
-        ("daily_limit", request.daily_limit, default_daily),
-        ("monthly_limit", request.monthly_limit, default_monthly),
+    highest_daily, highest_monthly = budgets.user_ceilings(user_id)
+    for field, own, highest in (
+        ("daily_limit", request.daily_limit, highest_daily),
+        ("monthly_limit", request.monthly_limit, highest_monthly),
     ):
-        if own is not None and default is not None and Decimal(own) > default:
-            limit = f"{money.text(default)} {pricing.currency()}"
-            raise BadRequest(f"{field}: must not exceed the deployment's limit of {limit}", param=field)
+        if own is not None and highest is not None and Decimal(own) > highest:
+            limit = f"{money.text(highest)} {pricing.currency()}"
+            raise BadRequest(f"{field}: must not exceed the highest limit allowed, {limit}", param=field)
     store.put_limits(user_id, request.daily_limit, request.monthly_limit, clock.now_iso())
     return budget(user_id)
