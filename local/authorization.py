@@ -87,6 +87,6 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _wildcard_match(pattern: str, value: str, flags: int = 0) -> bool:
-    """IAM wildcards: * any run of characters, ? exactly one."""
+    """IAM wildcards: * any run of characters (newlines too: a path may hold %0A), ? exactly one."""
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, flags) is not None
+    return re.fullmatch(regex, value, flags | re.DOTALL) is not None

@@ -780,10 +780,30 @@ GATEWAY_OPENAI_ERROR = {
 }
 
 
+# A 429 "Budget exceeded" (issue 12) says which limit; every other 429 has no data.
+BUDGET_EXCEEDED_DATA = {
+    "anyOf": [
+        {"type": "null"},
+        {
+            "type": "object",
+            "description": "Budget exceeded: the limit reached (daily, monthly, api_key_monthly)",
+            "properties": {
+                "limit": {"type": "string"},
+                "amount": {"type": "string"},
+                "currency": {"type": "string"},
+            },
+            "required": ["limit", "amount", "currency"],
+        },
+    ]
+}
+
+
 def error_components(codes: set[int]) -> dict[str, dict[str, Any]]:
     components = {}
     for code in sorted(codes):
-        schema = envelope_schema(code, {"type": "null"}, _error_example(code))
+        schema = envelope_schema(
+            code, BUDGET_EXCEEDED_DATA if code == 429 else {"type": "null"}, _error_example(code)
+        )
         schema["properties"]["error"] = GATEWAY_OPENAI_ERROR
         components[error_schema_name(code)] = schema
     return components

@@ -145,10 +145,23 @@ def is_openai_path(path: str) -> bool:
     return path.startswith("/v1/")
 
 
+def sse_event_schema(names: list[str] | None = None) -> dict[str, Any]:
+    """One server-sent event as a client parses it: its `data` is a JSON text (a chunk, or
+    `[DONE]`); `event` is one of `names` (OpenAI's stream sends none: "message")."""
+    event: dict[str, Any] = {"type": "string"}
+    if names:
+        event["enum"] = names
+    return {
+        "type": "object",
+        "properties": {"event": event, "data": {"type": "string"}, "id": {"type": "string"}},
+        "required": ["data"],
+    }
+
+
 def models_responses(path: str) -> dict[str, Any]:
     """Responses of the GET /v1/models operations (a Powertools resolver)."""
     ok = _ref("OpenAIModelList") if path == "/v1/models" else _ref("OpenAIModel")
-    codes = [401, 404, 429, 500] if path != "/v1/models" else [401, 429, 500]
+    codes = [400, 401, 404, 429, 500] if path != "/v1/models" else [401, 429, 500]
     return {
         "200": {"description": "The configured models", "content": {"application/json": {"schema": ok}}}
     } | (_openai_errors(codes))
@@ -196,7 +209,7 @@ def asgi_operations(
                         "description": "chat.completion, or with `stream: true` an event stream",
                         "content": {
                             "application/json": {"schema": _ref("OpenAIChatCompletion")},
-                            "text/event-stream": {"schema": {"type": "string"}},
+                            "text/event-stream": {"schema": sse_event_schema()},
                         },
                     },
                     **_openai_errors([400, 401, 413, 429, 500, 503]),
@@ -220,7 +233,11 @@ def asgi_operations(
                 "responses": {
                     "200": {
                         "description": "The event stream",
-                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                        "content": {
+                            "text/event-stream": {
+                                "schema": sse_event_schema(["message", "delta", "reply", "error"])
+                            }
+                        },
                     },
                     **{
                         str(code): {
