@@ -61,6 +61,7 @@ class Sample:
     query: str = ""
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    role: str = "user"  # the caller's role, as the authorizer passes it
 
 
 # Keyed by the function's directory. A function without an entry gets its route with no body.
@@ -87,6 +88,7 @@ SAMPLES: dict[str, Sample] = {
     # Open-ended ranges (end_date defaults to the last day): fixed dates would go stale.
     "history_api_calls": Sample(query=f"page=1&limit=10&start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
     "history_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
+    "admin_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}", role="admin"),
 }
 # The authorizer's sample is the request it guards: the current-user call.
 AUTHORIZED_ROUTE = ("GET", "/api/auth/user")
@@ -139,7 +141,7 @@ def _make_deterministic(event: dict[str, Any], function_dir: str) -> dict[str, A
     return event
 
 
-def authorizer_context(stage: str, method: str, path: str) -> dict[str, Any]:
+def authorizer_context(stage: str, method: str, path: str, role: str = "user") -> dict[str, Any]:
     """requestContext.authorizer as API Gateway hands it to the integration after the authorizer
     (functions/authorizer) allowed SAMPLE_USER_ID's session: judged by the local gateway's code."""
     arn = method_arn(stage, method, path)
@@ -149,7 +151,7 @@ def authorizer_context(stage: str, method: str, path: str) -> dict[str, Any]:
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": arn}],
         },
-        "context": {"user_id": str(SAMPLE_USER_ID), "session_id": SAMPLE_SESSION_ID},
+        "context": {"user_id": str(SAMPLE_USER_ID), "session_id": SAMPLE_SESSION_ID, "role": role},
     }
     decision = decide(result, arn)
     assert decision.verdict is Verdict.ALLOW, decision.reason
@@ -168,6 +170,7 @@ def function_events(template: Template) -> dict[str, dict[str, Any]]:
         template.functions[authorizer.function_id].code_uri.name: authorizer
         for authorizer in template.authorizers.values()
     }
+    stream_consumers = {consumer.function.logical_id for consumer in template.stream_consumers}
     events: dict[str, dict[str, Any]] = {}
     for function in template.functions.values():
         function_dir = function.code_uri.name
@@ -183,12 +186,54 @@ def function_events(template: Template) -> dict[str, dict[str, Any]]:
             request = _request(function_dir, route, SAMPLES.get(function_dir, Sample()))
             context = None
             if route.auth_required:
-                context = authorizer_context(template.stage, request.method, request.path)
+                role = SAMPLES.get(function_dir, Sample()).role
+                context = authorizer_context(template.stage, request.method, request.path, role)
             event = proxy_event(request, route, _path_parameters(route), template.stage, context)
+        elif function.logical_id in stream_consumers:
+            events[function_dir] = stream_event()
+            continue
         else:
-            raise ValueError(f"{function.logical_id} is neither behind an API route nor an authorizer")
+            raise ValueError(
+                f"{function.logical_id} is neither behind an API route, an authorizer nor the stream"
+            )
         events[function_dir] = _make_deterministic(event, function_dir)
     return events
+
+
+def stream_event() -> dict[str, Any]:
+    """What the table's stream hands a consumer: SAMPLE_USER's daily rollup after a model call."""
+    pk, sk = f"USER#{SAMPLE_USER_ID}#DAILY", f"2026-03-02#{SAMPLE_MODEL}"
+    labels = {
+        "date": {"S": "2026-03-02"},
+        "model_name": {"S": SAMPLE_MODEL},
+        "item_type": {"S": "user_daily"},
+    }
+    keys = {"PK": {"S": pk}, "SK": {"S": sk}}
+    old = {**keys, **labels, "calls": {"N": "1"}, "tokens": {"N": "42"}, "messages": {"N": "2"}}
+    new = {**old, "calls": {"N": "2"}, "tokens": {"N": "97"}}
+    return {
+        "Records": [
+            {
+                "eventID": "c81e728d9d4c2f636f067f89cc14862c",
+                "eventName": "MODIFY",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": RECEIVED_AT,
+                    "Keys": keys,
+                    "NewImage": new,
+                    "OldImage": old,
+                    "SequenceNumber": "111100000000000000000001",
+                    "SizeBytes": 180,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": (
+                    "arn:aws:dynamodb:us-east-1:123456789012:table/bailian-chat-dev/stream/2026-03-02T09:15:00.000"
+                ),
+            }
+        ]
+    }
 
 
 def render(event: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ Deliberately free of Powertools' resolver, pydantic and argon2: it runs before e
 protected request, so its cold start is kept to PyJWT + boto3.
 """
 
-from bailian_chat.auth.access import authenticate
+from bailian_chat.auth.access import authenticate_with_role
 from bailian_chat.errors import Unauthorized
 
 
@@ -26,7 +26,7 @@ def handler(event: dict, context) -> dict:
     if token is None:
         raise Exception("Unauthorized")  # API Gateway answers 401 (GatewayResponse UNAUTHORIZED)
     try:
-        claims = authenticate(token)
+        claims, role = authenticate_with_role(token)
     except Unauthorized:
         raise Exception("Unauthorized") from None
     return {
@@ -41,5 +41,5 @@ def handler(event: dict, context) -> dict:
                 }
             ],
         },
-        "context": {"user_id": str(claims.user_id), "session_id": claims.session_id},
+        "context": {"user_id": str(claims.user_id), "session_id": claims.session_id, "role": role},
     }

@@ -35,7 +35,11 @@ def test_authorizer_allows_a_valid_access_token_with_the_caller_in_the_context(a
     result = authorizer({"Authorization": f"Bearer {signed_in.access_token}"})
 
     assert result["principalId"] == str(signed_in.user_id)
-    assert result["context"] == {"user_id": str(signed_in.user_id), "session_id": signed_in.session_id}
+    assert result["context"] == {
+        "user_id": str(signed_in.user_id),
+        "session_id": signed_in.session_id,
+        "role": "user",
+    }
     assert result["policyDocument"]["Version"] == "2012-10-17"
     (statement,) = result["policyDocument"]["Statement"]
     assert statement["Effect"] == "Allow"

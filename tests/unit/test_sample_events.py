@@ -42,6 +42,7 @@ AUTHORIZER = template.authorizer_function()
 FUNCTIONS = sorted(function.code_uri.name for function in template.get().functions.values())
 # The docs function (GET /api/openapi.json) answers the OpenAPI document itself, not the envelope.
 UNENVELOPED = {"docs"}
+STREAM_CONSUMERS = {"usage_aggregator"}  # fed by the table's stream, not by a route
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +129,9 @@ def test_endpoint_events_match_their_template_route():
         if name == AUTHORIZER:
             assert event["type"] == "REQUEST"
             continue
+        if name in STREAM_CONSUMERS:
+            assert event["Records"] and event["Records"][0]["eventSource"] == "aws:dynamodb"
+            continue
         routes = {(r.method, r.path): r for r in template.routes() if r.function == name}
         route = routes[(event["httpMethod"], event["resource"])]  # a route of this function
         assert event["requestContext"]["identity"]["sourceIp"]
@@ -152,9 +156,16 @@ def test_handler_answers_its_sample_event(function_dir, load_function, model_env
 
     if function_dir == AUTHORIZER:
         assert result["principalId"] == str(SAMPLE_USER_ID)
-        assert result["context"] == {"user_id": str(SAMPLE_USER_ID), "session_id": SAMPLE_SESSION_ID}
+        assert result["context"] == {
+            "user_id": str(SAMPLE_USER_ID),
+            "session_id": SAMPLE_SESSION_ID,
+            "role": "user",
+        }
         (statement,) = result["policyDocument"]["Statement"]
         assert statement["Effect"] == "Allow"
+        return
+    if function_dir in STREAM_CONSUMERS:
+        assert result == {"batchItemFailures": []}
         return
     response = assert_proxy_response(function_dir, result)
     assert response.status == 200, response.body

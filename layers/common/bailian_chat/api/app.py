@@ -11,7 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from bailian_chat.api.envelope import to_json
 from bailian_chat.api.errors import register_error_handlers
 from bailian_chat.config import get_settings
-from bailian_chat.errors import BadRequest, Unauthorized
+from bailian_chat.errors import BadRequest, Forbidden, Unauthorized
 
 logger = Logger()
 
@@ -103,6 +103,8 @@ class Caller:
     user_id: int
     session_id: str
     client_ip: str
+    role: str = "user"
+    auth_type: str = "access_token"
 
 
 def caller(app: APIGatewayRestResolver) -> Caller:
@@ -113,9 +115,27 @@ def caller(app: APIGatewayRestResolver) -> Caller:
             int(authorizer.get("user_id")),
             str(authorizer.get("session_id")),
             client_ip(app),
+            str(authorizer.get("role") or "user"),
+            str(authorizer.get("auth_type") or "access_token"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise Unauthorized() from exc
+
+
+ADMIN_ONLY = "Admin access required"
+
+
+def require_admin(app: APIGatewayRestResolver) -> Caller:
+    """The caller, if an admin signed in with an access token (the authorizer read the role with the
+    session, this very request); Forbidden for anyone else and for any API key."""
+    identity = caller(app)
+    if identity.role != "admin" or identity.auth_type != "access_token":
+        raise Forbidden(ADMIN_ONLY)
+    return identity
+
+
+def user_agent(app: APIGatewayRestResolver) -> str | None:
+    return app.current_event.headers.get("user-agent") or app.current_event.headers.get("User-Agent")
 
 
 def client_ip(app: APIGatewayRestResolver) -> str:

@@ -216,6 +216,19 @@ class Statistics(_Data):
     daily_statistics: list[DailyStatistics]
 
 
+class TopUser(_Data):
+    user_id: Id
+    username: str | None = Field(description="null once the account is gone")
+    tokens: Count
+    cost: str | None = Field(description="Decimal string in the price table's currency (null before costs)")
+
+
+class DeploymentStatistics(Statistics):
+    total_users: Count = Field(description="Accounts that exist now")
+    active_users: Count = Field(description="Users with any activity in the range (and model)")
+    top_users: list[TopUser] = Field(description="At most 10, most tokens first")
+
+
 # ------------------------------------------------------------------ the status codes, in one place
 
 SERVER_ERROR = "Server internal error"
@@ -431,6 +444,22 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
 }
 
+# Issue 13 part 2: deployment statistics, account deletion and the audit trail.
+ACCOUNT_OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/api/admin/statistics"): Operation(
+        "Deployment-wide statistics (admins only): 5.2's shape plus accounts and top users",
+        "admin",
+        DeploymentStatistics,
+        {
+            200: "Retrieval successful",
+            400: BAD_REQUEST,
+            401: NOT_AUTHENTICATED,
+            403: "Admin access required (an admin's access token; API keys never)",
+            500: SERVER_ERROR,
+        },
+    ),
+}
+
 # Not in the spec: the API's own documentation (public; 200 is the document or the page itself,
 # not an envelope).
 DOCS_OPERATIONS: dict[tuple[str, str], Operation] = {
@@ -485,6 +514,7 @@ TAGS = [
     {"name": "messages", "description": "Messages and model replies (spec section 3)"},
     {"name": "bailian", "description": "The Bailian (Qwen) model proxy (spec section 4)"},
     {"name": "history", "description": "API-call history and statistics (spec section 5)"},
+    {"name": "admin", "description": "Running the deployment: statistics, users, audit (admins only)"},
     {"name": "docs", "description": "This document and its Swagger UI (public)"},
 ]
 SPEC_OPERATIONS = frozenset(OPERATIONS)
@@ -492,7 +522,7 @@ SPEC_OPERATIONS = frozenset(OPERATIONS)
 
 def operation(method: str, path: str) -> Operation:
     key = (method.upper(), path)
-    found = OPERATIONS.get(key) or DOCS_OPERATIONS.get(key)
+    found = OPERATIONS.get(key) or ACCOUNT_OPERATIONS.get(key) or DOCS_OPERATIONS.get(key)
     if found is None:
         raise KeyError(
             f"{method.upper()} {path} has no status codes: add it to OPERATIONS in "

@@ -7,6 +7,8 @@ from bailian_chat.errors import Unauthorized
 from bailian_chat.store import sessions
 
 STATUS_DISABLED = 0
+ROLE_USER = "user"
+ROLE_ADMIN = "admin"
 
 
 class DisabledUser(Unauthorized):
@@ -16,6 +18,10 @@ class DisabledUser(Unauthorized):
 def live_session(claims: tokens.TokenClaims, message: str = "Not authenticated") -> dict:
     """The token's session, if it exists, is not revoked or expired, belongs to the token's user,
     and that user is not disabled (a disabled account loses access at once, not at token expiry)."""
+    return _live_session_and_user(claims, message)[0]
+
+
+def _live_session_and_user(claims: tokens.TokenClaims, message: str) -> tuple[dict, dict]:
     session, user = sessions.get_session_and_user(claims.session_id, claims.user_id)
     if (
         session is None
@@ -27,11 +33,17 @@ def live_session(claims: tokens.TokenClaims, message: str = "Not authenticated")
         raise Unauthorized(message)
     if user.get("status") == STATUS_DISABLED:
         raise DisabledUser(message)
-    return session
+    return session, user
 
 
 def authenticate(access_token: str) -> tokens.TokenClaims:
     """A valid access token of a live session, or Unauthorized."""
+    return authenticate_with_role(access_token)[0]
+
+
+def authenticate_with_role(access_token: str) -> tuple[tokens.TokenClaims, str]:
+    """A valid access token of a live session and its user's role (read in the same BatchGetItem,
+    so a demotion takes effect on the next request), or Unauthorized."""
     claims = tokens.verify(access_token, tokens.ACCESS)
-    live_session(claims)
-    return claims
+    _, user = _live_session_and_user(claims, "Not authenticated")
+    return claims, user.get("role") or ROLE_USER

@@ -66,3 +66,11 @@ def find_user_by_login(identifier: str) -> dict | None:
     claim_key = keys.email(canonical) if "@" in canonical else keys.username(canonical)
     claim = dynamodb.get_item(*claim_key, consistent=True)  # a just-registered user can log in
     return get_user(claim["user_id"]) if claim else None
+
+
+def usernames(user_ids: list[int]) -> dict[int, str]:
+    """The usernames of up to 100 users, in one BatchGetItem (deleted users are absent)."""
+    if not user_ids:
+        return {}
+    found = dynamodb.get_items([keys.user(user_id) for user_id in user_ids])
+    return {int(item["user_id"]): item.get("username") for item in found.values()}
