@@ -8,10 +8,11 @@ ENV_VARS ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help bootstrap dev test test-unit test-e2e lint format validate fuzz build bench load clean
+.PHONY: help bootstrap dev admin test test-unit test-e2e lint format validate fuzz build bench load clean
 
 help:
 	@echo "make dev [PORT=3000] [ENV_VARS=env.json]  run the API locally on 127.0.0.1:\$$PORT"
+	@echo "make admin USERNAME=alice                 make a registered user admin (the running make dev stack)"
 	@echo "make test                                 run every test"
 	@echo "make lint | format | validate             ruff, ruff format, template checks"
 	@echo "make fuzz                                 schemathesis over every operation of the OpenAPI document"
@@ -24,6 +25,10 @@ bootstrap:
 
 dev: bootstrap
 	$(PY) -m local.dev --port $(PORT) $(if $(ENV_VARS),--env-vars $(ENV_VARS))
+
+admin: bootstrap
+	@test -n "$(USERNAME)" || { echo "usage: make admin USERNAME=<username>"; exit 2; }
+	$(PY) -m local.make_admin "$(USERNAME)"
 
 test: bootstrap
 	$(PY) -m pytest -n 2 --dist loadfile tests

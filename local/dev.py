@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 from local.dynamodb_local import DynamoDBLocalError
+from local.make_admin import write_stack_file
 from local.stack import LocalStack, PortInUseError
 from local.template import REPO_ROOT, TemplateError
 
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             prewarm=args.prewarm,
         )
         with stack:
+            write_stack_file(stack.dynamodb_endpoint, stack.table_name)  # for `make admin`
             print_banner(stack)
             wait_for_stop_signal()
             print("stopping ...", file=sys.stderr)

@@ -50,7 +50,12 @@ SOURCE_IP = "198.51.100.7"  # TEST-NET-2
 API_HOST = "local.execute-api.us-east-1.amazonaws.com"  # matches apiId "local" of the builders
 RECEIVED_AT = 1_772_442_900.0  # 2026-03-02T09:15:00Z
 NAMESPACE = uuid.UUID("8f1d9a52-3c41-4b7e-9a0e-2f6c5d1e7b30")
-PATH_PARAMETER_VALUES = {"conversation_id": str(SAMPLE_CONVERSATION_ID), "message_id": str(SAMPLE_MESSAGE_ID)}
+PATH_PARAMETER_VALUES = {
+    "conversation_id": str(SAMPLE_CONVERSATION_ID),
+    "message_id": str(SAMPLE_MESSAGE_ID),
+    "user_id": str(SAMPLE_USER_ID),
+    "session_id": SAMPLE_SESSION_ID,
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,6 @@ class Sample:
     query: str = ""
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
-    role: str = "user"  # the caller's role, as the authorizer passes it
 
 
 # Keyed by the function's directory. A function without an entry gets its route with no body.
@@ -70,6 +74,13 @@ SAMPLES: dict[str, Sample] = {
     "docs": Sample(path="/api/openapi.json"),
     "auth_login": Sample(body={"username": SAMPLE_USER["username"], "password": SAMPLE_USER["password"]}),
     "auth_refresh": Sample(body={"refresh_token": REFRESH_TOKEN_PLACEHOLDER}),
+    "auth_user_update": Sample(body={"nickname": "Alice L.", "avatar_url": "https://example.com/alice.png"}),
+    "auth_password": Sample(
+        body={"current_password": SAMPLE_USER["password"], "new_password": "a new password for alice"}
+    ),
+    "admin_users_list": Sample(query="page=1&limit=10&query=ali&status=1"),
+    # The sample admin is user 1 itself: a ceiling (disabling or demoting oneself is a 409).
+    "admin_users_update": Sample(body={"monthly_limit_ceiling": "50.00"}),
     "conversations_create": Sample(body={"model_name": SAMPLE_MODEL, "title": "Trip planning"}),
     "conversations_list": Sample(query=f"page=1&limit=10&model_name={SAMPLE_MODEL}"),
     "conversations_update": Sample(body={"title": "Kyoto trip"}),
@@ -88,7 +99,7 @@ SAMPLES: dict[str, Sample] = {
     # Open-ended ranges (end_date defaults to the last day): fixed dates would go stale.
     "history_api_calls": Sample(query=f"page=1&limit=10&start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
     "history_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
-    "admin_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}", role="admin"),
+    "admin_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
 }
 # The authorizer's sample is the request it guards: the current-user call.
 AUTHORIZED_ROUTE = ("GET", "/api/auth/user")
@@ -141,7 +152,12 @@ def _make_deterministic(event: dict[str, Any], function_dir: str) -> dict[str, A
     return event
 
 
-def authorizer_context(stage: str, method: str, path: str, role: str = "user") -> dict[str, Any]:
+def sample_role(path: str) -> str:
+    """The role the authorizer read for the sample user: admin on the admin routes' samples."""
+    return "admin" if path.startswith("/api/admin/") else "user"
+
+
+def authorizer_context(stage: str, method: str, path: str) -> dict[str, Any]:
     """requestContext.authorizer as API Gateway hands it to the integration after the authorizer
     (functions/authorizer) allowed SAMPLE_USER_ID's session: judged by the local gateway's code."""
     arn = method_arn(stage, method, path)
@@ -151,7 +167,11 @@ def authorizer_context(stage: str, method: str, path: str, role: str = "user") -
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": arn}],
         },
-        "context": {"user_id": str(SAMPLE_USER_ID), "session_id": SAMPLE_SESSION_ID, "role": role},
+        "context": {
+            "user_id": str(SAMPLE_USER_ID),
+            "session_id": SAMPLE_SESSION_ID,
+            "role": sample_role(path),
+        },
     }
     decision = decide(result, arn)
     assert decision.verdict is Verdict.ALLOW, decision.reason
@@ -186,8 +206,7 @@ def function_events(template: Template) -> dict[str, dict[str, Any]]:
             request = _request(function_dir, route, SAMPLES.get(function_dir, Sample()))
             context = None
             if route.auth_required:
-                role = SAMPLES.get(function_dir, Sample()).role
-                context = authorizer_context(template.stage, request.method, request.path, role)
+                context = authorizer_context(template.stage, request.method, request.path)
             event = proxy_event(request, route, _path_parameters(route), template.stage, context)
         elif function.logical_id in stream_consumers:
             events[function_dir] = stream_event()

@@ -16,7 +16,8 @@ from tests.support.payloads import login_for
 from tests.support.tokens import claims_of
 
 ISO_SECONDS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-LOGIN_USER_FIELDS = {"user_id", "username", "email", "nickname", "avatar_url", "phone", "status"}
+# The spec's user shape plus role (issue 13, add-only).
+LOGIN_USER_FIELDS = {"user_id", "username", "email", "nickname", "avatar_url", "phone", "status", "role"}
 BAD_CREDENTIALS = {"code": 401, "message": "Username or password incorrect", "data": None}
 DISABLED = {"code": 403, "message": "User account has been disabled", "data": None}
 LOCKED_OUT = {"code": 429, "message": "Too many failed login attempts, try again later", "data": None}
@@ -57,6 +58,7 @@ def test_login_with_username_returns_tokens_and_user_in_the_spec_shape(gateway, 
         "avatar_url": None,
         "phone": "13800138000",
         "status": 1,
+        "role": "user",
     }
     assert set(data["user"]) == LOGIN_USER_FIELDS
 

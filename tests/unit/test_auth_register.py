@@ -12,7 +12,18 @@ from botocore.exceptions import ClientError
 from tests.support.payloads import registration
 
 ISO_SECONDS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-USER_FIELDS = {"user_id", "username", "email", "nickname", "avatar_url", "phone", "status", "created_at"}
+# The spec's user shape plus role (issue 13, add-only).
+USER_FIELDS = {
+    "user_id",
+    "username",
+    "email",
+    "nickname",
+    "avatar_url",
+    "phone",
+    "status",
+    "role",
+    "created_at",
+}
 
 
 def assert_bad_request(response, message_start: str) -> None:

@@ -27,6 +27,7 @@ def test_current_user_returns_the_profile_in_the_spec_shape(gateway, register, s
         "avatar_url",
         "phone",
         "status",
+        "role",  # issue 13: added to the spec's shape
         "created_at",
         "last_login_at",
     }
@@ -37,6 +38,7 @@ def test_current_user_returns_the_profile_in_the_spec_shape(gateway, register, s
     assert data["avatar_url"] is None
     assert data["phone"] == "+8613800138000"
     assert data["status"] == 1
+    assert data["role"] == "user"
     assert ISO_SECONDS_Z.match(data["created_at"])
     assert ISO_SECONDS_Z.match(data["last_login_at"])
     assert data["created_at"] <= data["last_login_at"]

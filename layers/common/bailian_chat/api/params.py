@@ -7,9 +7,10 @@ import re
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from bailian_chat.paging import PageRequest
+from bailian_chat.text_rules import single_line_text
 
 MAX_ID = 2**53 - 1  # ids stay exact in JavaScript
 PLAIN_NUMBER = re.compile(r"0|[1-9][0-9]{0,15}")  # no sign, space, separator or leading zero
@@ -40,3 +41,24 @@ def page_request(page: int, limit: int) -> PageRequest:
 
 
 DateFilter = Annotated[str | None, Query(max_length=10, description="UTC date, YYYY-MM-DD (inclusive)")]
+
+UserId = Annotated[int, Path(description="User ID"), Field(gt=0, le=MAX_ID), PlainNumber]
+SessionId = Annotated[
+    str, Path(description="Session ID (from GET /api/auth/sessions)", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+]
+
+
+def _user_query(value: str | None) -> str | None:
+    if value is not None and not single_line_text(value).strip():
+        raise ValueError("must not be blank")
+    return value.strip() if value is not None else None
+
+
+UserQuery = Annotated[
+    str | None,
+    Query(min_length=1, max_length=254, description="A prefix of the username or email (case-insensitive)"),
+    AfterValidator(_user_query),
+]
+StatusFilter = Annotated[
+    int | None, Query(description="1 active, 0 disabled"), Field(ge=0, le=1), PlainNumber
+]

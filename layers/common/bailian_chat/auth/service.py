@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from bailian_chat import clock
 from bailian_chat.auth import passwords, tokens
-from bailian_chat.auth.access import STATUS_DISABLED, DisabledUser, live_session
+from bailian_chat.auth.access import ROLE_USER, STATUS_DISABLED, DisabledUser, live_session
 from bailian_chat.config import get_settings
 from bailian_chat.errors import Conflict, Forbidden, RateLimited, Unauthorized
 from bailian_chat.store import login_failures, sessions, users
@@ -29,7 +29,9 @@ PUBLIC_USER_FIELDS = (
     "avatar_url",
     "phone",
     "status",
+    "role",
 )
+USER_AGENT_MAX = 512  # stored with the session for the user's session list; longer ones are cut
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,9 @@ class TokenPair:
 
 def public_user(user: dict, *extra: str) -> dict:
     """The user as the API shows it: never the password hash or internal attributes."""
-    return {field: user.get(field) for field in (*PUBLIC_USER_FIELDS, *extra)}
+    shown = {field: user.get(field) for field in (*PUBLIC_USER_FIELDS, *extra)}
+    shown["role"] = user.get("role") or ROLE_USER  # users stored before roles existed are users
+    return shown
 
 
 def register(request: RegisterRequest) -> dict:
@@ -62,25 +66,39 @@ def register(request: RegisterRequest) -> dict:
     return public_user(user, "created_at")
 
 
-def login(request: LoginRequest, client_ip: str) -> tuple[TokenPair, dict]:
-    settings = get_settings()
+def account_of(user: dict) -> str:
+    """The throttle's account of a known user (by id, so username and email share a count)."""
+    return f"user:{user['user_id']}"
+
+
+def login(request: LoginRequest, client_ip: str, user_agent: str | None = None) -> tuple[TokenPair, dict]:
     now = clock.now_epoch()
     user = users.find_user_by_login(request.username.strip())
     # Attempts count per account (by id, so username and email share a count) and client IP;
     # an unknown name gets a count of its own, so probing names is throttled too. The slot is
     # taken before the password is checked, so parallel guesses get no more checks than the limit.
-    account = f"user:{user['user_id']}" if user else f"name:{request.username.strip().lower()}"
-    slot = _take_attempt(account, client_ip, now)
-
-    if not passwords.verify_password(user and user.get("password_hash"), request.password):
-        if slot.is_last:  # the limit is reached now: locked out for a whole period from here
-            login_failures.lock_out(account, client_ip, slot, now + settings.login_lockout_seconds)
-        raise Unauthorized(BAD_CREDENTIALS)  # the slot stays taken: it is a failure
-    # The right password: the failures before it no longer count (as after any success).
-    login_failures.clear_through(account, client_ip, slot, settings.login_max_failures)
+    account = account_of(user) if user else f"name:{request.username.strip().lower()}"
+    if not check_password(account, client_ip, user and user.get("password_hash"), request.password, now):
+        raise Unauthorized(BAD_CREDENTIALS)
     if user.get("status") == STATUS_DISABLED:
         raise Forbidden("User account has been disabled")
-    return _start_session(user["user_id"], now), public_user(user)
+    client = {"client_ip": client_ip, "user_agent": (user_agent or "")[:USER_AGENT_MAX] or None}
+    return _start_session(user["user_id"], now, client), public_user(user)
+
+
+def check_password(account: str, client_ip: str, password_hash: str | None, password: str, now: int) -> bool:
+    """Checks a password under the login throttle of `account` from `client_ip`: the attempt takes a
+    slot first (RateLimited while they are used up, so parallel guesses get no more checks than
+    the limit); a failure keeps it, and the last one locks the account+IP out for a whole period;
+    a success frees the failures before it."""
+    settings = get_settings()
+    slot = _take_attempt(account, client_ip, now)
+    if not passwords.verify_password(password_hash, password):
+        if slot.is_last:  # the limit is reached now: locked out for a whole period from here
+            login_failures.lock_out(account, client_ip, slot, now + settings.login_lockout_seconds)
+        return False  # the slot stays taken: it is a failure
+    login_failures.clear_through(account, client_ip, slot, settings.login_max_failures)
+    return True
 
 
 def _take_attempt(account: str, client_ip: str, now: int) -> login_failures.AttemptSlot:
@@ -97,13 +115,13 @@ def _take_attempt(account: str, client_ip: str, now: int) -> login_failures.Atte
         ) from locked
 
 
-def _start_session(user_id: int, now: int) -> TokenPair:
+def _start_session(user_id: int, now: int, client: dict | None = None) -> TokenPair:
     settings = get_settings()
     session_id = secrets.token_urlsafe(18)
     refresh_jti = tokens.new_token_id()
     session_expires = now + settings.refresh_token_ttl
     sessions.create_login_session(
-        session_id, user_id, refresh_jti, now, session_expires, clock.iso_from_epoch(now)
+        session_id, user_id, refresh_jti, now, session_expires, clock.iso_from_epoch(now), client
     )
     return TokenPair(
         access_token=_access_token(user_id, session_id, now),

@@ -237,12 +237,19 @@ def query_all(
     values: dict,
     *,
     projection: str | None = None,
+    names: dict[str, str] | None = None,
+    index: str | None = None,
     raw: bool = False,
     consistent: bool = False,
 ) -> list[dict]:
     """Every item a Query matches (`raw` keeps DynamoDB's typed form)."""
     request = _query_request(
-        key_condition, values, ProjectionExpression=projection, ConsistentRead=consistent
+        key_condition,
+        values,
+        ProjectionExpression=projection,
+        ExpressionAttributeNames=names,
+        IndexName=index,
+        ConsistentRead=consistent,
     )
     items, _ = _query(request)
     return items if raw else [from_item(item) for item in items]

@@ -73,6 +73,31 @@ def rate_window(user_id: int, window_start: int) -> tuple[str, str]:
     return f"RATE#{user_id}", str(window_start)
 
 
+def user_session(user_id: int, session_id: str) -> tuple[str, str]:
+    """A pointer to one of the user's sessions, written with the session: lists them in one Query."""
+    return f"USER#{user_id}", f"SESSION#{session_id}"
+
+
+USER_SESSIONS_PREFIX = "SESSION#"
+
+# The admin directory (GSI1): one entry per username (on the user item) and one per email (on the
+# email claim item), in one partition ordered by the text, so a prefix is one Query's key range.
+USER_DIRECTORY = "USERDIR"
+
+
+def directory_username(username: str, user_id: int) -> str:
+    return f"u#{username.lower()}#{user_id:016d}"
+
+
+def directory_email(address: str, user_id: int) -> str:
+    return f"e#{address.lower()}#{user_id:016d}"
+
+
+def active_admins() -> tuple[str, str]:
+    """How many active admins there are: changed in the same transaction as a role or status."""
+    return counter("active-admins")
+
+
 # Deployment-wide statistics, written only by the usage aggregator (off the request path).
 DEPLOYMENT_DAILY = "STATS#DAILY"
 

@@ -25,9 +25,23 @@ def create_session(session_id: str, user_id: int, refresh_jti: str, created_at: 
 
 
 def create_login_session(
-    session_id: str, user_id: int, refresh_jti: str, created_at: int, expires_at: int, last_login_at: str
+    session_id: str,
+    user_id: int,
+    refresh_jti: str,
+    created_at: int,
+    expires_at: int,
+    last_login_at: str,
+    client: dict | None = None,
 ) -> None:
-    """The new session and the user's last login time, in one TransactWriteItems (one round trip)."""
+    """The new session, its pointer under the user (so the user's sessions are one Query; `client`:
+    client_ip and user_agent) and the user's last login time, in one TransactWriteItems."""
+    pointer = {
+        **keys.pk_sk(keys.user_session(user_id, session_id)),
+        "session_id": session_id,
+        "created_at": created_at,
+        "expires_at": expires_at,
+        **(client or {}),
+    }
     dynamodb.transact_write(
         [
             {
@@ -38,6 +52,7 @@ def create_login_session(
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
+            {"Put": {"Item": dynamodb.to_item(pointer)}},
             {
                 "Update": {
                     "Key": dynamodb.key(*keys.user(user_id)),
@@ -79,3 +94,60 @@ def revoke_session(session_id: str, reason: str) -> None:
             {":true": True, ":reason": reason},
             ConditionExpression="attribute_exists(PK)",
         )
+
+
+def user_sessions(user_id: int) -> list[tuple[dict, dict | None]]:
+    """The user's session pointers (newest first), each with its session item (None if gone)."""
+    pointers = dynamodb.query_all(
+        "PK = :pk AND begins_with(SK, :prefix)",
+        {":pk": keys.user(user_id)[0], ":prefix": keys.USER_SESSIONS_PREFIX},
+        consistent=True,
+    )
+    found: dict = {}
+    session_keys = [keys.session(pointer["session_id"]) for pointer in pointers]
+    for start in range(0, len(session_keys), 100):
+        found.update(dynamodb.get_items(session_keys[start : start + 100], consistent=True))
+    pairs = [(pointer, found.get(keys.session(pointer["session_id"]))) for pointer in pointers]
+    return sorted(pairs, key=lambda pair: pair[0]["created_at"], reverse=True)
+
+
+def get_session(session_id: str) -> dict | None:
+    return dynamodb.get_item(*keys.session(session_id), consistent=True)
+
+
+def end_session(user_id: int, session_id: str, reason: str) -> None:
+    """Revokes the session and drops its pointer, in one transaction; a pointer whose session is
+    already gone (expired by TTL) is just dropped."""
+    try:
+        _revoke_and_unlink(user_id, session_id, reason)
+    except dynamodb.TransactionCancelled as exc:
+        if exc.reasons[0] != "ConditionalCheckFailed":
+            raise
+        dynamodb.delete_item(*keys.user_session(user_id, session_id))
+
+
+def _revoke_and_unlink(user_id: int, session_id: str, reason: str) -> None:
+    dynamodb.transact_write(
+        [
+            {
+                "Update": {
+                    "Key": dynamodb.key(*keys.session(session_id)),
+                    "UpdateExpression": "SET revoked = :true, revoked_reason = :reason",
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeValues": dynamodb.to_values({":true": True, ":reason": reason}),
+                }
+            },
+            {"Delete": {"Key": dynamodb.key(*keys.user_session(user_id, session_id))}},
+        ]
+    )
+
+
+def reissue_refresh(session_id: str, new_jti: str, now: int) -> dict:
+    """Makes `new_jti` the session's refresh token with no grace for the ones before it; returns the
+    session. ConditionFailed if it was revoked meanwhile."""
+    return dynamodb.update_item(
+        *keys.session(session_id),
+        "SET refresh_jti = :new, rotated_at = :now REMOVE previous_jti",
+        {":new": new_jti, ":now": now, ":false": False},
+        ConditionExpression="attribute_exists(PK) AND revoked = :false",
+    )

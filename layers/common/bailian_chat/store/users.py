@@ -20,6 +20,15 @@ def create_user(profile: dict) -> dict:
     user_id = counters.next_id("user")
     user = {**profile, "user_id": user_id}
     claim = {"user_id": user_id}
+    username_entry = {
+        "GSI1PK": keys.USER_DIRECTORY,
+        "GSI1SK": keys.directory_username(user["username"], user_id),
+    }
+    email_entry = {
+        "GSI1PK": keys.USER_DIRECTORY,
+        "GSI1SK": keys.directory_email(user["email"], user_id),
+        "status": user["status"],  # a copy, so the directory can filter the email entries by status
+    }
     not_exists = {"ConditionExpression": "attribute_not_exists(PK)"}
     try:
         dynamodb.transact_write(
@@ -32,13 +41,17 @@ def create_user(profile: dict) -> dict:
                 },
                 {
                     "Put": {
-                        "Item": dynamodb.to_item({**keys.pk_sk(keys.email(user["email"])), **claim}),
+                        "Item": dynamodb.to_item(
+                            {**keys.pk_sk(keys.email(user["email"])), **claim, **email_entry}
+                        ),
                         **not_exists,
                     }
                 },
                 {
                     "Put": {
-                        "Item": dynamodb.to_item({**keys.pk_sk(keys.user(user_id)), **user}),
+                        "Item": dynamodb.to_item(
+                            {**keys.pk_sk(keys.user(user_id)), **user, **username_entry}
+                        ),
                         **not_exists,
                     }
                 },
@@ -68,9 +81,39 @@ def find_user_by_login(identifier: str) -> dict | None:
     return get_user(claim["user_id"]) if claim else None
 
 
-def usernames(user_ids: list[int]) -> dict[int, str]:
-    """The usernames of up to 100 users, in one BatchGetItem (deleted users are absent)."""
-    if not user_ids:
-        return {}
-    found = dynamodb.get_items([keys.user(user_id) for user_id in user_ids])
-    return {int(item["user_id"]): item.get("username") for item in found.values()}
+def get_users(user_ids: list[int]) -> dict[int, dict]:
+    """Several users by id (BatchGetItem, 100 at a time); missing ones are absent."""
+    found: dict[int, dict] = {}
+    for start in range(0, len(user_ids), 100):
+        items = dynamodb.get_items([keys.user(user_id) for user_id in user_ids[start : start + 100]])
+        for item in items.values():
+            user = dynamodb.without_keys(item)
+            found[user["user_id"]] = user
+    return found
+
+
+def update_profile(user_id: int, changes: dict) -> dict:
+    """Sets the given profile attributes (None clears one); returns the user as it then is."""
+    names = {f"#{name}": name for name in changes}
+    values = {f":{name}": value for name, value in changes.items()}
+    assignments = ", ".join(f"#{name} = :{name}" for name in changes)
+    return dynamodb.without_keys(
+        dynamodb.update_item(
+            *keys.user(user_id),
+            f"SET {assignments}",
+            values,
+            ExpressionAttributeNames=names,
+            ConditionExpression="attribute_exists(PK)",
+        )
+    )
+
+
+def replace_password_hash(user_id: int, old_hash: str, new_hash: str) -> None:
+    """Sets the new hash if the stored one is still `old_hash` (ConditionFailed otherwise: a
+    concurrent change won)."""
+    dynamodb.update_item(
+        *keys.user(user_id),
+        "SET password_hash = :new",
+        {":new": new_hash, ":old": old_hash},
+        ConditionExpression="password_hash = :old",
+    )

@@ -25,7 +25,7 @@ def deployment_statistics(days: DateRange, model_name: str | None) -> dict:
     totals = {user_id: summary(rows) for user_id, rows in by_user.items()}
     active = [user_id for user_id, rows in by_user.items() if any(_activity(row) for row in rows)]
     ranked = sorted(active, key=lambda u: (-totals[u]["total_tokens"], u))[:TOP_USERS]
-    names = users.usernames(ranked)
+    names = {user_id: user.get("username") for user_id, user in users.get_users(ranked).items()}
     return {
         **data,
         "total_users": deployment_stats.user_total(),

@@ -1,0 +1,96 @@
+"""What admins do to users: list and search them, see one with this month's usage, change their
+status, role and spend-limit ceilings; and the command that makes the first admin."""
+
+from datetime import UTC, datetime
+
+from aws_lambda_powertools import Logger
+
+from bailian_chat.auth import service
+from bailian_chat.errors import BadRequest, Conflict, NotFound
+from bailian_chat.paging import PageRequest, pagination
+from bailian_chat.store import accounts, rollups, users
+from bailian_chat.text_rules import identifier_key
+
+logger = Logger(child=True)
+
+NO_SUCH_USER = "User does not exist"
+NOT_YOURSELF = "You cannot disable or demote yourself"
+LAST_ADMIN = "Cannot remove the last active admin: make another user admin first"
+NOTHING_TO_CHANGE = (
+    "Request body must set at least one of status, role, daily_limit_ceiling, monthly_limit_ceiling"
+)
+CHANGE_TRIES = 3  # a concurrent change of the same user sends us round again
+LISTED_FIELDS = ("created_at", "last_login_at")
+DETAIL_FIELDS = (*LISTED_FIELDS, "daily_limit_ceiling", "monthly_limit_ceiling")
+
+
+def list_users(query: str | None, status: int | None, page: PageRequest) -> dict:
+    """Users newest first, optionally those whose username or email starts with `query`
+    (case-insensitive) and/or with the given status."""
+    prefix = identifier_key(query) if query is not None else None
+    matching = [] if query is not None and prefix is None else accounts.directory_user_ids(prefix, status)
+    matching.reverse()  # ids grow with registration: newest first
+    shown_ids = matching[page.offset : page.offset + page.limit]
+    found = users.get_users(shown_ids)
+    return {
+        "users": [service.public_user(found[i], *LISTED_FIELDS) for i in shown_ids if i in found],
+        "pagination": pagination(page, len(matching)),
+    }
+
+
+def user_detail(user_id: int) -> dict:
+    user = users.get_user(user_id)
+    if user is None:
+        raise NotFound(NO_SUCH_USER)
+    return {**service.public_user(user, *DETAIL_FIELDS), "usage_this_month": month_usage(user_id)}
+
+
+def month_usage(user_id: int, today: datetime | None = None) -> dict:
+    """Model calls and tokens of the current UTC month, from the user's daily rollups (one Query of
+    at most days x models items). Cost comes with the cost/budget work (rollups with cost)."""
+    today = today or datetime.now(UTC)
+    first = today.strftime("%Y-%m-01")
+    rows = rollups.query_range(user_id, first, today.strftime("%Y-%m-%d"))
+    return {
+        "month": today.strftime("%Y-%m"),
+        "calls": sum(int(row.get("calls", 0)) for row in rows),
+        "tokens": sum(int(row.get("tokens", 0)) for row in rows),
+    }
+
+
+def update_user(admin_id: int, user_id: int, changes: dict) -> dict:
+    """Applies status/role/ceilings. Disabling takes effect on the user's next request (the authorizer
+    reads the user with every session or key). An admin cannot disable or demote themselves, and no
+    change may leave the deployment without an active admin (409)."""
+    if not changes:
+        raise BadRequest(NOTHING_TO_CHANGE)
+    if user_id == admin_id and (changes.get("status") == 0 or changes.get("role") == accounts.USER):
+        raise Conflict(NOT_YOURSELF)
+    for _ in range(CHANGE_TRIES):
+        user = users.get_user(user_id)
+        if user is None:
+            raise NotFound(NO_SUCH_USER)
+        try:
+            accounts.change_account(user, changes)
+            break
+        except accounts.ChangedMeanwhile:
+            continue
+        except accounts.LastAdmin as exc:
+            raise Conflict(LAST_ADMIN) from exc
+    else:
+        raise Conflict("The user was changed by another request meanwhile; try again")
+    logger.info("Admin changed a user", extra={"admin_id": admin_id, "user_id": user_id, "changes": changes})
+    return user_detail(user_id)
+
+
+def make_admin(username: str) -> dict:
+    """The first admin (or any later one), by username or email: the `make admin` command."""
+    user = users.find_user_by_login(username)
+    if user is None:
+        raise NotFound(f"No user named {username!r}")
+    if not accounts.is_active_admin(user):
+        changes = {"role": accounts.ADMIN}
+        if user.get("status") != accounts.STATUS_ACTIVE:
+            changes["status"] = accounts.STATUS_ACTIVE
+        accounts.change_account(user, changes)
+    return service.public_user(users.get_user(user["user_id"]))

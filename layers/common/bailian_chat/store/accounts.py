@@ -1,0 +1,130 @@
+"""What admins change on an account (role, status, spend-limit ceilings), the count of active
+admins kept with it, and the user directory admins search.
+
+The count of active admins (role admin and status 1) lives in one counter item that every change
+of a role or status updates in the same transaction as the user item, with a condition that the
+user is still as read, and, when the change takes an active admin away, that the count is above 1:
+two admins demoting each other at once cannot leave none.
+"""
+
+from bailian_chat.store import dynamodb, keys
+
+ADMIN = "admin"
+USER = "user"
+STATUS_ACTIVE = 1
+
+
+class LastAdmin(Exception):
+    """The change would leave no active admin."""
+
+
+class ChangedMeanwhile(Exception):
+    """The user's role or status is no longer what the change was computed from."""
+
+
+def role_of(user: dict) -> str:
+    return user.get("role") or USER  # users stored before roles existed are users
+
+
+def is_active_admin(user: dict) -> bool:
+    return role_of(user) == ADMIN and user.get("status") == STATUS_ACTIVE
+
+
+def change_account(user: dict, changes: dict) -> None:
+    """Applies `changes` (role, status, daily/monthly_limit_ceiling; None removes a ceiling) to
+    `user` as it was read. Raises ChangedMeanwhile if its role or status changed since, LastAdmin
+    if it would take the last active admin away."""
+    after = {**user, **changes}
+    admins_delta = int(is_active_admin(after)) - int(is_active_admin(user))
+    actions = [_user_update(user, changes)]
+    if "status" in changes:
+        actions.append(_directory_status(user, changes["status"]))
+    if admins_delta:
+        actions.append(_count_admins(admins_delta))
+    try:
+        dynamodb.transact_write(actions)
+    except dynamodb.TransactionCancelled as exc:
+        if exc.reasons[0] == "ConditionalCheckFailed":
+            raise ChangedMeanwhile() from exc
+        if admins_delta < 0 and exc.reasons[-1] == "ConditionalCheckFailed":
+            raise LastAdmin() from exc
+        raise
+
+
+def _user_update(user: dict, changes: dict) -> dict:
+    names = {"#role": "role", "#status": "status"}
+    values = {":was_role": role_of(user), ":was_status": user.get("status")}
+    sets, removes = [], []
+    for name, value in changes.items():
+        names[f"#{name}"] = name
+        if value is None:
+            removes.append(f"#{name}")
+        else:
+            values[f":{name}"] = value
+            sets.append(f"#{name} = :{name}")
+    expression = " ".join(
+        part
+        for part in (sets and "SET " + ", ".join(sets), removes and "REMOVE " + ", ".join(removes))
+        if part
+    )
+    role_unchanged = "#role = :was_role" + (
+        " OR attribute_not_exists(#role)" if role_of(user) == USER else ""
+    )
+    return {
+        "Update": {
+            "Key": dynamodb.key(*keys.user(user["user_id"])),
+            "UpdateExpression": expression,
+            "ConditionExpression": f"attribute_exists(PK) AND #status = :was_status AND ({role_unchanged})",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": dynamodb.to_values(values),
+        }
+    }
+
+
+def _directory_status(user: dict, status: int) -> dict:
+    return {
+        "Update": {
+            "Key": dynamodb.key(*keys.email(user["email"])),
+            "UpdateExpression": "SET #status = :status",
+            "ConditionExpression": "attribute_exists(PK)",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": dynamodb.to_values({":status": status}),
+        }
+    }
+
+
+def _count_admins(delta: int) -> dict:
+    condition = {"ConditionExpression": "#value > :one"} if delta < 0 else {}
+    values = {":delta": delta, **({":one": 1} if delta < 0 else {})}
+    return {
+        "Update": {
+            "Key": dynamodb.key(*keys.active_admins()),
+            "UpdateExpression": "ADD #value :delta",
+            "ExpressionAttributeNames": {"#value": "value"},
+            "ExpressionAttributeValues": dynamodb.to_values(values),
+            **condition,
+        }
+    }
+
+
+def active_admin_count() -> int:
+    item = dynamodb.get_item(*keys.active_admins(), consistent=True)
+    return int(item["value"]) if item else 0
+
+
+def directory_user_ids(prefix: str | None, status: int | None) -> list[int]:
+    """Ids of the users whose username or email starts with `prefix` (lower-case ASCII; None: every
+    user), with that status if given. Reads the matching directory entries (one Query per key range,
+    keys and two attributes only), so it costs in proportion to the users that match."""
+    ranges = ["u#"] if prefix is None else [f"u#{prefix}", f"e#{prefix}"]
+    found: set[int] = set()
+    for start in ranges:
+        entries = dynamodb.query_all(
+            "GSI1PK = :dir AND begins_with(GSI1SK, :start)",
+            {":dir": keys.USER_DIRECTORY, ":start": start},
+            projection="user_id, #status",
+            names={"#status": "status"},
+            index="GSI1",
+        )
+        found.update(entry["user_id"] for entry in entries if status is None or entry.get("status") == status)
+    return sorted(found)
