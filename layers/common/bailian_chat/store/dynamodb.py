@@ -255,6 +255,18 @@ def query_all(
     return items if raw else [from_item(item) for item in items]
 
 
+def count(key_condition: str, values: dict) -> int:
+    """How many items a Query matches (Select=COUNT: no item is returned, pages are followed)."""
+    request = _query_request(key_condition, values, Select="COUNT")
+    total, start_key = 0, None
+    while True:
+        response = client().query(**request, **({"ExclusiveStartKey": start_key} if start_key else {}))
+        total += response["Count"]
+        start_key = response.get("LastEvaluatedKey")
+        if start_key is None:
+            return total
+
+
 def batch_delete(item_keys: list[dict]) -> None:
     """Deletes raw keys 25 at a time, retrying unprocessed ones with backoff."""
     for start in range(0, len(item_keys), 25):

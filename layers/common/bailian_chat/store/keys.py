@@ -120,3 +120,11 @@ def deployment_user_total() -> tuple[str, str]:
 def aggregated_record(event_id: str) -> tuple[str, str]:
     """Marks a stream record as aggregated, so a redelivery adds nothing twice."""
     return f"AGG#{event_id}", "AGG"
+
+
+AUDIT_PREFIX = "AUDIT#"
+
+
+def audit(user_id: int, audit_id: str) -> tuple[str, str]:
+    """One security event of the user's; `audit_id` orders by time (newest last)."""
+    return f"USER#{user_id}", f"{AUDIT_PREFIX}{audit_id}"
