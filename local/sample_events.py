@@ -99,6 +99,7 @@ SAMPLES: dict[str, Sample] = {
     # Open-ended ranges (end_date defaults to the last day): fixed dates would go stale.
     "history_api_calls": Sample(query=f"page=1&limit=10&start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
     "history_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
+    "auth_user_delete": Sample(body={"password": SAMPLE_USER["password"]}),
     "admin_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
 }
 # The authorizer's sample is the request it guards: the current-user call.
@@ -209,7 +210,7 @@ def function_events(template: Template) -> dict[str, dict[str, Any]]:
                 context = authorizer_context(template.stage, request.method, request.path)
             event = proxy_event(request, route, _path_parameters(route), template.stage, context)
         elif function.logical_id in stream_consumers:
-            events[function_dir] = stream_event()
+            events[function_dir] = stream_event(function_dir)
             continue
         else:
             raise ValueError(
@@ -219,17 +220,28 @@ def function_events(template: Template) -> dict[str, dict[str, Any]]:
     return events
 
 
-def stream_event() -> dict[str, Any]:
-    """What the table's stream hands a consumer: SAMPLE_USER's daily rollup after a model call."""
-    pk, sk = f"USER#{SAMPLE_USER_ID}#DAILY", f"2026-03-02#{SAMPLE_MODEL}"
-    labels = {
-        "date": {"S": "2026-03-02"},
-        "model_name": {"S": SAMPLE_MODEL},
-        "item_type": {"S": "user_daily"},
-    }
-    keys = {"PK": {"S": pk}, "SK": {"S": sk}}
-    old = {**keys, **labels, "calls": {"N": "1"}, "tokens": {"N": "42"}, "messages": {"N": "2"}}
-    new = {**old, "calls": {"N": "2"}, "tokens": {"N": "97"}}
+def stream_event(function_dir: str) -> dict[str, Any]:
+    """What the table's stream hands a consumer: for the usage aggregator, SAMPLE_USER's daily
+    rollup after a model call; for the account purge, SAMPLE_USER's profile marked deleting."""
+    if function_dir == "account_purge":
+        keys = {"PK": {"S": f"USER#{SAMPLE_USER_ID}"}, "SK": {"S": "PROFILE"}}
+        profile = {
+            "user_id": {"N": str(SAMPLE_USER_ID)},
+            "username": {"S": SAMPLE_USER["username"]},
+            "email": {"S": SAMPLE_USER["email"]},
+        }
+        old = {**keys, **profile}
+        new = {**old, "deleting_at": {"N": str(int(RECEIVED_AT))}}
+    else:
+        pk, sk = f"USER#{SAMPLE_USER_ID}#DAILY", f"2026-03-02#{SAMPLE_MODEL}"
+        labels = {
+            "date": {"S": "2026-03-02"},
+            "model_name": {"S": SAMPLE_MODEL},
+            "item_type": {"S": "user_daily"},
+        }
+        keys = {"PK": {"S": pk}, "SK": {"S": sk}}
+        old = {**keys, **labels, "calls": {"N": "1"}, "tokens": {"N": "42"}, "messages": {"N": "2"}}
+        new = {**old, "calls": {"N": "2"}, "tokens": {"N": "97"}}
     return {
         "Records": [
             {

@@ -42,7 +42,7 @@ AUTHORIZER = template.authorizer_function()
 FUNCTIONS = sorted(function.code_uri.name for function in template.get().functions.values())
 # The docs function (GET /api/openapi.json) answers the OpenAPI document itself, not the envelope.
 UNENVELOPED = {"docs"}
-STREAM_CONSUMERS = {"usage_aggregator"}  # fed by the table's stream, not by a route
+STREAM_CONSUMERS = {"usage_aggregator", "account_purge"}  # fed by the table's stream, not by a route
 
 
 @pytest.fixture(scope="module")

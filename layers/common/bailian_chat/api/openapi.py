@@ -624,3 +624,4 @@ TAGS.extend(ACCOUNT_TAGS)
 from bailian_chat.api.openapi_lifecycle import LIFECYCLE_OPERATIONS  # noqa: E402
 
 ACCOUNT_OPERATIONS.update(LIFECYCLE_OPERATIONS)
+REQUEST_EXAMPLES[("DELETE", "/api/auth/user")] = {"password": "correct horse battery"}

@@ -81,4 +81,17 @@ LIFECYCLE_OPERATIONS: dict[tuple[str, str], Operation] = {
             500: SERVER_ERROR,
         },
     ),
+    ("DELETE", "/api/auth/user"): Operation(
+        "Delete the current user's account and everything of it (body: password)",
+        "account",
+        None,
+        {
+            200: "Deletion successful",
+            400: BAD_REQUEST + " (password: is incorrect)",
+            401: NOT_AUTHENTICATED,
+            409: "The last active admin cannot delete their account",
+            429: "Too many failed password attempts (the login throttle), Retry-After",
+            500: SERVER_ERROR,
+        },
+    ),
 }

@@ -74,6 +74,8 @@ def account_of(user: dict) -> str:
 def login(request: LoginRequest, client_ip: str, user_agent: str | None = None) -> tuple[TokenPair, dict]:
     now = clock.now_epoch()
     user = users.find_user_by_login(request.username.strip())
+    if user and user.get("deleting_at"):
+        user = None  # an account being deleted is no account: the same 401 as an unknown name
     # Attempts count per account (by id, so username and email share a count) and client IP;
     # an unknown name gets a count of its own, so probing names is throttled too. The slot is
     # taken before the password is checked, so parallel guesses get no more checks than the limit.

@@ -255,6 +255,33 @@ def query_all(
     return items if raw else [from_item(item) for item in items]
 
 
+def query_pages(
+    key_condition: str,
+    values: dict,
+    *,
+    projection: str,
+    index: str | None = None,
+    names: dict | None = None,
+    page_size: int = 500,
+):
+    """A Query's items page by page (at most `page_size` each, `projection` only): bounded work
+    per step for a caller that may stop between pages."""
+    request = _query_request(
+        key_condition,
+        values,
+        ProjectionExpression=projection,
+        IndexName=index,
+        ExpressionAttributeNames=names,
+    )
+    start_key = None
+    while True:
+        items, start_key = _query(request, count=page_size, start_key=start_key)
+        if items:
+            yield [from_item(item) for item in items]
+        if start_key is None:
+            return
+
+
 def count(key_condition: str, values: dict) -> int:
     """How many items a Query matches (Select=COUNT: no item is returned, pages are followed)."""
     request = _query_request(key_condition, values, Select="COUNT")

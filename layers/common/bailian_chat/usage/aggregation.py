@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from bailian_chat import clock
-from bailian_chat.store import deployment_stats, dynamodb, rollups
+from bailian_chat.store import deployment_stats, rollups, stream_records
 
 logger = Logger()
 
@@ -40,19 +40,10 @@ class AccountChange:
     delta: int  # +1 created, -1 deleted
 
 
-def _images(record: dict) -> tuple[dict, dict, dict]:
-    stream = record.get("dynamodb", {})
-    return (
-        dynamodb.from_item(stream.get("Keys")) or {},
-        dynamodb.from_item(stream.get("NewImage")) or {},
-        dynamodb.from_item(stream.get("OldImage")) or {},
-    )
-
-
 def classify(record: dict) -> RollupChange | AccountChange | None:
     """What a stream record adds to the deployment's statistics; None for any other item (the
     event source's filter already keeps those out; this holds without it, as locally)."""
-    keys, new, old = _images(record)
+    keys, new, old = stream_records.images(record)
     event, event_id = record.get("eventName"), record.get("eventID", "")
     pk, sk = str(keys.get("PK", "")), keys.get("SK")
     if event in ("INSERT", "MODIFY") and new.get("item_type") == rollups.USER_DAILY:
@@ -107,6 +98,6 @@ def handle_stream_batch(records: list[dict]) -> dict:
             aggregate(changes)
         except Exception:
             logger.exception("usage aggregation failed", extra={"records": len(chunk)})
-            first = chunk[0].get("dynamodb", {}).get("SequenceNumber", "")
+            first = stream_records.sequence_number(chunk[0])
             return {"batchItemFailures": [{"itemIdentifier": first}]}
     return {"batchItemFailures": []}
