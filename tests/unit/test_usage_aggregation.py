@@ -126,7 +126,9 @@ def test_a_deleted_users_activity_counts_in_the_totals_but_writes_no_ranking_row
 def test_other_items_are_ignored(aggregate):
     message = stream_record("INSERT", "CONV#1", "MSG#0000000000000001", {"role": "user"}, None)
     login = stream_record("MODIFY", *keys.user(1), {"last_login_at": "x"}, {})
-    assert aggregate(message, login) == {"batchItemFailures": []}
+    labels = {"date": DAY, "model_name": "qwen-plus", "item_type": rollups.USER_DAILY, "tokens": 5}
+    per_key = stream_record("INSERT", "USER#1#KEY#7#DAILY", f"{DAY}#qwen-plus", labels, None)
+    assert aggregate(message, login, per_key) == {"batchItemFailures": []}
     assert deployment_stats.daily_rows("0001-01-01", "9999-12-31") == []
     assert deployment_stats.user_total() == 0
 

@@ -23,6 +23,7 @@ logger = Logger()
 CHUNK = 20
 COUNTED = (*rollups.COUNTERS, *(("cost_nanos",) if "cost_nanos" not in rollups.COUNTERS else ()))
 USER_PREFIX = "USER#"
+DAILY_SUFFIX = "#DAILY"
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,11 @@ def classify(record: dict) -> RollupChange | AccountChange | None:
     keys, new, old = stream_records.images(record)
     event, event_id = record.get("eventName"), record.get("eventID", "")
     pk, sk = str(keys.get("PK", "")), keys.get("SK")
-    if event in ("INSERT", "MODIFY") and new.get("item_type") == rollups.USER_DAILY:
+    owner = pk.removeprefix(USER_PREFIX).removesuffix(DAILY_SUFFIX)
+    if event in ("INSERT", "MODIFY") and new.get("item_type") == rollups.USER_DAILY and owner.isdigit():
+        # (only USER#<id>#DAILY: a per-API-key rollup of the same calls must never count twice)
         counts = {name: int(new.get(name, 0)) - int(old.get(name, 0)) for name in COUNTED}
-        user_id = int(pk.removeprefix(USER_PREFIX).split("#")[0])
-        return RollupChange(event_id, user_id, new["date"], new["model_name"], counts)
+        return RollupChange(event_id, int(owner), new["date"], new["model_name"], counts)
     if sk == "PROFILE" and pk.startswith(USER_PREFIX) and event in ("INSERT", "REMOVE"):
         return AccountChange(event_id, 1 if event == "INSERT" else -1)
     return None
