@@ -2,6 +2,7 @@
 
     python -m local.make_admin alice                                  the running `make dev` stack
     python -m local.make_admin alice --table NAME --region ap-southeast-1   a deployed table
+    python -m local.make_admin --backfill [--table NAME --region R]         once, for older users
 
 Against the local stack it reads the DynamoDB Local endpoint and table that `make dev` wrote to
 .local/dev-stack.json when it started. Against a deployed table it uses your AWS credentials (the
@@ -43,13 +44,21 @@ def local_target(path: Path = STACK_FILE) -> dict[str, str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local.make_admin", description=__doc__.splitlines()[0])
-    parser.add_argument("username", help="the user's username (or email)")
+    parser.add_argument("username", nargs="?", help="the user's username (or email)")
+    parser.add_argument(
+        "--backfill",
+        action="store_true",
+        help="once, on a table with users from before roles existed: add their directory entries, "
+        "session pointers and the active-admin count (Scans the table; idempotent)",
+    )
     parser.add_argument("--table", help="a deployed table's name (default: the local stack's)")
     parser.add_argument("--region", help="the deployed table's region (with --table)")
     parser.add_argument("--endpoint", help="a DynamoDB endpoint URL (default: AWS, or the local stack's)")
     args = parser.parse_args(argv)
     if args.table and not args.region:
         parser.error("--table needs --region")
+    if not args.username and not args.backfill:
+        parser.error("name the user (or pass --backfill)")
     return args
 
 
@@ -67,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(LAYER))
     from bailian_chat.auth.admin_users import make_admin
     from bailian_chat.errors import NotFound
+    from bailian_chat.store.account_backfill import backfill
+
+    if args.backfill:
+        print(f"backfilled table {target['TABLE_NAME']}: {backfill()}")
+        if not args.username:
+            return 0
 
     try:
         user = make_admin(args.username)

@@ -13,7 +13,8 @@ test_sample_events.py checks the files are current and that every handler answer
 Use them with `sam local invoke <Function> -e events/<dir>.json` or by calling a handler directly.
 The ids they carry (user 1, conversation 1, message 1, session SAMPLE_SESSION_ID) exist in a fresh
 table after registering and logging in SAMPLE_USER, creating one conversation and sending one
-message. Tokens cannot be committed (they expire): the authorizer event's Authorization header and
+message; the session DELETE /api/auth/sessions ends (SAMPLE_OTHER_SESSION_ID) after a second login.
+Tokens cannot be committed (they expire): the authorizer event's Authorization header and
 the refresh event's body carry the placeholders below; put real tokens from a login in their place.
 """
 
@@ -40,6 +41,8 @@ SAMPLE_USER = {
 }
 SAMPLE_USER_ID = 1
 SAMPLE_SESSION_ID = "sample-session-000000001"  # token_urlsafe(18) ids are 24 characters too
+# Another session of the sample user (say, on their phone): the one DELETE /api/auth/sessions ends.
+SAMPLE_OTHER_SESSION_ID = "sample-session-000000002"
 SAMPLE_CONVERSATION_ID = 1
 SAMPLE_MESSAGE_ID = 1
 SAMPLE_MODEL = "qwen-plus"
@@ -54,7 +57,7 @@ PATH_PARAMETER_VALUES = {
     "conversation_id": str(SAMPLE_CONVERSATION_ID),
     "message_id": str(SAMPLE_MESSAGE_ID),
     "user_id": str(SAMPLE_USER_ID),
-    "session_id": SAMPLE_SESSION_ID,
+    "session_id": SAMPLE_OTHER_SESSION_ID,
 }
 
 

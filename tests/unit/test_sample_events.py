@@ -68,6 +68,7 @@ def seed_sample_data() -> dict[str, str]:
     refresh_jti = tokens.new_token_id()
     expires = now + 3600
     sessions.create_session(SAMPLE_SESSION_ID, SAMPLE_USER_ID, refresh_jti, now, expires)
+    sessions.create_session(sample_events.SAMPLE_OTHER_SESSION_ID, SAMPLE_USER_ID, "other", now, expires)
     conversation = conversations.create(SAMPLE_USER_ID, sample_events.SAMPLE_MODEL, "Trip planning")
     assert conversation["conversation_id"] == SAMPLE_CONVERSATION_ID
     message, _ = messages.send(SAMPLE_USER_ID, SAMPLE_CONVERSATION_ID, [TextPart(type="text", text="Hi")])

@@ -23,7 +23,9 @@ BODY_SHAPE_ERRORS = ("model_type", "missing", "model_attributes_type", "dict_typ
 def _field_path(loc: tuple) -> str:
     """Dotted path of the field, without the location prefix and the union tags pydantic inserts
     (content.0.text.text -> content.0.text)."""
-    parts = [p for p in loc if p not in ("body", "query", "path") and not (isinstance(p, str) and "[" in p)]
+    if loc and loc[0] in ("body", "query", "path"):  # the location (only there: a field may be named so)
+        loc = loc[1:]
+    parts = [p for p in loc if not (isinstance(p, str) and "[" in p)]
     path = [part for i, part in enumerate(parts) if i == 0 or part != parts[i - 1] or isinstance(part, int)]
     return ".".join(str(part) for part in path)
 
