@@ -194,3 +194,29 @@ def test_admin_statistics_refuse_users_and_bad_dates(gateway, sign_in, put_attri
     bad = gateway.request("GET", "/api/admin/statistics?start_date=2026-13-01", token=admin.access_token)
     assert bad.status == 400 and "start_date" in bad.body["message"]
     assert gateway.request("GET", "/api/admin/statistics").status == 401
+
+
+def test_admin_statistics_cost_grows_with_active_days_not_calls(users, aggregate, dynamodb_calls):
+    from bailian_chat.usage.dates import date_range
+    from bailian_chat.usage.deployment_statistics import deployment_statistics
+
+    users(1, 2)
+    records = []
+    for day in ("2026-03-01", "2026-03-02", "2026-03-04"):
+        totals = {}
+        for call in range(30):  # 30 calls a day per user: one rollup change each
+            user = 1 + call % 2
+            old = totals.get(user)
+            totals[user] = {
+                "calls": (old or {}).get("calls", 0) + 1,
+                "tokens": (old or {}).get("tokens", 0) + 10,
+            }
+            records.append(rollup_change(user, "qwen-plus", old, totals[user], day=day))
+    for start in range(0, len(records), 100):
+        aggregate(*records[start : start + 100])
+    dynamodb_calls.clear()
+
+    data = deployment_statistics(date_range(None, None), None)
+
+    assert data["total_tokens"] == 900 and data["active_users"] == 2
+    assert dynamodb_calls == ["Query", "Query", "Query", "Query", "BatchGetItem", "GetItem"]
