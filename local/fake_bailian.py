@@ -55,6 +55,34 @@ Fault injection: a marker in the text of the LAST user message (string content o
   retries of the same request are what count; the counter is dropped after the normal answer, so the
   same request later fails N times again. State is per app instance and lock-protected.
 
+Thinking: when the request has ``"enable_thinking": true`` or the model always thinks (its name starts with
+``qwq``/``qvq`` or contains ``thinking``), the answer carries ``reasoning_content`` =
+``"Thinking about: <text of the last user message>"`` (cut to ``4 * thinking_budget`` characters when
+``thinking_budget`` is given) before its content; its tokens count in ``completion_tokens`` and in
+``usage.completion_tokens_details.reasoning_tokens``. Streamed, reasoning deltas
+(``{"content": null, "reasoning_content": ".."}``) come before the content deltas. As upstream,
+thinking is answered only when streamed: a buffered request to a thinking-only model is 400 ("This
+model only support stream mode..."), and one with ``enable_thinking: true`` is 400 too.
+
+Tool calls (deterministic rule): when the request has a non-empty ``tools`` list, ``tool_choice`` is not
+``"none"``, the LAST message is the user's and its text contains ``#tool:<name>`` naming one of the
+declared functions, the answer is ``message.tool_calls`` = one call ``{"id": "call_<24 hex>",
+"type": "function", "function": {"name": <name>, "arguments": "{\"text\": <that text>}"}}`` with
+``content: null`` and ``finish_reason: "tool_calls"``; streamed, the first delta carries the id and name
+and the arguments follow in pieces. When the last message is a ``tool`` message (``tool_call_id``
+required), the reply is ``"Tool result: <its content>"``.
+
+Stream faults (only for ``"stream": true``; N counts the data chunks, the role chunk being the first):
+
+* ``#fault:slow:<ms>`` waits <ms> milliseconds before every chunk after the first, so chunks arrive
+  spread over time;
+* ``#fault:cut-after:<N>`` sends N chunks and then drops the TCP connection (no ``[DONE]``);
+* ``#fault:stall-after:<N>`` sends N chunks, then goes silent for ``timeout_delay_seconds`` (or until
+  the client leaves) before going on;
+* ``#fault:error-after:<N>`` sends N chunks, then one ``data: {"error": {..500 internal_error..},
+  "request_id": .., "usage": {..}}`` event (usage: the prompt plus what was streamed so far; an
+  assumption of the fake, which a client must also do without) and ends the stream without ``[DONE]``.
+
 One access line per request goes to stdout: method, path, status (``-`` when no response was sent)
 and the fault marker if any. Headers are never logged, so the API key never is.
 
@@ -76,7 +104,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +112,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -98,7 +126,7 @@ CHARS_PER_TOKEN = 4
 STREAM_PIECE_CHARS = 8
 VL_MAX_TOKENS_CAP = 8192
 
-VALID_ROLES = frozenset({"system", "user", "assistant"})
+VALID_ROLES = frozenset({"system", "user", "assistant", "tool"})
 
 _DOC = "https://www.alibabacloud.com/help/en/model-studio/error-code"
 _INVALID = "<400> InternalError.Algo.InvalidParameter: "
@@ -168,6 +196,8 @@ ERRORS: dict[str, ErrorSpec] = {
 FAULT_KINDS = (*ERRORS, "timeout", "malformed", "disconnect")
 _FAULT_RE = re.compile(r"#fault:(" + "|".join(sorted(FAULT_KINDS, key=len, reverse=True)) + r")(?:x(\d+))?")
 _RETRY_AFTER_SECONDS = "1"
+_STREAM_FAULT_RE = re.compile(r"#fault:(slow|cut-after|error-after|stall-after):(\d+)")
+_TOOL_RE = re.compile(r"#tool:([A-Za-z0-9_-]+)")
 
 
 class _Invalid(Exception):
@@ -188,12 +218,33 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class StreamFaults:
+    slow_ms: int = 0
+    cut_after: int | None = None
+    error_after: int | None = None
+    stall_after: int | None = None
+
+    @property
+    def markers(self) -> str:
+        found = [
+            ("slow", self.slow_ms or None),
+            ("cut-after", self.cut_after),
+            ("error-after", self.error_after),
+            ("stall-after", self.stall_after),
+        ]
+        return " ".join(f"#fault:{kind}:{value}" for kind, value in found if value is not None)
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     model: str
     messages: list[dict[str, Any]]
     stream: bool
     include_usage: bool
     max_tokens: int | None
+    thinking: bool = False
+    thinking_budget: int | None = None
+    tool_names: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- pure helpers
@@ -204,13 +255,15 @@ def count_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
-def _parts(content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _parts(content: str | list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    if content is None:  # an assistant message that only carries tool_calls
+        return []
     if isinstance(content, str):
         return [{"type": "text", "text": content}]
     return content
 
 
-def _text_of(content: str | list[dict[str, Any]]) -> str:
+def _text_of(content: str | list[dict[str, Any]] | None) -> str:
     return "\n".join(p["text"] for p in _parts(content) if p["type"] == "text")
 
 
@@ -236,6 +289,8 @@ def _last_user(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def reply_text(messages: list[dict[str, Any]]) -> str:
+    if messages and messages[-1]["role"] == "tool":
+        return f"Tool result: {_text_of(messages[-1]['content'])}"
     last = _last_user(messages)
     if last is None:
         return "Echo: "
@@ -257,6 +312,34 @@ def find_fault(messages: list[dict[str, Any]]) -> Fault | None:
         return None
     times = match.group(2)
     return Fault(match.group(1), int(times) if times is not None else None)
+
+
+def find_stream_faults(messages: list[dict[str, Any]]) -> StreamFaults | None:
+    last = _last_user(messages)
+    found = dict(_STREAM_FAULT_RE.findall(_text_of(last["content"]))) if last else {}
+    if not found:
+        return None
+    as_int = {kind: int(value) for kind, value in found.items()}
+    return StreamFaults(
+        as_int.get("slow", 0), as_int.get("cut-after"), as_int.get("error-after"), as_int.get("stall-after")
+    )
+
+
+def always_thinks(model: str) -> bool:
+    return model.startswith(("qwq", "qvq")) or "thinking" in model
+
+
+def tool_call_for(req: ChatRequest) -> dict[str, Any] | None:
+    """The deterministic tool call the request asks for, if any (see the module docstring)."""
+    if not req.tool_names or req.messages[-1]["role"] != "user":
+        return None
+    text = _text_of(req.messages[-1]["content"])
+    match = _TOOL_RE.search(text)
+    if match is None or match.group(1) not in req.tool_names:
+        return None
+    call_id = "call_" + request_key(req.model, req.messages)[:24]
+    arguments = _dumps({"text": text})
+    return {"id": call_id, "type": "function", "function": {"name": match.group(1), "arguments": arguments}}
 
 
 def request_key(model: str, messages: list[dict[str, Any]]) -> str:
@@ -302,8 +385,12 @@ def validate(body: Any) -> ChatRequest:
         if not isinstance(message, dict):
             raise _Invalid(f"{_INVALID}{where} must be an object")
         if message.get("role") not in VALID_ROLES:
-            raise _Invalid(f"{_INVALID}{where}.role must be one of system, user, assistant")
+            raise _Invalid(f"{_INVALID}{where}.role must be one of system, user, assistant, tool")
         content = message.get("content")
+        if message["role"] == "tool" and not isinstance(message.get("tool_call_id"), str):
+            raise _Invalid(f"{_INVALID}{where}.tool_call_id is required for a tool message")
+        if message["role"] == "assistant" and content is None and message.get("tool_calls"):
+            continue
         if isinstance(content, list):
             if not content:
                 raise _Invalid(f"{_INVALID}{where}.content must not be an empty list")
@@ -331,32 +418,109 @@ def validate(body: Any) -> ChatRequest:
     if stream_options is not None and not isinstance(stream_options, dict):
         raise _Invalid(f"{_INVALID}'stream_options' must be an object")
     include_usage = bool(stream_options and stream_options.get("include_usage") is True)
-    return ChatRequest(model, messages, stream, include_usage, max_tokens)
+    enable_thinking = body.get("enable_thinking")
+    if enable_thinking is not None and not isinstance(enable_thinking, bool):
+        raise _Invalid(f"{_INVALID}'enable_thinking' must be a boolean")
+    budget = body.get("thinking_budget")
+    if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget < 1):
+        raise _Invalid(f"{_INVALID}'thinking_budget' must be a positive integer")
+    _check_thinking_is_streamed(model, stream, enable_thinking)
+    return ChatRequest(
+        model,
+        messages,
+        stream,
+        include_usage,
+        max_tokens,
+        thinking=enable_thinking is True or always_thinks(model),
+        thinking_budget=budget,
+        tool_names=_tool_names(body),
+    )
+
+
+def _check_thinking_is_streamed(model: str, stream: bool, enable_thinking: bool | None) -> None:
+    """Upstream answers thinking only as a stream: thinking-only models and enable_thinking
+    refuse buffered calls."""
+    if stream:
+        return
+    if always_thinks(model):
+        raise _Invalid(
+            "This model only support stream mode, please enable the stream parameter to access the model.",
+            code="invalid_request_error",
+        )
+    if enable_thinking:
+        raise _Invalid(f"{_INVALID}parameter.enable_thinking must be set to false for non-streaming calls")
+
+
+def _tool_names(body: dict[str, Any]) -> tuple[str, ...]:
+    tools = body.get("tools")
+    if tools is None or body.get("tool_choice") == "none":
+        return ()
+    if not isinstance(tools, list):
+        raise _Invalid(f"{_INVALID}'tools' must be a list")
+    names = []
+    for i, tool in enumerate(tools):
+        name = tool.get("function", {}).get("name") if isinstance(tool, dict) else None
+        if not isinstance(name, str) or not name:
+            raise _Invalid(f"{_INVALID}tools[{i}].function.name is required")
+        names.append(name)
+    return tuple(names)
 
 
 @dataclass(frozen=True)
 class Completion:
-    text: str
+    text: str | None  # None: the answer is a tool call
     finish_reason: str
     prompt_tokens: int
     completion_tokens: int
+    reasoning: str | None = None
+    tool_call: dict[str, Any] | None = None
 
     @property
-    def usage(self) -> dict[str, int]:
-        return {
+    def usage(self) -> dict[str, Any]:
+        usage: dict[str, Any] = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.prompt_tokens + self.completion_tokens,
         }
+        if self.reasoning is not None:
+            usage["completion_tokens_details"] = {"reasoning_tokens": count_tokens(self.reasoning)}
+        return usage
+
+    @property
+    def message(self) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": self.text}
+        if self.reasoning is not None:
+            message["reasoning_content"] = self.reasoning
+        if self.tool_call is not None:
+            message["tool_calls"] = [self.tool_call]
+        return message
+
+
+def _reasoning(req: ChatRequest) -> str | None:
+    if not req.thinking:
+        return None
+    last = _last_user(req.messages)
+    reasoning = f"Thinking about: {_text_of(last['content']) if last else ''}"
+    if req.thinking_budget is not None:
+        reasoning = reasoning[: req.thinking_budget * CHARS_PER_TOKEN]
+    return reasoning
 
 
 def complete(req: ChatRequest) -> Completion:
+    reasoning = _reasoning(req)
+    thought = count_tokens(reasoning) if reasoning is not None else 0
+    tool_call = tool_call_for(req)
+    if tool_call is not None:
+        used = thought + count_tokens(tool_call["function"]["arguments"])
+        return Completion(None, "tool_calls", prompt_tokens(req.messages), used, reasoning, tool_call)
     text = reply_text(req.messages)
     finish_reason = "stop"
     if req.max_tokens is not None and count_tokens(text) > req.max_tokens:
         text = text[: req.max_tokens * CHARS_PER_TOKEN]
         finish_reason = "length"
-    return Completion(text, finish_reason, prompt_tokens(req.messages), count_tokens(text))
+    return Completion(
+        text, finish_reason, prompt_tokens(req.messages), thought + count_tokens(text), reasoning
+    )
 
 
 # ---------------------------------------------------------------- fault state
@@ -511,26 +675,36 @@ class ChatCompletions:
         completion_id = f"chatcmpl-{request_id}"
         headers = {"x-request-id": request_id}
         if req.stream:
-            stream = _stream(req, completion, completion_id, created)
-            response = StreamingResponse(stream, media_type="text/event-stream", headers=headers)
-        else:
-            body = {
-                "choices": [
-                    {
-                        "message": {"role": "assistant", "content": completion.text},
-                        "finish_reason": completion.finish_reason,
-                        "index": 0,
-                        "logprobs": None,
-                    }
-                ],
-                "object": "chat.completion",
-                "usage": completion.usage,
-                "created": created,
-                "system_fingerprint": None,
-                "model": req.model,
-                "id": completion_id,
-            }
-            response = Response(_dumps(body), media_type="application/json", headers=headers)
+            chunks = stream_chunks(req, completion, completion_id, created)
+            faults = find_stream_faults(req.messages)
+            if faults is not None:
+                note["fault"] = (note.get("fault", "") + " " + faults.markers).strip()
+            stream = _StreamPlan(
+                chunks,
+                faults or StreamFaults(),
+                completion.prompt_tokens,
+                request_id,
+                self.timeout_delay_seconds,
+            )
+            await _send_stream(scope, receive, send, stream)
+            return
+        body = {
+            "choices": [
+                {
+                    "message": completion.message,
+                    "finish_reason": completion.finish_reason,
+                    "index": 0,
+                    "logprobs": None,
+                }
+            ],
+            "object": "chat.completion",
+            "usage": completion.usage,
+            "created": created,
+            "system_fingerprint": None,
+            "model": req.model,
+            "id": completion_id,
+        }
+        response = Response(_dumps(body), media_type="application/json", headers=headers)
         await response(scope, receive, send)
 
 
@@ -546,13 +720,17 @@ def stream_chunks(req: ChatRequest, completion: Completion, completion_id: str, 
             "id": completion_id,
         }
 
-    text = completion.text
-    chunks = [chunk({"role": "assistant", "content": ""}, None)]
-    chunks += [
-        chunk({"content": text[i : i + STREAM_PIECE_CHARS]}, None)
-        for i in range(0, len(text), STREAM_PIECE_CHARS)
-    ]
-    chunks.append(chunk({"content": ""}, completion.finish_reason))
+    if completion.tool_call is not None:
+        chunks = _tool_call_chunks(completion.tool_call, chunk)
+    else:
+        text = completion.text or ""
+        chunks = [chunk({"role": "assistant", "content": ""}, None)]
+        chunks += [
+            chunk({"content": None, "reasoning_content": piece}, None)
+            for piece in _pieces(completion.reasoning)
+        ]
+        chunks += [chunk({"content": piece}, None) for piece in _pieces(text)]
+        chunks.append(chunk({"content": ""}, completion.finish_reason))
     if req.include_usage:
         last = chunk({}, None)
         last["choices"] = []
@@ -561,12 +739,77 @@ def stream_chunks(req: ChatRequest, completion: Completion, completion_id: str, 
     return chunks
 
 
-async def _stream(
-    req: ChatRequest, completion: Completion, completion_id: str, created: int
-) -> AsyncIterator[str]:
-    for chunk in stream_chunks(req, completion, completion_id, created):
-        yield f"data: {_dumps(chunk)}\n\n"
-    yield "data: [DONE]\n\n"
+def _pieces(text: str | None) -> list[str]:
+    text = text or ""
+    return [text[i : i + STREAM_PIECE_CHARS] for i in range(0, len(text), STREAM_PIECE_CHARS)]
+
+
+def _tool_call_chunks(tool_call: dict[str, Any], chunk: Callable[..., dict[str, Any]]) -> list[dict]:
+    function = tool_call["function"]
+    head = {
+        "index": 0,
+        "id": tool_call["id"],
+        "type": "function",
+        "function": {"name": function["name"], "arguments": ""},
+    }
+    chunks = [chunk({"role": "assistant", "content": None, "tool_calls": [head]}, None)]
+    chunks += [
+        chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}, None)
+        for piece in _pieces(function["arguments"])
+    ]
+    chunks.append(chunk({}, "tool_calls"))
+    return chunks
+
+
+def _streamed_usage(chunks: list[dict], prompt: int) -> dict[str, int]:
+    """What a stream cut short by error-after has used: the prompt and the text sent so far."""
+    sent = "".join(
+        (choice["delta"].get("content") or "") + (choice["delta"].get("reasoning_content") or "")
+        for c in chunks
+        for choice in c["choices"]
+    )
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": count_tokens(sent),
+        "total_tokens": prompt + count_tokens(sent),
+    }
+
+
+@dataclass(frozen=True)
+class _StreamPlan:
+    chunks: list[dict]
+    faults: StreamFaults
+    prompt_tokens: int
+    request_id: str
+    stall_seconds: float
+
+
+async def _send_stream(scope: Scope, receive: Receive, send: Send, plan: _StreamPlan) -> None:
+    """Writes each chunk as its own HTTP body message (uvicorn sends it at once: no buffering),
+    applying the stream faults."""
+    chunks, faults, request_id = plan.chunks, plan.faults, plan.request_id
+    headers = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"x-request-id", request_id.encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+
+    async def body(text: str, more: bool = True) -> None:
+        await send({"type": "http.response.body", "body": text.encode(), "more_body": more})
+
+    for index, chunk in enumerate(chunks):
+        if index and faults.slow_ms:
+            await asyncio.sleep(faults.slow_ms / 1000)
+        if index == faults.stall_after and await _sleep_unless_client_leaves(receive, plan.stall_seconds):
+            return
+        if index == faults.cut_after:
+            await _abort_connection(scope, receive)
+            return
+        if index == faults.error_after:
+            spec = ERRORS["500"]
+            event = error_body(spec.code, spec.type, spec.message, request_id)
+            event["usage"] = _streamed_usage(chunks[:index], plan.prompt_tokens)
+            await body(f"data: {_dumps(event)}\n\n", more=False)
+            return
+        await body(f"data: {_dumps(chunk)}\n\n")
+    await body("data: [DONE]\n\n", more=False)
 
 
 async def health(_request: Request) -> Response:

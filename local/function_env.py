@@ -2,6 +2,7 @@
 environment, the local wiring (DynamoDB Local, the dev JWT secret, dummy credentials), and an
 optional `sam local start-api --env-vars` file."""
 
+import hashlib
 import json
 import logging
 import os
@@ -17,9 +18,16 @@ log = logging.getLogger("local.gateway")
 LocalOverrides = Mapping[str, str | None]
 
 
+def local_api_key_digest_secret(jwt_secret: str) -> str:
+    """The API keys' digest key, derived from the dev JWT secret (one local secret to keep)."""
+    return hashlib.sha256(f"api-key-digests/{jwt_secret}".encode()).hexdigest()
+
+
 def local_overrides(*, dynamodb_endpoint: str, table_name: str, jwt_secret: str) -> dict[str, str | None]:
     """Point every function at the local stack instead of AWS."""
     return {
+        "API_KEY_DIGEST_SECRET": local_api_key_digest_secret(jwt_secret),
+        "API_KEY_DIGEST_SECRET_ARN": None,
         "DYNAMODB_ENDPOINT": dynamodb_endpoint,
         # boto3 honours this too, so even a client built without DYNAMODB_ENDPOINT stays local.
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,

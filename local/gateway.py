@@ -4,6 +4,7 @@ Routes, the Lambda authorizer, GatewayResponses, CORS and each function's enviro
 template.yaml; the handlers run in worker processes (local.lambda_pool) the way Lambda runs them.
 """
 
+import asyncio
 import base64
 import binascii
 import json
@@ -31,6 +32,7 @@ from local.lambda_pool import (
     RequestTooLarge,
 )
 from local.log_text import EscapeControlCharacters
+from local.streaming_proxy import StreamingProxy, WebAppTimeout, WebAppUnavailable
 from local.template import GatewayResponse, Route, Template
 
 log = logging.getLogger("local.gateway")
@@ -226,15 +228,19 @@ class Gateway:
     def __init__(self, template: Template, lambdas: LambdaPools) -> None:
         self.template = template
         self.lambdas = lambdas
+        self.streams = StreamingProxy(
+            {fid: f for fid, f in template.functions.items() if f.streams_response},
+            {fid: lambdas.environment(fid) for fid, f in template.functions.items() if f.streams_response},
+        )
         self.routes = RouteTable(template.routes)
         self.responses = GatewayResponses(template.gateway_responses)
 
     async def start(self, *, prewarm: bool = False) -> None:
         if prewarm:
-            await self.lambdas.prewarm()
+            await asyncio.gather(self.lambdas.prewarm(), self.streams.prewarm())
 
     async def close(self) -> None:
-        await self.lambdas.close()
+        await asyncio.gather(self.lambdas.close(), self.streams.close())
 
     def malformed_request_response(self) -> Response:
         """What a request the web server cannot even parse gets (the server asks)."""
@@ -287,7 +293,20 @@ class Gateway:
                 return self.responses.render(decision.verdict.value, request.request_id)
             authorizer_context = decision.request_context_authorizer(latency_ms)
         event = proxy_event(request, route, path_parameters, self.template.stage, authorizer_context)
+        if route.streaming:
+            return await self._stream(route, event, request)
         return await self._integrate(route, event, request.request_id)
+
+    async def _stream(self, route: Route, event: dict[str, Any], request: HttpRequest) -> Response:
+        """A RESPONSE_STREAM route: the function's web app answers, chunks passed through."""
+        try:
+            return await self.streams.forward(route, event, request)
+        except WebAppTimeout as error:
+            log.error("%s", error)
+            return self.responses.render("INTEGRATION_TIMEOUT", request.request_id)
+        except WebAppUnavailable as error:
+            log.error("%s", error)
+            return broken_integration_response(request.request_id)
 
     async def _authorize(
         self, request: HttpRequest, route: Route, path_parameters: dict[str, str]

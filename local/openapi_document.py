@@ -117,7 +117,8 @@ def _import_function(function: Function) -> ModuleType:
 def function_documents(template: Template) -> dict[str, dict[str, Any]]:
     """{function logical id: the OpenAPI document its resolver generates}, for every function
     behind a route."""
-    functions = {route.function_id: route.function for route in template.routes}
+    # The streamed routes' ASGI apps have no resolver: bailian_chat.api.openapi_openai states them.
+    functions = {route.function_id: route.function for route in template.routes if not route.streaming}
     documents = {}
     for logical_id, function in sorted(functions.items()):
         resolver = getattr(_import_function(function), "app", None)
@@ -147,8 +148,16 @@ def _merge(documents: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[s
 
 
 def _decorate(method: str, path: str, operation: dict[str, Any], route: Route | None) -> dict[str, Any]:
-    from bailian_chat.api import openapi
+    from bailian_chat.api import openapi, openapi_openai
 
+    if openapi_openai.is_openai_path(path):  # OpenAI's bodies and errors, not the envelope
+        decorated = {
+            "tags": [openapi_openai.OPENAI_TAG],
+            "summary": openapi_openai.models_summary(path),
+            **{key: value for key, value in operation.items() if key not in ("summary", "tags", "responses")},
+            "responses": openapi_openai.models_responses(path),
+        }
+        return _secured(decorated, route)
     spec = openapi.operation(method, path)
     decorated = {
         "tags": [spec.tag],
@@ -161,11 +170,36 @@ def _decorate(method: str, path: str, operation: dict[str, Any], route: Route | 
         body = copy.deepcopy(decorated["requestBody"])
         body["content"]["application/json"]["example"] = example
         decorated["requestBody"] = body
+    return _secured(decorated, route)
+
+
+def _secured(operation: dict[str, Any], route: Route | None) -> dict[str, Any]:
+    from bailian_chat.api import openapi
+
     if route is not None and route.auth_required:
-        decorated["security"] = [{openapi.BEARER_SCHEME: []}]
+        operation["security"] = [{openapi.BEARER_SCHEME: []}]
     else:
-        decorated.pop("security", None)
-    return decorated
+        operation.pop("security", None)
+    return operation
+
+
+def _streamed_operations(template: Template) -> tuple[dict[str, Any], dict[str, Any], set[int]]:
+    """The ASGI routes' operations (paths, schemas, envelope error codes), secured per template."""
+    if not any(route.streaming for route in template.routes):
+        return {}, {}, set()
+    from bailian_chat.api import openapi_openai
+    from bailian_chat.chat import openai_chat, reply_streams
+
+    paths, schemas, codes = openapi_openai.asgi_operations(
+        openai_chat.OpenAIChatRequest, reply_streams.StreamSendRequest
+    )
+    routes = {(route.method.lower(), route.path): route for route in template.routes if route.streaming}
+    if {(m, p) for p, item in paths.items() for m in item} != set(routes):
+        raise DocumentError("the streamed routes of template.yaml and bailian_chat.api.openapi_openai differ")
+    for path, item in paths.items():
+        for method, operation in item.items():
+            _secured(operation, routes[(method, path)])
+    return paths, schemas, codes
 
 
 def _referenced(node: Any) -> Iterator[str]:
@@ -198,7 +232,7 @@ def _used_schemas(paths: dict[str, Any], schemas: dict[str, Any]) -> dict[str, A
 def build_document(template: Template | None = None) -> dict[str, Any]:
     template = template or Template()
     with _generation_environment({layer for f in template.functions.values() for layer in f.layers}):
-        from bailian_chat.api import openapi  # the layer is on sys.path only now
+        from bailian_chat.api import openapi, openapi_openai  # the layer is on sys.path only now
 
         paths, schemas = _merge(function_documents(template))
 
@@ -211,10 +245,21 @@ def build_document(template: Template | None = None) -> dict[str, Any]:
                     continue
                 operation = _decorate(method, path, paths[path][method], routes.get((method.upper(), path)))
                 decorated_paths.setdefault(path, {})[method] = operation
-                codes.update(int(code) for code in operation["responses"] if code != "200")
+                if not openapi_openai.is_openai_path(path):
+                    codes.update(int(code) for code in operation["responses"] if code != "200")
+        streamed_paths, streamed_schemas, streamed_codes = _streamed_operations(template)
         for name in POWERTOOLS_ONLY_SCHEMAS:
             schemas.pop(name, None)
-        operations = [(m.upper(), p) for p, item in decorated_paths.items() for m in item]
+        operations = [
+            (m.upper(), p)
+            for p, item in decorated_paths.items()
+            for m in item
+            if not openapi_openai.is_openai_path(p)
+        ]
+        decorated_paths = dict(sorted({**decorated_paths, **streamed_paths}.items()))
+        codes |= streamed_codes
+        schemas.update(streamed_schemas)
+        schemas.update(openapi_openai.SCHEMAS)
         for name, schema in {
             **openapi.response_components(operations),
             **openapi.error_components(codes),
@@ -222,7 +267,7 @@ def build_document(template: Template | None = None) -> dict[str, Any]:
             if name in schemas and schemas[name] != schema:
                 raise DocumentError(f"response schema {name!r} clashes with a request schema of that name")
             schemas[name] = schema
-        tags = copy.deepcopy(openapi.TAGS)
+        tags = copy.deepcopy([*openapi.TAGS, openapi_openai.TAG])
         security_schemes = {openapi.BEARER_SCHEME: dict(openapi.BEARER_SECURITY_SCHEME)}
     return {
         "openapi": "3.1.0",

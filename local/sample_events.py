@@ -11,11 +11,12 @@ test_sample_events.py checks the files are current and that every handler answer
     .venv/bin/python -m local.sample_events --check  # exit 1 if events/ is stale
 
 Use them with `sam local invoke <Function> -e events/<dir>.json` or by calling a handler directly.
-The ids they carry (user 1, conversation 1, message 1, session SAMPLE_SESSION_ID) exist in a fresh
-table after registering and logging in SAMPLE_USER, creating one conversation and sending one
-message; the session DELETE /api/auth/sessions ends (SAMPLE_OTHER_SESSION_ID) after a second login.
-Tokens cannot be committed (they expire): the authorizer event's Authorization header and
-the refresh event's body carry the placeholders below; put real tokens from a login in their place.
+The ids they carry (user 1, conversation 1, message 1, API key 1, session SAMPLE_SESSION_ID) exist
+in a fresh table after registering and logging in SAMPLE_USER, creating one conversation, sending
+one message and creating one API key. Tokens cannot be committed (they expire): the authorizer
+event's Authorization header and the refresh event's body carry the placeholders below; put real
+tokens from a login in their place. The session DELETE /api/auth/sessions ends
+(SAMPLE_OTHER_SESSION_ID) stands for a second login.
 """
 
 import argparse
@@ -53,9 +54,11 @@ SOURCE_IP = "198.51.100.7"  # TEST-NET-2
 API_HOST = "local.execute-api.us-east-1.amazonaws.com"  # matches apiId "local" of the builders
 RECEIVED_AT = 1_772_442_900.0  # 2026-03-02T09:15:00Z
 NAMESPACE = uuid.UUID("8f1d9a52-3c41-4b7e-9a0e-2f6c5d1e7b30")
+SAMPLE_API_KEY_ID = 1
 PATH_PARAMETER_VALUES = {
     "conversation_id": str(SAMPLE_CONVERSATION_ID),
     "message_id": str(SAMPLE_MESSAGE_ID),
+    "key_id": str(SAMPLE_API_KEY_ID),
     "user_id": str(SAMPLE_USER_ID),
     "session_id": SAMPLE_OTHER_SESSION_ID,
 }
@@ -91,6 +94,15 @@ SAMPLES: dict[str, Sample] = {
         body={"content": [{"type": "text", "text": "Hello, please introduce yourself"}]},
     ),
     "messages_list": Sample(query="page=1&limit=20"),
+    "api_keys_create": Sample(
+        body={
+            "name": "Notebook",
+            "models": [SAMPLE_MODEL],
+            "rate_limit_per_minute": 30,
+            "monthly_budget": "25.00",
+        }
+    ),
+    "api_keys_list": Sample(query="page=1&limit=10"),
     "bailian_chat_completions": Sample(
         body={
             "model": SAMPLE_MODEL,
@@ -99,11 +111,24 @@ SAMPLES: dict[str, Sample] = {
             "max_tokens": 256,
         }
     ),
+    "v1_models": Sample(path="/v1/models"),
+    "v1_chat_completions": Sample(
+        body={
+            "model": SAMPLE_MODEL,
+            "messages": [{"role": "user", "content": "Hi"}],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+    ),
+    "conversations_messages_stream": Sample(
+        body={"content": [{"type": "text", "text": "Hello, please introduce yourself"}]},
+    ),
     # Open-ended ranges (end_date defaults to the last day): fixed dates would go stale.
     "history_api_calls": Sample(query=f"page=1&limit=10&start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
     "history_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
     "auth_user_delete": Sample(body={"password": SAMPLE_USER["password"]}),
     "admin_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
+    "usage_budget_update": Sample(body={"daily_limit": "2.50", "monthly_limit": "40"}),
 }
 # The authorizer's sample is the request it guards: the current-user call.
 AUTHORIZED_ROUTE = ("GET", "/api/auth/user")

@@ -30,6 +30,10 @@ PSEUDO_PARAMETERS = {
     "AWS::StackId": f"arn:aws:cloudformation:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:stack/local/local",
 }
 IMPLICIT_API_STAGE = "Prod"  # the stage SAM gives its implicit ServerlessRestApi
+# AWS's Lambda Web Adapter layer; locally local.streaming_proxy plays its part.
+WEB_ADAPTER_LAYER = re.compile(
+    r"^arn:aws[a-z-]*:lambda:[^:]*:753240598075:layer:LambdaAdapterLayer(X86|Arm64):\d+$"
+)
 
 # AWS::NoValue removes the property it is assigned to.
 _NO_VALUE = object()
@@ -81,6 +85,13 @@ class Function:
     memory_size: int
     environment: dict[str, str]
     layers: tuple[Path, ...]
+    web_adapter: bool = False  # runs a web app behind the Lambda Web Adapter layer (Handler: run.sh)
+
+    @property
+    def streams_response(self) -> bool:
+        """LWA in response_stream mode: the app's response is streamed back as it is written."""
+        mode = self.environment.get("AWS_LWA_INVOKE_MODE", "")
+        return self.web_adapter and mode.lower() == "response_stream"
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,11 @@ class Route:
     path: str  # the API Gateway resource path, e.g. /api/conversations/{id}
     function: Function
     authorizer: str | None  # name of the Api authorizer guarding the route; None = public
+    response_transfer_mode: str = "BUFFERED"  # RESPONSE_STREAM: API Gateway streams the response
+
+    @property
+    def streaming(self) -> bool:
+        return self.response_transfer_mode == "RESPONSE_STREAM"
 
     @property
     def auth_required(self) -> bool:
@@ -329,6 +345,9 @@ class Template:
         if not isinstance(code_uri, str):
             raise TemplateError(f"{logical_id}: CodeUri must be a local directory to run locally")
         layer_refs = [*(globals_.get("Layers") or []), *(properties.get("Layers") or [])]
+        adapter_layers = [ref for ref in layer_refs if self._is_web_adapter_layer(ref)]
+        layer_refs = [ref for ref in layer_refs if ref not in adapter_layers]
+        environment = self._function_environment(globals_, properties)
         return Function(
             logical_id=logical_id,
             code_uri=(self.root / code_uri).resolve(),
@@ -336,9 +355,17 @@ class Template:
             runtime=setting("Runtime", ""),
             timeout=int(setting("Timeout", 3)),
             memory_size=int(setting("MemorySize", 128)),
-            environment=self._function_environment(globals_, properties),
+            environment=environment,
             layers=tuple(self._layer_dir(ref) for ref in layer_refs),
+            web_adapter=bool(adapter_layers)
+            and environment.get("AWS_LAMBDA_EXEC_WRAPPER") == "/opt/bootstrap",
         )
+
+    def _is_web_adapter_layer(self, layer_ref: Any) -> bool:
+        if isinstance(layer_ref, dict) and "Ref" in layer_ref:
+            return False
+        arn = self.resolve(layer_ref)
+        return isinstance(arn, str) and WEB_ADAPTER_LAYER.match(arn) is not None
 
     def _function_environment(self, globals_: dict[str, Any], properties: dict[str, Any]) -> dict[str, str]:
         variables = {
@@ -395,11 +422,19 @@ class Template:
         event_auth = properties.get("Auth") or {}
         if "Authorizer" in event_auth:
             authorizer = event_auth["Authorizer"]
+        transfer_mode = self.resolve(properties.get("ResponseTransferMode", "BUFFERED"))
+        function = self.functions[function_id]
+        if transfer_mode == "RESPONSE_STREAM" and not function.streams_response:
+            raise TemplateError(
+                f"{function_id}.{event_name}: a RESPONSE_STREAM route needs a function that streams "
+                "(the Lambda Web Adapter layer with AWS_LWA_INVOKE_MODE=response_stream)"
+            )
         return Route(
             method="ANY" if method in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else method,
             path=self.resolve(properties["Path"]),
-            function=self.functions[function_id],
+            function=function,
             authorizer=None if authorizer in (None, "NONE") else authorizer,
+            response_transfer_mode=transfer_mode,
         )
 
     @cached_property

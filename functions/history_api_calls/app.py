@@ -2,7 +2,14 @@
 
 from bailian_chat.api.app import caller, create_app, lambda_handler
 from bailian_chat.api.envelope import ok
-from bailian_chat.api.params import DateFilter, ModelFilter, PageLimit, PageNumber, page_request
+from bailian_chat.api.params import (
+    ApiKeyFilter,
+    DateFilter,
+    ModelFilter,
+    PageLimit,
+    PageNumber,
+    page_request,
+)
 from bailian_chat.usage import history
 from bailian_chat.usage.dates import date_range
 
@@ -16,9 +23,10 @@ def handle_api_call_history(
     model_name: ModelFilter = None,
     start_date: DateFilter = None,
     end_date: DateFilter = None,
+    api_key_id: ApiKeyFilter = None,
 ):
     days = date_range(start_date, end_date)
-    data = history.api_call_page(caller(app).user_id, page_request(page, limit), model_name, days)
+    data = history.api_call_page(caller(app).user_id, page_request(page, limit), model_name, days, api_key_id)
     return ok("Retrieval successful", data)
 
 

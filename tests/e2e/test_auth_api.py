@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from tests.support.gateway_answers import NOT_AUTHENTICATED
 from tests.support.payloads import PASSWORD, login_for, registration, unique_suffix
 
 pytestmark = pytest.mark.needs_handlers
 
-NOT_AUTHENTICATED = {"code": 401, "message": "Not authenticated", "data": None}
 BAD_REFRESH = {"code": 401, "message": "Refresh token is invalid or expired", "data": None}
 RACERS = 50
 
@@ -85,7 +85,9 @@ def test_register_login_read_refresh_logout_then_the_token_is_rejected(api):
         "avatar_url",
         "phone",
         "status",
+        "role",  # issue 13: added to the spec's user shape
     }
+    assert tokens["user"]["role"] == "user"
 
     me = api.get("/api/auth/user", headers=bearer(tokens["access_token"]))
     assert me.status_code == 200

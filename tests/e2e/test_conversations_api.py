@@ -27,6 +27,13 @@ CONFIGURED_MODELS = [
     "qwen-max",
     "qwen-plus",
     "qwen-turbo",
+    # Current models, added to the default by issue 11.
+    "qwen3-max",
+    "qwen3-vl-plus",
+    "qwen3-vl-flash",
+    "qwen-plus-latest",
+    "qwen-flash",
+    "qwq-plus",
 ]
 MISSING_ID = 2**53 - 1  # valid, never allocated
 NOT_A_STRING = "has the wrong type (input should be a valid string)"

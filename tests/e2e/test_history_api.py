@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -281,13 +282,14 @@ def test_history_requires_authentication(api):
 def expected_statistics(activity: Activity, calls: list[dict], model: str | None = None, days=None) -> dict:
     """The statistics the activity should produce: conversations and messages by the day they were
     created, tokens as the sum of the logged calls' total_tokens."""
-    rows: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    rows: dict[tuple[str, str], list] = defaultdict(lambda: [0, 0, 0, Decimal(0)])
     for conversation in activity.conversations:
         rows[(conversation["created_at"][:10], conversation["model_name"])][0] += 1
     for message_model, created_at in activity.messages:
         rows[(created_at[:10], message_model)][1] += 1
     for call in calls:
         rows[(call["created_at"][:10], call["model_name"])][2] += call["total_tokens"]
+        rows[(call["created_at"][:10], call["model_name"])][3] += Decimal(call["cost"])  # issue 12
     rows = {
         key: value
         for key, value in rows.items()
@@ -299,6 +301,7 @@ def expected_statistics(activity: Activity, calls: list[dict], model: str | None
             "conversation_count": sum(r[0] for r in selected),
             "message_count": sum(r[1] for r in selected),
             "token_count": sum(r[2] for r in selected),
+            "cost": f"{sum(r[3] for r in selected):.9f}",
         }
 
     models = sorted({key[1] for key in rows})
@@ -308,6 +311,8 @@ def expected_statistics(activity: Activity, calls: list[dict], model: str | None
         "total_conversations": totals["conversation_count"],
         "total_messages": totals["message_count"],
         "total_tokens": totals["token_count"],
+        "total_cost": totals["cost"],  # the sum of 5.1's costs, exactly
+        "currency": "USD",
         "model_statistics": [
             {"model_name": m, **counts([v for k, v in rows.items() if k[1] == m])} for m in models
         ],
@@ -339,24 +344,30 @@ def test_per_model_numbers(http, alice, alice_calls):
     def tokens(model: str) -> int:
         return sum(c["total_tokens"] for c in alice_calls if c["model_name"] == model)
 
+    def cost(model: str) -> str:
+        return f"{sum(Decimal(c['cost']) for c in alice_calls if c['model_name'] == model):.9f}"
+
     assert rows == {
         "qwen-max": {
             "model_name": "qwen-max",
             "conversation_count": 1,
             "message_count": 6,
             "token_count": tokens("qwen-max"),
+            "cost": cost("qwen-max"),
         },
         "qwen-plus": {
             "model_name": "qwen-plus",
             "conversation_count": 0,
             "message_count": 0,
             "token_count": tokens("qwen-plus"),
+            "cost": cost("qwen-plus"),
         },
         "qwen-turbo": {
             "model_name": "qwen-turbo",
             "conversation_count": 1,
             "message_count": 0,
             "token_count": tokens("qwen-turbo"),
+            "cost": cost("qwen-turbo"),
         },
     }
 
@@ -382,6 +393,8 @@ def test_statistics_date_filters(http, alice, alice_calls):
         "total_conversations": 0,
         "total_messages": 0,
         "total_tokens": 0,
+        "total_cost": "0.000000000",
+        "currency": "USD",
         "model_statistics": [],
         "daily_statistics": [],
     }
@@ -424,6 +437,8 @@ def test_a_new_user_has_empty_statistics(api):
         "total_conversations": 0,
         "total_messages": 0,
         "total_tokens": 0,
+        "total_cost": "0.000000000",
+        "currency": "USD",
         "model_statistics": [],
         "daily_statistics": [],
     }

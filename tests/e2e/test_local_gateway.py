@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from local.stack import LocalStack
+from tests.support.gateway_answers import NOT_AUTHENTICATED, RESOURCE_NOT_FOUND
 
 
 def gateway_body(stack: LocalStack, response_type: str) -> dict:
@@ -26,7 +27,7 @@ def test_unknown_route_answers_the_missing_authentication_token_response(stack, 
     response = api.get("/api/no/such/route")
 
     assert response.status_code == 404
-    assert response.json() == {"code": 404, "message": "Resource not found", "data": None}
+    assert response.json() == RESOURCE_NOT_FOUND
     assert response.json() == gateway_body(stack, "MISSING_AUTHENTICATION_TOKEN")
     assert response.headers["access-control-allow-origin"] == allowed_origin(stack)
     assert response.headers["content-type"] == "application/json"
@@ -43,7 +44,7 @@ def test_protected_route_without_authorization_is_401_without_calling_the_author
     response = api.get("/api/auth/user")
 
     assert response.status_code == 401
-    assert response.json() == {"code": 401, "message": "Not authenticated", "data": None}
+    assert response.json() == NOT_AUTHENTICATED
     assert response.headers["x-amzn-errortype"] == "UnauthorizedException"
 
 
@@ -59,7 +60,7 @@ def test_garbage_bearer_token_is_401_from_the_authorizer(api):
     response = api.get("/api/auth/user", headers={"Authorization": "Bearer not-a-jwt"})
 
     assert response.status_code == 401
-    assert response.json() == {"code": 401, "message": "Not authenticated", "data": None}
+    assert response.json() == NOT_AUTHENTICATED
 
 
 def test_cors_preflight_is_answered_from_the_template_without_auth(stack, api):

@@ -6,11 +6,13 @@ answers after 8 s (tests/e2e/conftest.py)."""
 import re
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 
 import httpx
 import pytest
 
 from local.fake_bailian import ERRORS
+from tests.support.gateway_answers import NOT_AUTHENTICATED
 from tests.support.model_client import (
     PROXY_PATH,
     RATE_LIMITED,
@@ -44,6 +46,12 @@ REJECTED_INSPECTION = (
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 IMAGE = {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
 VIDEO = {"type": "video_url", "video_url": {"url": "https://example.com/clip.mp4"}}
+
+
+def qwen_plus_cost(usage: dict) -> str:
+    """The price table's qwen-plus first tier: $0.4 in / $1.2 out per million tokens."""
+    cost = (usage["prompt_tokens"] * Decimal("0.4") + usage["completion_tokens"] * Decimal("1.2")) / 1_000_000
+    return f"{cost:.9f}"
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +195,7 @@ def test_the_proxy_requires_authentication(api):
     response = api.post(PROXY_PATH, json=body_with())
 
     assert response.status_code == 401
-    assert response.json() == {"code": 401, "message": "Not authenticated", "data": None}
+    assert response.json() == NOT_AUTHENTICATED
 
 
 # ---------------------------------------------------------------- 4.1 success
@@ -227,6 +235,7 @@ def test_a_proxy_call_answers_the_spec_shape_and_is_logged(api, user):
     assert call == {
         "id": call["id"],
         "user_id": user.user_id,
+        "api_key_id": None,  # issue 12: an access-token call names no API key
         "conversation_id": None,
         "message_id": None,
         "model_name": "qwen-plus",
@@ -237,6 +246,8 @@ def test_a_proxy_call_answers_the_spec_shape_and_is_logged(api, user):
         "total_tokens": usage["total_tokens"],
         "call_duration": call["call_duration"],
         "client_ip": "127.0.0.1",
+        "client_disconnected": False,  # issue 11: a buffered call's client never leaves early
+        "cost": qwen_plus_cost(usage),  # issue 12: exact, from the upstream's usage
         "created_at": call["created_at"],
     }
     assert isinstance(call["id"], int) and call["id"] > 0
@@ -347,6 +358,7 @@ def test_upstream_faults_end_to_end(api, user, marker, status, message):
     assert call == {
         "id": call["id"],
         "user_id": user.user_id,
+        "api_key_id": None,  # issue 12: an access-token call names no API key
         "conversation_id": None,
         "message_id": None,
         "model_name": "qwen-plus",
@@ -357,6 +369,8 @@ def test_upstream_faults_end_to_end(api, user, marker, status, message):
         "total_tokens": usage["total_tokens"],
         "call_duration": call["call_duration"],
         "client_ip": "127.0.0.1",
+        "client_disconnected": False,  # issue 11: a buffered call's client never leaves early
+        "cost": qwen_plus_cost(usage),  # issue 12: exact, from the upstream's usage
         "created_at": call["created_at"],
     }
     assert 0 <= call["call_duration"] <= elapsed_ms
@@ -420,6 +434,7 @@ def test_a_sent_message_gets_a_stored_reply(api, user):
     assert call == {
         "id": call["id"],
         "user_id": user.user_id,
+        "api_key_id": None,  # issue 12: an access-token call names no API key
         "conversation_id": cid,
         "message_id": data["message_id"],
         "model_name": "qwen-plus",
@@ -430,6 +445,8 @@ def test_a_sent_message_gets_a_stored_reply(api, user):
         "total_tokens": usage["total_tokens"],
         "call_duration": call["call_duration"],
         "client_ip": "127.0.0.1",
+        "client_disconnected": False,  # issue 11: a buffered call's client never leaves early
+        "cost": qwen_plus_cost(usage),  # issue 12: exact, from the upstream's usage
         "created_at": call["created_at"],
     }
 

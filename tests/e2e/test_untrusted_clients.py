@@ -5,13 +5,15 @@ import httpx
 import pytest
 
 from tests.support.chat_client import ChatApi, new_user, text_content
+from tests.support.gateway_answers import RESOURCE_NOT_FOUND, gateway_answer
 from tests.support.payloads import login_for, registration
 from tests.support.raw_http import raw_exchange
 
 pytestmark = pytest.mark.needs_handlers
 
-NOT_FOUND = {"code": 404, "message": "Resource not found", "data": None}
-BAD_REQUEST = {"code": 400, "message": "Request parameter error", "data": None}
+NOT_FOUND = RESOURCE_NOT_FOUND
+BAD_REQUEST = gateway_answer(400, "Request parameter error", "invalid_request_error")
+TOO_LARGE = gateway_answer(413, "Request body too large", "invalid_request_error", "request_too_large")
 FORGED = ["203.0.113.1", "203.0.113.2", "198.51.100.3", "10.0.0.4", "192.0.2.5", "192.0.2.6"]
 
 
@@ -83,4 +85,4 @@ def test_a_body_over_lambdas_6_mb_limit_is_the_413_envelope(api: httpx.Client):
     )
 
     assert response.status_code == 413
-    assert response.json() == {"code": 413, "message": "Request body too large", "data": None}
+    assert response.json() == TOO_LARGE

@@ -11,6 +11,7 @@ import httpx
 from bailian_chat.clock import Instant
 
 from tests.support import payloads
+from tests.support.gateway_answers import NOT_AUTHENTICATED  # noqa: F401 - the suites import it here
 
 ISO_SECONDS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 CONVERSATION_FIELDS = {"conversation_id", "title", "model_name", "status", "created_at", "updated_at"}
@@ -26,7 +27,6 @@ MESSAGE_FIELDS = {
 }
 PAGINATION_FIELDS = {"current_page", "per_page", "total", "total_pages"}
 DEFAULT_MODEL = "qwen-max"
-NOT_AUTHENTICATED = {"code": 401, "message": "Not authenticated", "data": None}
 
 
 class SteppingClock:

@@ -4,6 +4,7 @@ UNIT_ENV = {
     "TABLE_NAME": "bailian-chat-unit",
     "JWT_SECRET": "unit-test-signing-key-0123456789abcdef-0123456789abcdef-0123456789",
     "JWT_ISSUER": "bailian-chat-api-unit",
+    "API_KEY_DIGEST_SECRET": "unit-test-api-key-digest-key-0123456789abcdef-0123456789",
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",
@@ -19,6 +20,7 @@ UNIT_ENV = {
 UNSET_ENV = (
     "DYNAMODB_ENDPOINT",
     "JWT_SECRET_ARN",
+    "API_KEY_DIGEST_SECRET_ARN",
     "ACCESS_TOKEN_TTL_SECONDS",
     "REFRESH_TOKEN_TTL_SECONDS",
     "LOGIN_MAX_FAILURES",

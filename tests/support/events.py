@@ -36,10 +36,12 @@ def http_request(
     body: Any = None,
     headers: dict[str, str] | None = None,
     source_ip: str = DEFAULT_SOURCE_IP,
+    query_string: str = "",
 ) -> HttpRequest:
     """`path` may end in a raw (URL-encoded) query string: "/api/x?page=2". `body` may be a str
     (sent verbatim) or any JSON value (serialised); None means no body."""
-    path, _, query_string = path.partition("?")
+    if "?" in path:
+        path, _, query_string = path.partition("?")
     if body is None:
         raw = b""
     elif isinstance(body, str):
@@ -67,9 +69,11 @@ def api_event(
     authorizer: dict[str, Any] | None = None,
     source_ip: str = DEFAULT_SOURCE_IP,
 ) -> dict[str, Any]:
-    """A REST API (v1) Lambda proxy event for a route declared in template.yaml."""
+    """A REST API (v1) Lambda proxy event for a route declared in template.yaml (`path` may end
+    in a query string)."""
+    path, _, query_string = path.partition("?")
     route, path_parameters = template_route(method, path)
-    request = http_request(method, path, body, headers, source_ip)
+    request = http_request(method, path, body, headers, source_ip, query_string)
     return proxy_event(request, route, path_parameters, template.get().stage, authorizer)
 
 

@@ -29,8 +29,13 @@ class InProcessGateway:
     def __init__(self, load_function: Callable[[str], ModuleType]):
         self._load_function = load_function
         self._modules: dict[str, ModuleType] = {}
-        self._routes = {(route.method, route.path): route for route in template.routes()}
         self._authorizer = template.authorizer_function()
+        self._routes = {(route.method, route.path): route for route in template.routes()}
+
+    def _route(self, method: str, path: str) -> template.Route:
+        """The template route serving `method path` (path parameters filled in or not)."""
+        found, _ = template_route(method, path)
+        return self._routes[(found.method, found.path)]
 
     def function(self, name: str) -> ModuleType:
         if name not in self._modules:
@@ -54,12 +59,11 @@ class InProcessGateway:
         headers: dict[str, str] | None = None,
         source_ip: str = DEFAULT_SOURCE_IP,
     ) -> HandlerResponse:
-        # `path` is concrete ("/api/messages/7"), optionally with a raw query string ("?page=2").
-        route = self._routes[(method.upper(), template_route(method, path)[0].path)]
+        route = self._route(method, path.partition("?")[0])
         all_headers = {**(bearer(token) if token is not None else {}), **(headers or {})}
         authorizer_context = None
         if route.protected:
-            event = authorizer_event(method, path, all_headers)
+            event = authorizer_event(method, path.partition("?")[0], all_headers)
             try:
                 result = self._run_authorizer(event)
             except Exception as exc:

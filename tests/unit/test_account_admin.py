@@ -2,6 +2,7 @@
 GET/PUT /api/admin/users/{user_id}, the active-admin count and the first admin."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from bailian_chat.auth import admin_users
@@ -59,14 +60,44 @@ def test_a_role_change_takes_effect_on_the_next_request(gateway, admin, signed_i
     assert get_users(gateway, signed_in.access_token).status == 403
 
 
-def test_an_api_key_never_reaches_admin_routes(gateway, admin, load_function):
+def admin_key(gateway, admin) -> str:
+    response = gateway.request("POST", "/api/keys", {"name": "admin's notebook"}, token=admin.access_token)
+    assert response.status == 200, response
+    return response.body["data"]["key"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/admin/users", None),
+        ("GET", "/api/admin/users/1", None),
+        ("PUT", "/api/admin/users/1", {"status": 0}),
+    ],
+)
+def test_an_admins_api_key_never_reaches_admin_routes(gateway, admin, method, path, body):
+    key = admin_key(gateway, admin)
+
+    assert gateway.request(method, path, body, token=key).status == 403
+
+
+def test_the_function_refuses_an_api_key_even_past_the_authorizer(admin, load_function):
     from tests.support.events import LambdaContext, api_event
 
-    context = {"user_id": str(admin.user_id), "session_id": "", "role": "admin", "auth_type": "api_key"}
+    context = {"user_id": str(admin.user_id), "role": "admin", "auth_type": "api_key", "api_key_id": "1"}
     event = api_event("GET", "/api/admin/users", None, {}, context, "198.51.100.7")
     result = load_function("admin_users_list").handler(event, LambdaContext(function_name="admin_users_list"))
 
     assert result["statusCode"] == 403
+
+
+def test_disabling_a_user_refuses_their_api_keys_on_the_next_request(gateway, admin, signed_in):
+    created = gateway.request("POST", "/api/keys", {"name": "k"}, token=signed_in.access_token)
+    key = created.body["data"]["key"]
+    assert gateway.request("GET", "/api/history/api-calls", token=key).status == 200
+
+    assert put_user(gateway, admin.access_token, signed_in.user_id, {"status": 0}).status == 200
+
+    assert gateway.request("GET", "/api/history/api-calls", token=key).status == 401
 
 
 # ------------------------------------------------------------------ GET /api/admin/users
@@ -154,8 +185,10 @@ def test_user_detail_has_role_last_login_ceilings_and_this_months_usage(gateway,
     )
     dynamodb.transact_write(
         [
-            rollups.add_action(signed_in.user_id, today, "qwen-plus", tokens=21, calls=1),
-            rollups.add_action(signed_in.user_id, today, "qwen-max", tokens=9, calls=2),
+            rollups.add_action(
+                signed_in.user_id, today, "qwen-plus", tokens=21, calls=1, cost_nanos=1_500_000
+            ),
+            rollups.add_action(signed_in.user_id, today, "qwen-max", tokens=9, calls=2, cost_nanos=250_000),
             rollups.add_action(signed_in.user_id, last_month, "qwen-plus", tokens=1000, calls=50),
         ]
     )
@@ -167,7 +200,13 @@ def test_user_detail_has_role_last_login_ceilings_and_this_months_usage(gateway,
     assert data["user_id"] == signed_in.user_id
     assert data["role"] == "user" and data["last_login_at"] is not None
     assert data["daily_limit_ceiling"] is None and data["monthly_limit_ceiling"] is None
-    assert data["usage_this_month"] == {"month": now.strftime("%Y-%m"), "calls": 3, "tokens": 30}
+    usage = data["usage_this_month"]
+    assert {k: usage[k] for k in ("month", "calls", "tokens")} == {
+        "month": now.strftime("%Y-%m"),
+        "calls": 3,
+        "tokens": 30,
+    }
+    assert Decimal(usage["cost"]) == Decimal("0.00175") and usage["currency"]
     assert "password_hash" not in data
 
 

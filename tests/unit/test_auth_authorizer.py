@@ -38,7 +38,8 @@ def test_authorizer_allows_a_valid_access_token_with_the_caller_in_the_context(a
     assert result["context"] == {
         "user_id": str(signed_in.user_id),
         "session_id": signed_in.session_id,
-        "role": "user",
+        "auth_type": "access_token",  # issue 12: the context says which credential it was
+        "role": "user",  # issue 13: the role read with the session
     }
     assert result["policyDocument"]["Version"] == "2012-10-17"
     (statement,) = result["policyDocument"]["Statement"]

@@ -2,8 +2,9 @@
 
 import pytest
 
+from tests.support.gateway_answers import NOT_AUTHENTICATED
+
 BAD_REFRESH = {"code": 401, "message": "Refresh token is invalid or expired", "data": None}
-NOT_AUTHENTICATED = {"code": 401, "message": "Not authenticated", "data": None}
 
 
 def test_logout_returns_the_spec_body(gateway, signed_in):

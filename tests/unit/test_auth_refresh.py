@@ -9,10 +9,10 @@ from bailian_chat.auth import service, tokens
 from bailian_chat.store import keys
 
 from tests.support.environment import JWT_SECRET, OTHER_KEY
+from tests.support.gateway_answers import NOT_AUTHENTICATED
 from tests.support.tokens import REMOVE, claims_of, forge, unsigned
 
 BAD_REFRESH = {"code": 401, "message": "Refresh token is invalid or expired", "data": None}
-NOT_AUTHENTICATED = {"code": 401, "message": "Not authenticated", "data": None}
 KEY = JWT_SECRET
 GRACE = service.REFRESH_GRACE_SECONDS
 

@@ -5,8 +5,9 @@ import re
 
 from bailian_chat.store import keys
 
+from tests.support.gateway_answers import NOT_AUTHENTICATED
+
 ISO_SECONDS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-NOT_AUTHENTICATED = {"code": 401, "message": "Not authenticated", "data": None}
 
 
 def test_current_user_returns_the_profile_in_the_spec_shape(gateway, register, sign_in):

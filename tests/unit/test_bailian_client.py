@@ -22,7 +22,7 @@ from bailian_chat.bailian.messages import reply_content, to_upstream
 from bailian_chat.chat import completions
 from bailian_chat.chat.models import ChatCompletionRequest
 from bailian_chat.config import get_settings
-from bailian_chat.errors import BadRequest, RateLimited, UpstreamUnavailable
+from bailian_chat.errors import BadRequest, RateLimited, UpstreamStreamError, UpstreamUnavailable
 from bailian_chat.usage.model_calls import CallSource
 
 from local import fake_bailian
@@ -112,7 +112,7 @@ def test_success_returns_the_reply_text_and_usage(fake):
     messages = [{"role": "user", "content": "hello there"}]
     before = int(time.time())
 
-    completion = client.chat_completion(MODEL, messages)
+    completion = client.chat_completion({"model": MODEL, "messages": messages})
 
     assert completion.text == "Echo: hello there"
     assert completion.finish_reason == "stop"
@@ -130,7 +130,9 @@ def test_success_returns_the_reply_text_and_usage(fake):
 def test_temperature_and_max_tokens_are_forwarded(fake):
     messages = [{"role": "user", "content": "a long enough question"}]
 
-    completion = client.chat_completion(MODEL, messages, temperature=0.5, max_tokens=2)
+    completion = client.chat_completion(
+        {"model": MODEL, "messages": messages, "temperature": 0.5, "max_tokens": 2}
+    )
 
     assert fake.received[0].body == {
         "model": MODEL,
@@ -149,7 +151,9 @@ def test_multimodal_parts_reach_the_upstream_as_the_parts_array(fake):
         {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
     ]
 
-    completion = client.chat_completion("qwen-vl-max-latest", [to_upstream("user", parts)])
+    completion = client.chat_completion(
+        {"model": "qwen-vl-max-latest", "messages": [to_upstream("user", parts)]}
+    )
 
     assert fake.received[0].body["messages"] == [{"role": "user", "content": parts}]
     assert completion.text == "Echo: what is this [images: 1, videos: 0]"
@@ -166,7 +170,7 @@ def test_multimodal_parts_reach_the_upstream_as_the_parts_array(fake):
 def test_transient_failures_are_retried_until_the_answer(fake, marker, requests):
     messages = user_text(f"retry me {marker}")
 
-    completion = client.chat_completion(MODEL, messages)
+    completion = client.chat_completion({"model": MODEL, "messages": messages})
 
     assert completion.text == f"Echo: {messages[0]['content']}"
     assert len(fake.received) == requests
@@ -176,7 +180,7 @@ def test_transient_failures_are_retried_until_the_answer(fake, marker, requests)
 def test_a_429_is_retried_after_the_retry_after_delay(fake):
     started = time.monotonic()
 
-    completion = client.chat_completion(MODEL, user_text("busy #fault:429x1"))
+    completion = client.chat_completion({"model": MODEL, "messages": user_text("busy #fault:429x1")})
 
     assert completion.text.startswith("Echo: busy #fault:429x1")
     assert len(fake.received) == 2
@@ -217,7 +221,7 @@ def test_a_429_is_retried_after_the_retry_after_delay(fake):
 )
 def test_upstream_failures_map_to_domain_errors(fake, marker, error, message, requests):
     with pytest.raises(error) as raised:
-        client.chat_completion(MODEL, user_text(f"fail {marker}"))
+        client.chat_completion({"model": MODEL, "messages": user_text(f"fail {marker}")})
 
     assert type(raised.value) is error
     assert raised.value.message == message
@@ -226,7 +230,7 @@ def test_upstream_failures_map_to_domain_errors(fake, marker, error, message, re
 
 def test_a_persistent_429_passes_the_upstreams_retry_after_on(fake):
     with pytest.raises(RateLimited) as raised:
-        client.chat_completion(MODEL, user_text("busy #fault:429"))
+        client.chat_completion({"model": MODEL, "messages": user_text("busy #fault:429")})
 
     assert raised.value.retry_after == 1  # the fake's Retry-After: 1
 
@@ -237,7 +241,7 @@ def test_arrearage_is_our_billing_problem_not_a_bad_request(fake):
     DataInspectionFailed to BadRequest, "anything else -> UpstreamUnavailable (503)". The upstream's
     billing message must not reach API users either."""
     with pytest.raises(UpstreamUnavailable) as raised:
-        client.chat_completion(MODEL, user_text("pay up #fault:arrearage"))
+        client.chat_completion({"model": MODEL, "messages": user_text("pay up #fault:arrearage")})
 
     assert raised.value.message == UNAVAILABLE
     assert len(fake.received) == 1
@@ -247,7 +251,7 @@ def test_our_own_bad_key_is_unavailable_and_never_retried(fake, unit_env):
     unit_env(DASHSCOPE_API_KEY="sk-not-the-fakes-key")
 
     with pytest.raises(UpstreamUnavailable) as raised:
-        client.chat_completion(MODEL, user_text("hello"))
+        client.chat_completion({"model": MODEL, "messages": user_text("hello")})
 
     assert raised.value.message == UNAVAILABLE
     assert [r.authorization for r in fake.received] == ["Bearer sk-not-the-fakes-key"]
@@ -258,7 +262,7 @@ def test_a_timeout_is_unavailable_at_the_deadline_without_retrying(fake, unit_en
     started = time.monotonic()
 
     with pytest.raises(UpstreamUnavailable):
-        client.chat_completion(MODEL, user_text("slow #fault:timeout"))
+        client.chat_completion({"model": MODEL, "messages": user_text("slow #fault:timeout")})
 
     elapsed = time.monotonic() - started
     assert 0.5 <= elapsed < 1.5  # the fake would answer only after 5 s
@@ -270,7 +274,7 @@ def test_a_retry_after_beyond_the_deadline_fails_at_once(fake, unit_env):
     started = time.monotonic()
 
     with pytest.raises(RateLimited):
-        client.chat_completion(MODEL, user_text("busy #fault:429"))
+        client.chat_completion({"model": MODEL, "messages": user_text("busy #fault:429")})
 
     assert time.monotonic() - started < 0.6  # no sleep that the deadline cannot afford
     assert len(fake.received) == 1
@@ -280,7 +284,7 @@ def test_connection_refused_is_unavailable(fake, unit_env):
     unit_env(BAILIAN_BASE_URL=f"http://127.0.0.1:{unused_port()}/compatible-mode/v1")
 
     with pytest.raises(UpstreamUnavailable):
-        client.chat_completion(MODEL, user_text("anyone there"))
+        client.chat_completion({"model": MODEL, "messages": user_text("anyone there")})
 
     assert fake.received == []
 
@@ -291,7 +295,7 @@ def test_no_key_configured_is_unavailable_without_calling_out(fake, monkeypatch)
     get_settings.cache_clear()
 
     with pytest.raises(UpstreamUnavailable):
-        client.chat_completion(MODEL, user_text("hello"))
+        client.chat_completion({"model": MODEL, "messages": user_text("hello")})
 
     assert fake.received == []
 
@@ -377,7 +381,7 @@ def test_auth_and_not_found_answers_are_never_retried(mock_upstream, status):
     mock_upstream.responses = [error_response(status)]
 
     with pytest.raises(UpstreamUnavailable) as raised:
-        client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+        client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     assert raised.value.message == UNAVAILABLE
     assert len(mock_upstream.requests) == 1
@@ -389,7 +393,7 @@ def test_5xx_is_retried_with_exponential_backoff_then_unavailable(mock_upstream,
     mock_upstream.responses = [error_response(status)]
 
     with pytest.raises(UpstreamUnavailable):
-        client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+        client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     assert len(mock_upstream.requests) == 3
     assert mock_upstream.clock.sleeps == [0.25, 0.5]
@@ -400,7 +404,7 @@ def test_backoff_doubles_up_to_its_cap(mock_upstream, unit_env):
     mock_upstream.responses = [error_response(503)]
 
     with pytest.raises(UpstreamUnavailable):
-        client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+        client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     assert len(mock_upstream.requests) == 7
     assert mock_upstream.clock.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0]
@@ -411,7 +415,7 @@ def test_retries_stop_when_the_deadline_cannot_fit_another_attempt(mock_upstream
     mock_upstream.responses = [error_response(503)]
 
     with pytest.raises(UpstreamUnavailable):
-        client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+        client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     # The 4th attempt starts at 1.75 s; sleeping 2.0 more plus a 0.2 s attempt would pass 2 s.
     assert mock_upstream.clock.sleeps == [0.25, 0.5, 1.0]
@@ -424,7 +428,7 @@ def test_retry_after_is_honoured_when_longer_than_the_backoff(mock_upstream):
         httpx.Response(200, json=completion_body("fine now")),
     ]
 
-    completion = client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+    completion = client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     assert completion.text == "fine now"
     assert mock_upstream.clock.sleeps == [3.0]
@@ -435,7 +439,7 @@ def test_persistent_429_is_rate_limited(mock_upstream):
     mock_upstream.responses = [error_response(429, "limit_requests")]
 
     with pytest.raises(RateLimited) as raised:
-        client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+        client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     assert raised.value.message == RATE_LIMITED
     assert len(mock_upstream.requests) == 3
@@ -456,7 +460,7 @@ def test_transport_errors_are_retried(mock_upstream, monkeypatch):
     http = httpx.Client(transport=httpx.MockTransport(flaky))
     monkeypatch.setattr(client, "_http", lambda: http)
 
-    completion = client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+    completion = client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     assert completion.text == "third time"
     assert len(calls) == 3
@@ -468,7 +472,7 @@ def test_temperature_2_is_sent_as_a_value_the_upstream_takes(fake, sent, forward
     """The spec allows 0-2, the upstream [0.0, 2.0): the fake, like the real one, answers 2.0 with a 400."""
     messages = [{"role": "user", "content": "hot"}]
 
-    completion = client.chat_completion(MODEL, messages, temperature=sent)
+    completion = client.chat_completion({"model": MODEL, "messages": messages, "temperature": sent})
 
     assert fake.received[0].body["temperature"] == forwarded
     assert completion.text == "Echo: hot"
@@ -500,7 +504,7 @@ def test_an_upstream_400_is_a_sentence_of_ours_with_its_code(mock_upstream, erro
     mock_upstream.responses = [httpx.Response(400, json={"error": error})]
 
     with pytest.raises(BadRequest) as raised:
-        client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+        client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     assert raised.value.message == message
 
@@ -509,7 +513,7 @@ def test_a_400_without_an_error_body_is_a_generic_bad_request(mock_upstream):
     mock_upstream.responses = [httpx.Response(400, text="<html>bad</html>")]
 
     with pytest.raises(BadRequest) as raised:
-        client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+        client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     assert raised.value.message == "Request parameter error"
     assert len(mock_upstream.requests) == 1
@@ -528,7 +532,7 @@ def test_a_200_with_an_unusable_body_is_unavailable(mock_upstream, body):
     mock_upstream.responses = [httpx.Response(200, json=body)]
 
     with pytest.raises(UpstreamUnavailable):
-        client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+        client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     assert len(mock_upstream.requests) == 1
 
@@ -537,7 +541,7 @@ def test_content_given_as_parts_is_read_as_plain_text(mock_upstream):
     parts = [{"type": "text", "text": "first "}, {"type": "text", "text": "second"}]
     mock_upstream.responses = [httpx.Response(200, json=completion_body(parts))]
 
-    completion = client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+    completion = client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     assert completion.text == "first second"
     assert (completion.prompt_tokens, completion.completion_tokens, completion.total_tokens) == (9, 12, 21)
@@ -547,7 +551,7 @@ def test_content_given_as_parts_is_read_as_plain_text(mock_upstream):
 def test_the_request_carries_our_key_and_goes_to_the_configured_base_url(mock_upstream):
     mock_upstream.responses = [httpx.Response(200, json=completion_body("ok"))]
 
-    client.chat_completion(MODEL, [{"role": "user", "content": "hi"}])
+    client.chat_completion({"model": MODEL, "messages": [{"role": "user", "content": "hi"}]})
 
     request = mock_upstream.requests[0]
     assert str(request.url) == f"{MOCK_BASE_URL}/chat/completions"
@@ -638,6 +642,160 @@ def test_a_callers_time_budget_shorter_than_the_deadline_wins(fake, unit_env):
     started = time.monotonic()
 
     with pytest.raises(UpstreamUnavailable):
-        client.chat_completion(MODEL, user_text("slow #fault:timeout"), time_budget=0.4)
+        client.chat_completion(
+            {"model": MODEL, "messages": user_text("slow #fault:timeout")}, time_budget=0.4
+        )
 
     assert time.monotonic() - started < 1.5
+
+
+# ---------------------------------------------------------------- streaming against the fake
+
+
+def stream_all(payload: dict, **kwargs) -> list[dict]:
+    return list(client.stream_chat_completion(payload, **kwargs))
+
+
+def test_a_stream_yields_the_upstreams_chunks_and_always_asks_for_usage(fake):
+    messages = [{"role": "user", "content": "stream this please"}]
+
+    chunks = stream_all({"model": MODEL, "messages": messages, "temperature": 0.3})
+
+    assert fake.received[0].body == {
+        "model": MODEL,
+        "messages": messages,
+        "temperature": 0.3,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    assert all(chunk["object"] == "chat.completion.chunk" for chunk in chunks)
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+    assert text == "Echo: stream this please"
+    assert chunks[-1]["choices"] == []
+    assert chunks[-1]["usage"] == {
+        "prompt_tokens": 4 + tokens("stream this please"),
+        "completion_tokens": tokens(text),
+        "total_tokens": 4 + tokens("stream this please") + tokens(text),
+    }
+
+
+def test_a_stream_keeps_the_callers_stream_options(fake):
+    stream_all({"model": MODEL, "messages": user_text("hi"), "stream_options": {"include_usage": False}})
+
+    assert fake.received[0].body["stream_options"] == {"include_usage": True}
+
+
+def test_a_stream_carries_reasoning_and_tool_call_deltas(fake):
+    chunks = stream_all({"model": "qwq-plus", "messages": [{"role": "user", "content": "ponder"}]})
+    reasoning = "".join(
+        c["choices"][0]["delta"].get("reasoning_content") or "" for c in chunks if c["choices"]
+    )
+    assert reasoning == "Thinking about: ponder"
+
+    tool = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+    chunks = stream_all({"model": MODEL, "messages": user_text("#tool:lookup"), "tools": [tool]})
+    assert chunks[0]["choices"][0]["delta"]["tool_calls"][0]["function"]["name"] == "lookup"
+    assert chunks[-2]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+def test_a_failure_before_the_stream_opens_is_retried_like_a_buffered_call(fake):
+    messages = user_text("retry me #fault:503x2")
+
+    chunks = stream_all({"model": MODEL, "messages": messages})
+
+    assert len(fake.received) == 3
+    assert chunks[-1]["usage"]["total_tokens"] > 0
+
+
+@pytest.mark.parametrize(
+    ("marker", "error", "requests"),
+    [("#fault:400", BadRequest, 1), ("#fault:503", UpstreamUnavailable, 3), ("#fault:429", RateLimited, 3)],
+)
+def test_a_stream_that_cannot_open_raises_the_domain_error(fake, marker, error, requests):
+    with pytest.raises(error):
+        client.stream_chat_completion({"model": MODEL, "messages": user_text(f"no {marker}")})
+
+    assert len(fake.received) == requests
+
+
+def test_a_stream_cut_midway_raises_after_the_chunks_it_got(fake):
+    stream = client.stream_chat_completion({"model": MODEL, "messages": user_text("cut #fault:cut-after:2")})
+    got = [next(stream), next(stream)]
+
+    with pytest.raises(UpstreamStreamError) as raised:
+        next(stream)
+
+    assert len(got) == 2
+    assert raised.value.status_code == 503
+    assert raised.value.usage is None
+    assert len(fake.received) == 1  # never retried once it started
+
+
+def test_an_error_event_midway_raises_with_the_usage_it_reported(fake):
+    stream = client.stream_chat_completion(
+        {"model": MODEL, "messages": user_text("err #fault:error-after:3")}
+    )
+
+    got = []
+    with pytest.raises(UpstreamStreamError) as raised:
+        for chunk in stream:
+            got.append(chunk)
+
+    assert len(got) == 3
+    assert raised.value.status_code == 503
+    assert raised.value.message == UNAVAILABLE
+    assert raised.value.usage["prompt_tokens"] > 0
+    assert raised.value.usage["total_tokens"] >= raised.value.usage["prompt_tokens"]
+
+
+def test_a_trickling_stream_cannot_outlive_its_deadline(fake):
+    started = time.monotonic()
+    stream = client.stream_chat_completion(
+        {"model": MODEL, "messages": user_text("drip #fault:slow:300")}, time_budget=0.5
+    )
+
+    with pytest.raises(UpstreamStreamError):
+        list(stream)
+
+    assert time.monotonic() - started >= 0.5
+
+
+def test_a_stream_can_be_closed_early_and_iterates_no_more(fake):
+    stream = client.stream_chat_completion({"model": MODEL, "messages": user_text("stop early")})
+    next(stream)
+
+    stream.close()
+    stream.close()
+
+    assert list(stream) == []
+
+
+def test_the_stream_deadline_setting_is_separate_from_the_buffered_one(unit_env):
+    unit_env(BAILIAN_STREAM_DEADLINE_SECONDS="120")
+
+    assert get_settings().bailian_stream_deadline_seconds == 120.0
+    assert get_settings().bailian_deadline_seconds == 25.0
+
+
+def test_an_upstream_gone_silent_midway_is_cut_at_the_deadline_not_by_the_read_timeout(fake):
+    """The read timeout is fixed when the stream opens (the whole budget): a read that starts
+    late would end up to a budget after the deadline. The deadline shuts the connection down
+    instead, so the failure is a closed connection, not a read timeout."""
+    messages = user_text("quiet #fault:slow:150 #fault:stall-after:3")
+    started = time.monotonic()
+    stream = client.stream_chat_completion({"model": MODEL, "messages": messages}, time_budget=1.0)
+
+    with pytest.raises(UpstreamStreamError) as raised:
+        list(stream)
+
+    assert time.monotonic() - started >= 1.0
+    assert isinstance(raised.value.__cause__, httpx.HTTPError)
+    assert not isinstance(raised.value.__cause__, httpx.TimeoutException)
+
+
+def test_a_stream_that_ended_disarms_its_deadline(fake):
+    stream = client.stream_chat_completion({"model": MODEL, "messages": user_text("quick")}, time_budget=30)
+
+    list(stream)
+
+    assert stream._watchdog is not None and stream._watchdog.finished.is_set()  # cancelled

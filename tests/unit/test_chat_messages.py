@@ -180,8 +180,8 @@ def test_send_stores_the_largest_content_that_fits_one_item(conversation):
 def test_reply_is_stored_as_assistant_message_and_moves_totals_by_two(conversation, monkeypatch):
     asked = []
 
-    def fake_call_model(source, model, upstream_messages, **kwargs):
-        asked.append((source, model, upstream_messages))
+    def fake_call_model(source, payload, **_options):
+        asked.append((source, payload["model"], payload["messages"]))
         return SimpleNamespace(text="I am Qwen.")
 
     monkeypatch.setattr(replies, "call_model", fake_call_model)

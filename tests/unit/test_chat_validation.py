@@ -4,6 +4,7 @@ accepted, what is rejected, and the 400 message naming the field (bailian_chat.a
 import pytest
 from bailian_chat.api.errors import validation_message
 from bailian_chat.chat.models import (
+    ChatCompletionRequest,
     CreateConversationRequest,
     SendMessageOptions,
     UpdateConversationRequest,
@@ -18,6 +19,13 @@ CONFIGURED_MODELS = [
     "qwen-max",
     "qwen-plus",
     "qwen-turbo",
+    # Current models, added to the default by issue 11.
+    "qwen3-max",
+    "qwen3-vl-plus",
+    "qwen3-vl-flash",
+    "qwen-plus-latest",
+    "qwen-flash",
+    "qwq-plus",
 ]
 NOT_A_STRING = "has the wrong type (input should be a valid string)"
 NOT_A_BOOLEAN = "has the wrong type (input should be a valid boolean)"
@@ -246,3 +254,35 @@ def test_content_type_is_text_only_when_every_part_is_text(content, expected):
     parts = SendMessageOptions.model_validate({"content": content}).content
 
     assert content_type_of(parts) == expected
+
+
+# ---------------------------------------------------------------- the spec proxy (4.1) and streaming
+
+PROXY_BODY = {"model": "qwen-plus", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def test_the_proxy_refuses_stream_true_naming_the_streaming_route():
+    """It used to drop the field silently and answer buffered."""
+    message = rejection(ChatCompletionRequest, {**PROXY_BODY, "stream": True})
+
+    assert message == "stream: streaming is not supported here; use POST /v1/chat/completions"
+
+
+@pytest.mark.parametrize("stream", [False, "absent"])
+def test_the_proxy_still_accepts_stream_false_or_absent(stream):
+    body = PROXY_BODY if stream == "absent" else {**PROXY_BODY, "stream": stream}
+
+    assert ChatCompletionRequest.model_validate(body).model == "qwen-plus"
+
+
+def test_the_proxy_answers_400_to_stream_true_through_the_gateway(gateway, signed_in):
+    response = gateway.request(
+        "POST", "/api/bailian/chat/completions", {**PROXY_BODY, "stream": True}, token=signed_in.access_token
+    )
+
+    assert response.status == 400
+    assert response.body == {
+        "code": 400,
+        "message": "stream: streaming is not supported here; use POST /v1/chat/completions",
+        "data": None,
+    }

@@ -1,5 +1,6 @@
 """local.fake_bailian over real HTTP: uvicorn on a free loopback port in a thread, httpx as the client."""
 
+import itertools
 import json
 import math
 import time
@@ -458,3 +459,191 @@ def test_access_log_one_line_per_request_without_the_key(capsys: pytest.CaptureF
         f"fake-bailian POST {path} - fault=#fault:disconnect",
     ]
     assert all(API_KEY not in line for line in lines)
+
+
+# ---------------------------------------------------------------- thinking, tools, stream faults
+
+
+def stream_chunks_of(response: httpx.Response) -> list[dict]:
+    events = sse_events(response)
+    assert events[-1] == "[DONE]"
+    return [json.loads(event) for event in events[:-1]]
+
+
+def deltas(chunks: list[dict], key: str) -> str:
+    return "".join(c["choices"][0]["delta"].get(key) or "" for c in chunks if c["choices"])
+
+
+def test_thinking_streams_reasoning_content_counted_in_usage(client: httpx.Client) -> None:
+    text = "why is the sky blue"
+    response = chat(client, text, enable_thinking=True, stream=True, stream_options={"include_usage": True})
+    chunks = stream_chunks_of(response)
+    reasoning, content = deltas(chunks, "reasoning_content"), deltas(chunks, "content")
+    assert reasoning == "Thinking about: why is the sky blue"
+    assert content == "Echo: why is the sky blue"
+    thought = tokens(reasoning)
+    assert chunks[-1]["usage"]["completion_tokens"] == thought + tokens(content)
+    assert chunks[-1]["usage"]["completion_tokens_details"] == {"reasoning_tokens": thought}
+    plain = chat(client, "why", enable_thinking=False).json()["choices"][0]["message"]
+    assert "reasoning_content" not in plain
+
+
+@pytest.mark.parametrize(
+    ("model", "extra", "message"),
+    [
+        ("qwq-plus", {}, "only support stream mode"),
+        ("qwen-plus", {"enable_thinking": True}, "enable_thinking must be set to false for non-streaming"),
+    ],
+)
+def test_thinking_is_refused_unless_streamed(client: httpx.Client, model, extra, message) -> None:
+    body = {"model": model, "messages": [{"role": "user", "content": "hi"}], **extra}
+    response = client.post("/chat/completions", json=body)
+    assert response.status_code == 400
+    assert message in response.json()["error"]["message"]
+
+
+def test_thinking_streams_reasoning_before_content_and_always_for_qwq(client: httpx.Client) -> None:
+    body = {"model": "qwq-plus", "messages": [{"role": "user", "content": "think hard"}], "stream": True}
+    chunks = stream_chunks_of(client.post("/chat/completions", json=body))
+    kinds = [
+        "reasoning" if c["choices"][0]["delta"].get("reasoning_content") else "content"
+        for c in chunks
+        if c["choices"][0]["delta"].get("reasoning_content") or c["choices"][0]["delta"].get("content")
+    ]
+    assert kinds == sorted(kinds, key=lambda kind: kind != "reasoning") and kinds[0] == "reasoning"
+    assert deltas(chunks, "reasoning_content") == "Thinking about: think hard"
+    assert deltas(chunks, "content") == "Echo: think hard"
+
+
+def test_thinking_budget_cuts_the_reasoning(client: httpx.Client) -> None:
+    response = chat(client, "a long question", enable_thinking=True, thinking_budget=2, stream=True)
+    assert deltas(stream_chunks_of(response), "reasoning_content") == "Thinking"
+
+
+WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+
+
+def test_a_tool_marker_with_tools_is_a_tool_call_and_a_tool_message_is_answered(client: httpx.Client) -> None:
+    text = "weather in Paris? #tool:get_weather"
+    body = chat(client, text, tools=[WEATHER_TOOL]).json()
+    [choice] = body["choices"]
+    assert choice["finish_reason"] == "tool_calls"
+    assert choice["message"]["content"] is None
+    [call] = choice["message"]["tool_calls"]
+    assert call["type"] == "function" and call["id"].startswith("call_")
+    assert call["function"] == {
+        "name": "get_weather",
+        "arguments": json.dumps({"text": text}, separators=(",", ":")),
+    }
+    assert body["usage"]["completion_tokens"] == tokens(call["function"]["arguments"])
+
+    follow_up = [
+        {"role": "user", "content": text},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": call["id"], "content": "sunny, 21 C"},
+    ]
+    answer = client.post(
+        "/chat/completions", json={"model": MODEL, "messages": follow_up, "tools": [WEATHER_TOOL]}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["choices"][0]["message"]["content"] == "Tool result: sunny, 21 C"
+    assert answer.json()["choices"][0]["finish_reason"] == "stop"
+
+
+def test_no_tool_call_without_tools_or_with_tool_choice_none(client: httpx.Client) -> None:
+    for extra in ({}, {"tools": [WEATHER_TOOL], "tool_choice": "none"}):
+        body = chat(client, "#tool:get_weather", **extra).json()
+        assert body["choices"][0]["finish_reason"] == "stop"
+
+
+def test_a_tool_message_needs_its_tool_call_id(client: httpx.Client) -> None:
+    messages = [{"role": "user", "content": "q"}, {"role": "tool", "content": "result"}]
+    response = client.post("/chat/completions", json={"model": MODEL, "messages": messages})
+    assert_error(response, 400, "invalid_parameter_error", "invalid_request_error")
+
+
+def test_a_streamed_tool_call_assembles_to_the_buffered_one(client: httpx.Client) -> None:
+    text = "#tool:get_weather in Rome"
+    buffered = chat(client, text, tools=[WEATHER_TOOL]).json()["choices"][0]["message"]["tool_calls"][0]
+    chunks = stream_chunks_of(chat(client, text, tools=[WEATHER_TOOL], stream=True))
+    first = chunks[0]["choices"][0]["delta"]["tool_calls"][0]
+    assert (first["id"], first["function"]["name"]) == (buffered["id"], "get_weather")
+    arguments = "".join(
+        c["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"]
+        for c in chunks
+        if c["choices"][0]["delta"].get("tool_calls")
+    )
+    assert arguments == buffered["function"]["arguments"]
+    assert chunks[-1]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+def test_cut_after_drops_the_connection_after_n_chunks(fake: FakeBailianServer) -> None:
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "cut me #fault:cut-after:3"}],
+        "stream": True,
+    }
+    received = []
+    with (
+        pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)),
+        httpx.stream("POST", fake.chat_url, json=body, headers={"Authorization": f"Bearer {API_KEY}"}) as r,
+    ):
+        assert r.status_code == 200
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                received.append(line)
+    assert len(received) == 3
+
+
+def test_error_after_sends_an_error_event_with_the_usage_so_far(client: httpx.Client) -> None:
+    text = "fail midway #fault:error-after:2"
+    response = chat(client, text, stream=True, stream_options={"include_usage": True})
+    assert response.status_code == 200
+    events = sse_events(response)
+    assert len(events) == 3 and "[DONE]" not in events
+    error = json.loads(events[-1])
+    assert error["error"]["code"] == "internal_error"
+    sent = json.loads(events[1])["choices"][0]["delta"]["content"]
+    prompt = 4 + tokens(text)
+    assert error["usage"] == {
+        "prompt_tokens": prompt,
+        "completion_tokens": tokens(sent),
+        "total_tokens": prompt + tokens(sent),
+    }
+
+
+def test_slow_spaces_the_chunks_as_they_are_sent(fake: FakeBailianServer) -> None:
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "slowly #fault:slow:100"}],
+        "stream": True,
+    }
+    arrivals = []
+    started = time.monotonic()
+    with httpx.stream("POST", fake.chat_url, json=body, headers={"Authorization": f"Bearer {API_KEY}"}) as r:
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                arrivals.append(time.monotonic())
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals[:-1])]  # [DONE] comes at once
+    assert len(gaps) >= 3
+    # Each chunk left the fake on its own, not all at the end (most gaps near 100 ms; scheduling
+    # on a busy machine may bunch a pair, so not every one).
+    assert sum(gap >= 0.05 for gap in gaps) >= len(gaps) / 2
+    assert arrivals[-2] - started >= 0.1 * len(gaps)  # the fake slept before each later chunk
+    assert arrivals[-2] - arrivals[0] >= 0.1 * len(gaps) / 2  # and the first came well before
+
+
+def test_stall_after_goes_silent_after_n_chunks_then_goes_on(fake: FakeBailianServer) -> None:
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "wait #fault:stall-after:2"}],
+        "stream": True,
+    }
+    arrivals = []
+    started = time.monotonic()
+    with httpx.stream("POST", fake.chat_url, json=body, headers={"Authorization": f"Bearer {API_KEY}"}) as r:
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                arrivals.append((time.monotonic(), line))
+    assert arrivals[-1][1] == "data: [DONE]"
+    assert arrivals[2][0] - started >= 1.0  # the third chunk waited the fixture's timeout_delay_seconds

@@ -1,5 +1,6 @@
 """local/template.py: the one reader of template.yaml (and of the e2e fake app's template)."""
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -105,7 +106,38 @@ def test_every_api_event_becomes_a_route_with_its_function(template):
     assert len(routes) == len(template.routes)  # no method+path declared twice
     for route in template.routes:
         assert route.function.code_uri.is_dir(), route
-        assert route.path.startswith("/api/"), route
+        # the spec's routes under /api, the OpenAI-compatible ones (issue 11) under /v1
+        assert route.path.startswith(("/api/", "/v1/")), route
+
+
+def test_a_streaming_route_needs_a_streaming_function(tmp_path):
+    body = """
+        Resources:
+          Api:
+            Type: AWS::Serverless::Api
+            Properties: {StageName: dev}
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: .
+              Handler: app.handler
+              Events:
+                Stream:
+                  Type: Api
+                  Properties:
+                    {RestApiId: !Ref Api, Path: /s, Method: post, ResponseTransferMode: RESPONSE_STREAM}
+    """
+    with pytest.raises(TemplateError, match="RESPONSE_STREAM route needs a function that streams"):
+        write_template(tmp_path, body).routes  # noqa: B018
+
+
+def test_gateway_responses_carry_the_envelope_and_an_openai_error(template):
+    for response_type, response in template.gateway_responses.items():
+        body = json.loads(response.body)
+        assert body["code"] == response.status_code and body["data"] is None, response_type
+        assert set(body["error"]) == {"message", "type", "param", "code"}, response_type
+        assert body["error"]["message"] == body["message"], response_type
+    assert template.gateway_responses["THROTTLED"].headers["Retry-After"] == "1"
 
 
 def test_default_authorizer_applies_unless_the_event_opts_out(template):
@@ -156,7 +188,18 @@ def test_gateway_responses(template):
 
     unauthorized = responses["UNAUTHORIZED"]
     assert unauthorized.status_code == 401
-    assert unauthorized.body == '{"code":401,"message":"Not authenticated","data":null}'
+    # the spec's envelope, plus (issue 11) OpenAI's error object beside it for the SDKs on /v1
+    assert json.loads(unauthorized.body) == {
+        "code": 401,
+        "message": "Not authenticated",
+        "data": None,
+        "error": {
+            "message": "Not authenticated",
+            "type": "authentication_error",
+            "param": None,
+            "code": "invalid_api_key",
+        },
+    }
     assert unauthorized.headers == {"Access-Control-Allow-Origin": "http://localhost:5173"}
     assert responses["MISSING_AUTHENTICATION_TOKEN"].status_code == 404
     assert responses["DEFAULT_5XX"].status_code == 500

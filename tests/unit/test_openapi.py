@@ -19,6 +19,7 @@ PUBLIC_ROUTES = {
     ("POST", "/api/auth/refresh"),
     ("GET", "/api/openapi.json"),
     ("GET", "/api/docs"),
+    ("GET", "/api/models"),  # issue 12: list prices and capabilities, the same for everyone
 }
 ENVELOPE_FIELDS = {"code", "message", "data"}
 

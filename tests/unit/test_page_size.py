@@ -13,8 +13,9 @@ from local.lambda_worker import MAX_RESPONSE_PAYLOAD_BYTES, runtime_payload_size
 from tests.support.events import LambdaContext, api_event
 from tests.support.large_content import EMOJI, largest_content, text
 
-# One character of each kind that JSON makes bigger, plus plain text.
-CHARACTERS = ['"', "\\", "\n", "\t", "\x01", EMOJI, "\u4e2d", "a"]
+# One character of each kind that JSON makes bigger, plus plain text (other control characters
+# are refused in message text: bailian_chat.text_rules).
+CHARACTERS = ['"', "\\", "\n", "\r", "\t", EMOJI, "\u4e2d", "a"]
 
 
 def largest_url_parts() -> list[dict]:

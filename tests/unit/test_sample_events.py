@@ -1,7 +1,7 @@
 """events/: one sample API Gateway event per function in template.yaml, kept valid.
 
 Given the data the samples refer to (local/sample_events.py: user 1 = SAMPLE_USER with session
-SAMPLE_SESSION_ID, conversation 1, message 1) in a fresh moto table and the fake Bailian as the
+SAMPLE_SESSION_ID, conversation 1, message 1, API key 1) in a fresh moto table and the fake Bailian as the
 model, every function's handler answers its committed event with a well-formed proxy response:
 the envelope, its status equal to `code`, and 200. The two events that need a live token (the
 authorizer's Authorization header, the refresh body) carry placeholders; the test puts real
@@ -9,14 +9,17 @@ tokens in their place, and also checks that the events as committed are refused 
 The files must also be exactly what the generator makes from the current template.
 """
 
+import asyncio
 import copy
 import json
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
-from bailian_chat.auth import service, tokens
+from bailian_chat.auth import api_keys, service, tokens
+from bailian_chat.auth.api_key_models import CreateApiKeyRequest
 from bailian_chat.auth.models import RegisterRequest
 from bailian_chat.chat import conversations, messages
 from bailian_chat.content import TextPart
@@ -27,12 +30,14 @@ from local.sample_events import (
     ACCESS_TOKEN_PLACEHOLDER,
     EVENTS_DIR,
     REFRESH_TOKEN_PLACEHOLDER,
+    SAMPLE_API_KEY_ID,
     SAMPLE_CONVERSATION_ID,
     SAMPLE_MESSAGE_ID,
     SAMPLE_SESSION_ID,
     SAMPLE_USER,
     SAMPLE_USER_ID,
 )
+from local.streaming_proxy import forwarded_headers
 from local.template import Template
 from tests.support import template
 from tests.support.events import HandlerResponse, LambdaContext
@@ -40,8 +45,13 @@ from tests.support.events import HandlerResponse, LambdaContext
 FAKE_KEY = "sk-unit-sample-events-0123456789"
 AUTHORIZER = template.authorizer_function()
 FUNCTIONS = sorted(function.code_uri.name for function in template.get().functions.values())
-# The docs function (GET /api/openapi.json) answers the OpenAPI document itself, not the envelope.
-UNENVELOPED = {"docs"}
+# Web apps behind the Lambda Web Adapter (the streamed routes) have no Python handler: LWA turns
+# the same event into an HTTP request to the app, which the last test here does.
+WEB_APPS = {f.code_uri.name: f for f in template.get().functions.values() if f.web_adapter}
+HANDLERS = [name for name in FUNCTIONS if name not in WEB_APPS]
+# The docs function (GET /api/openapi.json) answers the OpenAPI document itself, not the envelope;
+# GET /v1/models answers OpenAI's list shape.
+UNENVELOPED = {"docs", "v1_models"}
 STREAM_CONSUMERS = {"usage_aggregator", "account_purge"}  # fed by the table's stream, not by a route
 
 
@@ -73,6 +83,8 @@ def seed_sample_data() -> dict[str, str]:
     assert conversation["conversation_id"] == SAMPLE_CONVERSATION_ID
     message, _ = messages.send(SAMPLE_USER_ID, SAMPLE_CONVERSATION_ID, [TextPart(type="text", text="Hi")])
     assert message["message_id"] == SAMPLE_MESSAGE_ID
+    key = api_keys.create(SAMPLE_USER_ID, CreateApiKeyRequest(name="Sample"))
+    assert key["key_id"] == SAMPLE_API_KEY_ID
     return {
         "access": tokens.issue(SAMPLE_USER_ID, SAMPLE_SESSION_ID, tokens.ACCESS, now + 600),
         "refresh": tokens.issue(SAMPLE_USER_ID, SAMPLE_SESSION_ID, tokens.REFRESH, expires, refresh_jti),
@@ -147,7 +159,7 @@ def test_endpoint_events_match_their_template_route():
 # ---------------------------------------------------------------- the handlers answer them
 
 
-@pytest.mark.parametrize("function_dir", FUNCTIONS)
+@pytest.mark.parametrize("function_dir", HANDLERS)
 def test_handler_answers_its_sample_event(function_dir, load_function, model_env):
     live = seed_sample_data() if function_dir != "auth_register" else {}
     event = with_live_tokens(function_dir, load_event(function_dir), live)
@@ -160,7 +172,8 @@ def test_handler_answers_its_sample_event(function_dir, load_function, model_env
         assert result["context"] == {
             "user_id": str(SAMPLE_USER_ID),
             "session_id": SAMPLE_SESSION_ID,
-            "role": "user",
+            "auth_type": "access_token",  # issue 12: the context says which credential it was
+            "role": "user",  # issue 13: the role read with the session
         }
         (statement,) = result["policyDocument"]["Statement"]
         assert statement["Effect"] == "Allow"
@@ -170,7 +183,9 @@ def test_handler_answers_its_sample_event(function_dir, load_function, model_env
         return
     response = assert_proxy_response(function_dir, result)
     assert response.status == 200, response.body
-    if function_dir in UNENVELOPED:
+    if function_dir == "v1_models":
+        assert response.body["object"] == "list" and response.body["data"], response.body
+    elif function_dir in UNENVELOPED:
         assert "openapi" in response.body
     elif function_dir == "messages_send":
         assert response.body["data"]["reply"] is not None, response.body  # the fake model answered
@@ -189,3 +204,33 @@ def test_refresh_event_as_committed_is_401(load_function):
     module = load_function("auth_refresh")
     result = module.handler(load_event("auth_refresh"), LambdaContext(function_name="auth_refresh"))
     assert assert_proxy_response("auth_refresh", result).status == 401
+
+
+@pytest.mark.parametrize("function_dir", sorted(WEB_APPS))
+def test_web_app_answers_its_sample_event_as_lwa_forwards_it(function_dir, load_function, model_env):
+    seed_sample_data()
+    event = load_event(function_dir)
+    app = load_function(function_dir).app
+
+    async def forward() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as client:
+            return await client.request(
+                event["httpMethod"],
+                event["path"],
+                headers=forwarded_headers(event, WEB_APPS[function_dir]),
+                content=(event["body"] or "").encode(),
+            )
+
+    response = asyncio.run(forward())
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/event-stream")
+    blocks = [block for block in response.text.split("\n\n") if block]
+    if function_dir == "v1_chat_completions":
+        assert blocks[-1] == "data: [DONE]"
+        chunks = [json.loads(block.removeprefix("data: ")) for block in blocks[:-1]]
+        assert all(chunk["object"] == "chat.completion.chunk" for chunk in chunks)
+        assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] > 0  # include_usage
+    else:
+        names = [block.split("\n", 1)[0].removeprefix("event: ") for block in blocks]
+        assert names[0] == "message" and names[-1] == "reply" and "delta" in names, names

@@ -5,6 +5,7 @@ rate-limited calls leave nothing."""
 import re
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from bailian_chat import clock
@@ -68,7 +69,7 @@ def rollup(get_item, user_id: int, day: str, model: str) -> dict | None:
 
 
 def test_rollups_are_marked_for_the_usage_aggregator(upstream, get_item):
-    call_model(proxy_source(), MODEL, ask("hello there"))
+    call_model(proxy_source(), {"model": MODEL, "messages": ask("hello there")})
     day = clock.iso_from_epoch(time.time())[:10]
     assert get_item(keys.daily_rollup(USER, day, MODEL))["item_type"] == "user_daily"
 
@@ -76,7 +77,7 @@ def test_rollups_are_marked_for_the_usage_aggregator(upstream, get_item):
 def test_a_successful_call_is_logged_with_its_tokens(upstream, ddb, get_item):
     before_ms = int(time.time() * 1000)
 
-    completion = call_model(proxy_source(), MODEL, ask("hello there"))
+    completion = call_model(proxy_source(), {"model": MODEL, "messages": ask("hello there")})
 
     after_ms = int(time.time() * 1000)
     assert completion.text == "Echo: hello there"
@@ -99,6 +100,10 @@ def test_a_successful_call_is_logged_with_its_tokens(upstream, ddb, get_item):
         "total_tokens": prompt + reply,
         "call_duration": item["call_duration"],
         "client_ip": "203.0.113.5",
+        "client_disconnected": False,
+        # qwen-plus, first tier: $0.4 in / $1.2 out per million tokens, exact to 1e-9 USD
+        "cost": f"{(Decimal('0.4') * prompt + Decimal('1.2') * reply) / 1_000_000:.9f}",
+        "currency": "USD",
         "created_at": clock.iso_from_epoch(created_ms / 1000),
     }
     assert isinstance(call_id, int) and call_id >= 1
@@ -109,6 +114,7 @@ def test_a_successful_call_is_logged_with_its_tokens(upstream, ddb, get_item):
         "model_name": MODEL,
         "tokens": prompt + reply,
         "calls": 1,
+        "cost_nanos": int((Decimal("0.4") * prompt + Decimal("1.2") * reply) * 1000),
     }
 
 
@@ -117,7 +123,7 @@ def test_a_conversation_reply_call_records_the_conversation_and_message(upstream
         user_id=USER, client_ip="203.0.113.5", api_endpoint=SEND, conversation_id=31, message_id=57
     )
 
-    call_model(source, MODEL, ask("hi"))
+    call_model(source, {"model": MODEL, "messages": ask("hi")})
 
     [item] = call_items(ddb, USER)
     assert (item["conversation_id"], item["message_id"], item["api_endpoint"]) == (31, 57, SEND)
@@ -138,14 +144,21 @@ def test_a_failed_call_is_logged_with_its_status_and_no_tokens(
     upstream, ddb, get_item, marker, error, status_code
 ):
     with pytest.raises(error):
-        call_model(proxy_source(), MODEL, ask(f"fail {marker}"))
+        call_model(proxy_source(), {"model": MODEL, "messages": ask(f"fail {marker}")})
 
     [item] = call_items(ddb, USER)
     assert item["status_code"] == status_code
     assert (item["request_tokens"], item["response_tokens"], item["total_tokens"]) == (0, 0, 0)
     assert item["call_duration"] >= 0
     day = item["created_at"][:10]
-    assert rollup(get_item, USER, day, MODEL) == {"date": day, "model_name": MODEL, "tokens": 0, "calls": 1}
+    assert rollup(get_item, USER, day, MODEL) == {
+        "date": day,
+        "model_name": MODEL,
+        "tokens": 0,
+        "calls": 1,
+        "cost_nanos": 0,  # a call with no usage costs 0
+    }
+    assert item["cost"] == "0.000000000"
 
 
 def test_an_unexpected_error_is_logged_as_500_and_raised(upstream, ddb, monkeypatch):
@@ -155,7 +168,7 @@ def test_an_unexpected_error_is_logged_as_500_and_raised(upstream, ddb, monkeypa
     monkeypatch.setattr(client, "chat_completion", broken)
 
     with pytest.raises(RuntimeError, match="bug in the client"):
-        call_model(proxy_source(), MODEL, ask("hi"))
+        call_model(proxy_source(), {"model": MODEL, "messages": ask("hi")})
 
     [item] = call_items(ddb, USER)
     assert (item["status_code"], item["total_tokens"]) == (500, 0)
@@ -166,12 +179,13 @@ def test_a_rate_limited_call_is_not_a_model_call(upstream, ddb, get_item, unit_e
     sent = []
     real = client.chat_completion
     monkeypatch.setattr(client, "chat_completion", lambda *a, **k: sent.append(a) or real(*a, **k))
-    call_model(proxy_source(), MODEL, ask("first"))
+    call_model(proxy_source(), {"model": MODEL, "messages": ask("first")})
 
     with pytest.raises(RateLimited) as raised:
-        call_model(proxy_source(), MODEL, ask("second"))
+        call_model(proxy_source(), {"model": MODEL, "messages": ask("second")})
 
-    assert raised.value.retry_after is not None and 1 <= raised.value.retry_after <= 60
+    # A slot comes back 60-62 s after its call (usage.rate_limit: 2-second buckets).
+    assert raised.value.retry_after is not None and 1 <= raised.value.retry_after <= 62
     assert len(sent) == 1
     [item] = call_items(ddb, USER)
     assert rollup(get_item, USER, item["created_at"][:10], MODEL)["calls"] == 1
@@ -180,10 +194,10 @@ def test_a_rate_limited_call_is_not_a_model_call(upstream, ddb, get_item, unit_e
 def test_rollups_add_up_per_day_and_model(upstream, ddb, get_item):
     texts = ["one", "two two", "three three three"]
     for text in texts:
-        call_model(proxy_source(), MODEL, ask(text))
-    call_model(proxy_source(), "qwen-turbo", ask("other model"))
+        call_model(proxy_source(), {"model": MODEL, "messages": ask(text)})
+    call_model(proxy_source(), {"model": "qwen-turbo", "messages": ask("other model")})
     with pytest.raises(BadRequest):
-        call_model(proxy_source(), MODEL, ask("#fault:400"))
+        call_model(proxy_source(), {"model": MODEL, "messages": ask("#fault:400")})
 
     items = call_items(ddb, USER)
     assert len(items) == 5
@@ -197,6 +211,7 @@ def test_rollups_add_up_per_day_and_model(upstream, ddb, get_item):
             "model_name": model,
             "tokens": sum(i["total_tokens"] for i in logged),
             "calls": len(logged),
+            "cost_nanos": sum(int(Decimal(i["cost"]) * 10**9) for i in logged),
         }
     assert sum(i["total_tokens"] for i in items) == sum(
         4 + tokens(t) + tokens(f"Echo: {t}") for t in [*texts, "other model"]
@@ -209,16 +224,24 @@ def test_the_call_item_and_its_rollup_are_one_transaction(upstream, monkeypatch)
     monkeypatch.setattr(
         dynamodb, "transact_write", lambda actions: transactions.append(actions) or real(actions)
     )
+    # Early in a rate-limit item's buckets: the limiter's own write is then one UpdateItem, not a
+    # transaction over two items (store.rate_limits).
+    monkeypatch.setattr(clock, "now_seconds", lambda: 1_796_000_160.0)
 
-    call_model(proxy_source(), MODEL, ask("together"))
+    call_model(proxy_source(), {"model": MODEL, "messages": ask("together")})
 
     [actions] = transactions
-    assert [next(iter(action)) for action in actions] == ["Put", "Update"]
+    # the call, its rollup, and (issue 12) its cost spent in the user's day and month
+    assert [next(iter(action)) for action in actions] == ["Put", "Update", "Update", "Update"]
     put, update = actions[0]["Put"], actions[1]["Update"]
     assert put["Item"]["PK"] == {"S": f"USER#{USER}#CALLS"}
     assert put["ConditionExpression"] == "attribute_not_exists(PK)"
     day = TypeDeserializer().deserialize(put["Item"]["created_at"])[:10]
     assert update["Key"] == dynamodb.key(*keys.daily_rollup(USER, day, MODEL))
+    assert [action["Update"]["Key"] for action in actions[2:]] == [
+        dynamodb.key(*keys.spend_period(USER, f"DAY#{day}")),
+        dynamodb.key(*keys.spend_period(USER, f"MONTH#{day[:7]}")),
+    ]
 
 
 def test_no_rollup_is_counted_when_its_call_item_cannot_be_written(table, ddb, get_item):
@@ -261,6 +284,7 @@ def test_the_source_carries_the_invocations_remaining_time_less_the_reserve():
 
     event = SimpleNamespace(
         resource="/api/bailian/chat/completions",
+        http_method="POST",
         request_context=SimpleNamespace(
             authorizer={"user_id": "7", "session_id": "s"}, identity=SimpleNamespace(source_ip="198.51.100.1")
         ),

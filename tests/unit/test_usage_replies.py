@@ -172,9 +172,26 @@ def test_an_unexpected_failure_after_the_model_answered_is_a_500_reply_error_not
     def table_throttled(*_args, **_kwargs):
         raise RuntimeError("ProvisionedThroughputExceeded")
 
-    monkeypatch.setattr(replies, "store_message", table_throttled)
+    monkeypatch.setattr(replies, "store_reply", table_throttled)
     sent, reply, error = send_and_reply(cid, "hello")
 
     assert reply is None
     assert error == {"code": 500, "message": "Server internal error"}
     assert stored(cid) == [sent]
+
+
+def test_a_thinking_only_models_reply_is_read_from_its_stream(upstream):
+    """qwq-plus answers only when streamed (the fake refuses it buffered, as upstream does): the
+    spec's buffered reply reads the stream whole, stores the answer without the reasoning, and
+    logs the call once with the exact usage (reasoning tokens included)."""
+    cid = conversations.create(USER, "qwq-plus", None)["conversation_id"]
+
+    _message, reply, error = send_and_reply(cid, "think")
+
+    assert error is None
+    assert reply["content"] == [{"type": "text", "text": "Echo: think"}]
+    [call] = logged_calls()
+    assert call["status_code"] == 200
+    assert call["total_tokens"] == 4 + tokens("think") + tokens("Thinking about: think") + tokens(
+        "Echo: think"
+    )

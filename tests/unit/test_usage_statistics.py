@@ -34,17 +34,31 @@ def put_rollup(ddb):
 @pytest.fixture
 def activity(put_rollup):
     """Three days, two models, and another user's rows that must never count."""
-    put_rollup(USER, "2024-03-01", "qwen-plus", conversations=2, messages=6, tokens=100, calls=3)
+    put_rollup(
+        USER,
+        "2024-03-01",
+        "qwen-plus",
+        conversations=2,
+        messages=6,
+        tokens=100,
+        calls=3,
+        cost_nanos=1_500_000,
+    )
     put_rollup(USER, "2024-03-01", "qwen-vl-max-latest", conversations=1, messages=2, tokens=400, calls=1)
-    put_rollup(USER, "2024-03-02", "qwen-plus", tokens=50, calls=2)  # proxy calls only
+    put_rollup(USER, "2024-03-02", "qwen-plus", tokens=50, calls=2, cost_nanos=7)  # proxy calls only
     put_rollup(USER, "2024-03-04", "qwen-vl-max-latest", messages=4, tokens=30, calls=2)
     put_rollup(USER, "2024-03-04", "qwen-plus", conversations=1)  # created, never used
     put_rollup(OTHER_USER, "2024-03-01", "qwen-plus", conversations=9, messages=9, tokens=9999, calls=9)
     put_rollup(OTHER_USER, "2024-03-03", "qwen-max", conversations=1, messages=1, tokens=1, calls=1)
 
 
-def counts(conversations: int, messages: int, tokens: int) -> dict:
-    return {"conversation_count": conversations, "message_count": messages, "token_count": tokens}
+def counts(conversations: int, messages: int, tokens: int, cost: str = "0.000000000") -> dict:
+    return {
+        "conversation_count": conversations,
+        "message_count": messages,
+        "token_count": tokens,
+        "cost": cost,
+    }
 
 
 def test_all_time_statistics_add_up_per_model_and_per_day(activity):
@@ -52,13 +66,15 @@ def test_all_time_statistics_add_up_per_model_and_per_day(activity):
         "total_conversations": 4,
         "total_messages": 12,
         "total_tokens": 580,
+        "total_cost": "0.001500007",  # cost added exactly, in nano-USD
+        "currency": "USD",
         "model_statistics": [
-            {"model_name": "qwen-plus", **counts(3, 6, 150)},
+            {"model_name": "qwen-plus", **counts(3, 6, 150, "0.001500007")},
             {"model_name": "qwen-vl-max-latest", **counts(1, 6, 430)},
         ],
         "daily_statistics": [
-            {"date": "2024-03-01", **counts(3, 8, 500)},
-            {"date": "2024-03-02", **counts(0, 0, 50)},
+            {"date": "2024-03-01", **counts(3, 8, 500, "0.001500000")},
+            {"date": "2024-03-02", **counts(0, 0, 50, "0.000000007")},
             {"date": "2024-03-04", **counts(1, 4, 30)},
         ],
     }
@@ -70,7 +86,7 @@ def test_the_date_range_is_inclusive(activity):
     assert (data["total_conversations"], data["total_messages"], data["total_tokens"]) == (1, 4, 80)
     assert [day["date"] for day in data["daily_statistics"]] == ["2024-03-02", "2024-03-04"]
     assert data["model_statistics"] == [
-        {"model_name": "qwen-plus", **counts(1, 0, 50)},
+        {"model_name": "qwen-plus", **counts(1, 0, 50, "0.000000007")},
         {"model_name": "qwen-vl-max-latest", **counts(0, 4, 30)},
     ]
 
@@ -82,8 +98,10 @@ def test_one_day(activity):
         "total_conversations": 0,
         "total_messages": 0,
         "total_tokens": 50,
-        "model_statistics": [{"model_name": "qwen-plus", **counts(0, 0, 50)}],
-        "daily_statistics": [{"date": "2024-03-02", **counts(0, 0, 50)}],
+        "total_cost": "0.000000007",
+        "currency": "USD",
+        "model_statistics": [{"model_name": "qwen-plus", **counts(0, 0, 50, "0.000000007")}],
+        "daily_statistics": [{"date": "2024-03-02", **counts(0, 0, 50, "0.000000007")}],
     }
 
 
@@ -94,6 +112,8 @@ def test_the_model_filter(activity):
         "total_conversations": 1,
         "total_messages": 6,
         "total_tokens": 430,
+        "total_cost": "0.000000000",
+        "currency": "USD",
         "model_statistics": [{"model_name": "qwen-vl-max-latest", **counts(1, 6, 430)}],
         "daily_statistics": [
             {"date": "2024-03-01", **counts(1, 2, 400)},
@@ -116,6 +136,8 @@ def test_no_activity_is_all_zero_and_empty_lists(activity, days, model):
         "total_conversations": 0,
         "total_messages": 0,
         "total_tokens": 0,
+        "total_cost": "0.000000000",
+        "currency": "USD",
         "model_statistics": [],
         "daily_statistics": [],
     }
@@ -183,7 +205,9 @@ def test_history_is_newest_first_with_exact_totals(calls):
 
     assert ids(data) == newest_first(calls)
     assert data["pagination"] == {"current_page": 1, "per_page": 10, "total": 7, "total_pages": 1}
-    assert data["api_calls"][-1] == {field: calls[0].get(field) for field in PUBLIC_FIELDS}
+    # An item logged without client_disconnected (as before streaming existed) shows it false.
+    expected = {field: calls[0].get(field) for field in PUBLIC_FIELDS} | {"client_disconnected": False}
+    assert data["api_calls"][-1] == expected
     assert list(data["api_calls"][0]) == list(PUBLIC_FIELDS)
 
 

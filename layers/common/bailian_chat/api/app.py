@@ -2,7 +2,6 @@
 
 import json
 import math
-from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
@@ -10,8 +9,9 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from bailian_chat.api.envelope import to_json
 from bailian_chat.api.errors import register_error_handlers
+from bailian_chat.auth.callers import Caller, authorized_caller
 from bailian_chat.config import get_settings
-from bailian_chat.errors import BadRequest, Forbidden, Unauthorized
+from bailian_chat.errors import BadRequest, Forbidden
 
 logger = Logger()
 
@@ -98,28 +98,12 @@ def lambda_handler(app: APIGatewayRestResolver):
     return handler
 
 
-@dataclass(frozen=True)
-class Caller:
-    user_id: int
-    session_id: str
-    client_ip: str
-    role: str = "user"
-    auth_type: str = "access_token"
-
-
 def caller(app: APIGatewayRestResolver) -> Caller:
-    """The authenticated caller, as the authorizer put it in the request context."""
-    authorizer = app.current_event.request_context.authorizer
-    try:
-        return Caller(
-            int(authorizer.get("user_id")),
-            str(authorizer.get("session_id")),
-            client_ip(app),
-            str(authorizer.get("role") or "user"),
-            str(authorizer.get("auth_type") or "access_token"),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise Unauthorized() from exc
+    """The authenticated caller, as the authorizer put it in the request context (403 for an API
+    key on a route keys may not use)."""
+    event = app.current_event
+    authorizer = event.request_context.authorizer
+    return authorized_caller(authorizer, client_ip(app), event.http_method, event.resource)
 
 
 ADMIN_ONLY = "Admin access required"
@@ -129,7 +113,7 @@ def require_admin(app: APIGatewayRestResolver) -> Caller:
     """The caller, if an admin signed in with an access token (the authorizer read the role with the
     session, this very request); Forbidden for anyone else and for any API key."""
     identity = caller(app)
-    if identity.role != "admin" or identity.auth_type != "access_token":
+    if identity.role != "admin" or identity.api_key is not None:
         raise Forbidden(ADMIN_ONLY)
     return identity
 
@@ -156,5 +140,6 @@ def model_call_source(app: APIGatewayRestResolver):
         user_id=identity.user_id,
         client_ip=identity.client_ip,
         api_endpoint=app.current_event.resource,
+        api_key=identity.api_key,
         time_budget=app.lambda_context.get_remaining_time_in_millis() / 1000 - AFTER_MODEL_CALL_SECONDS,
     )

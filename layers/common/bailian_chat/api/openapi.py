@@ -22,7 +22,9 @@ BEARER_SECURITY_SCHEME = {
     "bearerFormat": "JWT",
     "description": "The access_token from POST /api/auth/login (or /api/auth/refresh): "
     "`Authorization: Bearer <access_token>`. Checked by the API Gateway authorizer, which also "
-    "checks that the session is live (logout revokes it at once).",
+    "checks that the session is live (logout revokes it at once). A personal API key "
+    "(`Authorization: Bearer sk-bc-…`, from POST /api/keys) is accepted on "
+    "POST /api/bailian/chat/completions, GET /api/history/* and /v1/* only; elsewhere it is 403.",
 }
 COMPONENT_REF = "#/components/schemas/{model}"
 
@@ -34,6 +36,17 @@ Timestamp = Annotated[
 Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date", "examples": ["2023-01-01"]})]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Count = Annotated[int, Field(ge=0)]
+Money = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]+\.[0-9]{9}$",
+            "description": "A decimal amount in the price table's currency, exact to 1e-9",
+            "examples": ["0.000123400"],
+        }
+    ),
+]
 
 
 class _Data(BaseModel):
@@ -177,6 +190,7 @@ class ChatCompletion(_Data):
 class ApiCall(_Data):
     id: Id
     user_id: Id
+    api_key_id: Id | None = Field(description="The API key the call was made with; null for an access token")
     conversation_id: Id | None
     message_id: Id | None
     model_name: str
@@ -187,6 +201,14 @@ class ApiCall(_Data):
     total_tokens: Count
     call_duration: Count = Field(description="Milliseconds")
     client_ip: str
+    client_disconnected: bool = Field(
+        description="True when the caller went away before a streamed answer ended; the call was "
+        "still read to its end, so its tokens are the upstream's exact usage"
+    )
+    cost: Money | None = Field(
+        description="The call's cost, fixed when it was made from the upstream's usage and the price "
+        "table then (0 without usage); null for calls logged before costs were recorded"
+    )
     created_at: Timestamp
 
 
@@ -195,11 +217,40 @@ class ApiCallPage(_Data):
     pagination: Pagination
 
 
+class ApiKey(_Data):
+    key_id: Id
+    name: str
+    hint: str = Field(description="The secret's prefix and last 4 characters, e.g. sk-bc-…1a2b")
+    created_at: Timestamp
+    expires_at: Timestamp | None
+    last_used_at: Timestamp | None = Field(description="To the minute (written at most once a minute)")
+    models: list[str] | None = Field(description="Models the key may call; null: every configured model")
+    rate_limit_per_minute: Annotated[int, Field(ge=1)] | None = Field(
+        description="The key's own limit on model calls; null: only the user's limit applies"
+    )
+    monthly_budget: str | None = Field(
+        description="Spend limit per UTC calendar month, a decimal string in the price table's currency"
+    )
+    status: Literal["active", "revoked", "expired"]
+
+
+class CreatedApiKey(ApiKey):
+    key: str = Field(
+        description="The secret, `sk-bc-` + 43 url-safe characters: shown this once, never again"
+    )
+
+
+class ApiKeyPage(_Data):
+    api_keys: list[ApiKey]
+    pagination: Pagination
+
+
 class ModelStatistics(_Data):
     model_name: str
     conversation_count: Count
     message_count: Count
     token_count: Count
+    cost: Money
 
 
 class DailyStatistics(_Data):
@@ -207,14 +258,81 @@ class DailyStatistics(_Data):
     conversation_count: Count
     message_count: Count
     token_count: Count
+    cost: Money
 
 
 class Statistics(_Data):
     total_conversations: Count
     total_messages: Count
     total_tokens: Count
+    total_cost: Money = Field(description="The sum of the calls' costs (5.1's `cost`), exactly")
+    currency: str = Field(description="The price table's currency, e.g. USD")
     model_statistics: list[ModelStatistics]
     daily_statistics: list[DailyStatistics]
+
+
+class PriceTier(_Data):
+    max_input_tokens: int | None = Field(
+        description="The tier applies up to this many prompt tokens; null: no bound"
+    )
+    input: str = Field(description="Price per million prompt tokens")
+    output: str = Field(description="Price per million completion tokens")
+    thinking_output: str = Field(description="Price per million completion tokens in thinking mode")
+
+
+class Pricing(_Data):
+    currency: str
+    unit: Literal["per_million_tokens"]
+    tiers: list[PriceTier] = Field(description="Chosen by the call's prompt tokens, first that fits")
+
+
+class ModelCapabilities(_Data):
+    image: bool
+    video: bool
+    tools: bool
+    thinking: Literal["none", "optional", "always"]
+    max_output_tokens: Annotated[int, Field(ge=1)]
+
+
+class PricedModel(_Data):
+    model_name: str
+    capabilities: ModelCapabilities
+    pricing: Pricing | None = Field(
+        description="null: the price table has no price for it (its calls cost 0)"
+    )
+
+
+class ModelList(_Data):
+    currency: str
+    price_source: str
+    prices_as_of: Day
+    models: list[PricedModel]
+
+
+class SpendPeriod(_Data):
+    limit: Money | None = Field(
+        description="The limit that applies (the lower of yours and the deployment's)"
+    )
+    spent: Money
+    reserved: Money = Field(description="Held by calls in progress (released when they end)")
+
+
+class SpendToday(SpendPeriod):
+    date: Day
+
+
+class SpendThisMonth(SpendPeriod):
+    month: str = Field(examples=["2026-12"])
+
+
+class Budget(_Data):
+    currency: str
+    daily_limit: Money | None = Field(description="Your own daily limit; null: none of your own")
+    monthly_limit: Money | None = Field(description="Your own monthly limit; null: none of your own")
+    deployment_daily_limit: Money | None
+    deployment_monthly_limit: Money | None
+    today: SpendToday
+    this_month: SpendThisMonth
 
 
 # ------------------------------------------------------------------ the status codes, in one place
@@ -432,6 +550,76 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
 }
 
+# Not in the spec: personal API keys (issue 12). Access token only: a key on these is 403.
+KEY_ONLY_BY_TOKEN = "This route takes an access token; an API key is refused here"
+KEY_OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("POST", "/api/keys"): Operation(
+        "Create a personal API key (its secret is shown once)",
+        "keys",
+        CreatedApiKey,
+        {
+            200: "Creation successful",
+            400: BAD_REQUEST,
+            401: NOT_AUTHENTICATED,
+            403: KEY_ONLY_BY_TOKEN,
+            500: SERVER_ERROR,
+        },
+    ),
+    ("GET", "/api/keys"): Operation(
+        "List your API keys (never their secrets)",
+        "keys",
+        ApiKeyPage,
+        {
+            200: "Retrieval successful",
+            400: BAD_REQUEST,
+            401: NOT_AUTHENTICATED,
+            403: KEY_ONLY_BY_TOKEN,
+            500: SERVER_ERROR,
+        },
+    ),
+    ("DELETE", "/api/keys/{key_id}"): Operation(
+        "Revoke an API key (the next request with it is 401)",
+        "keys",
+        None,
+        {
+            200: "Deletion successful",
+            400: BAD_REQUEST,
+            401: NOT_AUTHENTICATED,
+            403: KEY_ONLY_BY_TOKEN,
+            404: "API key does not exist (or is not yours)",
+            500: SERVER_ERROR,
+        },
+    ),
+}
+
+# Not in the spec: prices and spend limits (issue 12).
+BUDGET_OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/api/models"): Operation(
+        "The configured models, their capabilities and prices (public)",
+        "usage",
+        ModelList,
+        {200: "Retrieval successful", 500: SERVER_ERROR},
+    ),
+    ("GET", "/api/usage/budget"): Operation(
+        "Your spend limits, and what you spent and hold reserved today and this month",
+        "usage",
+        Budget,
+        {200: "Retrieval successful", 401: NOT_AUTHENTICATED, 403: KEY_ONLY_BY_TOKEN, 500: SERVER_ERROR},
+    ),
+    ("PUT", "/api/usage/budget"): Operation(
+        "Set your own daily and monthly spend limits (null: none of your own)",
+        "usage",
+        Budget,
+        {
+            200: "Update successful",
+            400: BAD_REQUEST + " (or a limit above the deployment's)",
+            401: NOT_AUTHENTICATED,
+            403: KEY_ONLY_BY_TOKEN,
+            500: SERVER_ERROR,
+        },
+    ),
+}
+
 # Not in the spec: the API's own documentation (public; 200 is the document or the page itself,
 # not an envelope).
 DOCS_OPERATIONS: dict[tuple[str, str], Operation] = {
@@ -455,7 +643,12 @@ EXTRA_CODES: dict[tuple[str, str], dict[int, str]] = {
         "or API Gateway throttling",
     },
     ("POST", "/api/conversations/{conversation_id}/messages"): {504: GATEWAY_TIMEOUT},
-    ("POST", "/api/bailian/chat/completions"): {504: GATEWAY_TIMEOUT},
+    ("POST", "/api/bailian/chat/completions"): {
+        403: "An API key used a model outside its allow-list",
+        429: "Request rate limit exceeded (the user's or the API key's own; Retry-After), or "
+        "\"Budget exceeded\" (a spend limit: the user's daily or monthly, or the API key's monthly_budget)",
+        504: GATEWAY_TIMEOUT,
+    },
 }
 # Request bodies as the spec shows them: Swagger UI's "Try it out" starts from these, and
 # schemathesis' examples phase sends them (positive requests that reach the 200 answers).
@@ -470,6 +663,12 @@ REQUEST_EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/auth/refresh"): {"refresh_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."},
     ("POST", "/api/conversations"): {"title": "New Conversation", "model_name": "qwen-vl-max-latest"},
     ("PUT", "/api/conversations/{conversation_id}"): {"title": "Updated Conversation Title"},
+    ("POST", "/api/keys"): {
+        "name": "Jupyter notebook",
+        "models": ["qwen-plus"],
+        "rate_limit_per_minute": 30,
+        "monthly_budget": "25.00",
+    },
     ("POST", "/api/conversations/{conversation_id}/messages"): {
         "content": [{"type": "text", "text": "Hello, please introduce yourself"}]
     },
@@ -486,6 +685,8 @@ TAGS = [
     {"name": "messages", "description": "Messages and model replies (spec section 3)"},
     {"name": "bailian", "description": "The Bailian (Qwen) model proxy (spec section 4)"},
     {"name": "history", "description": "API-call history and statistics (spec section 5)"},
+    {"name": "keys", "description": "Personal API keys (sk-bc-…) for scripts and SDKs"},
+    {"name": "usage", "description": "Model prices and spend limits"},
     {"name": "docs", "description": "This document and its Swagger UI (public)"},
 ]
 SPEC_OPERATIONS = frozenset(OPERATIONS)
@@ -493,7 +694,13 @@ SPEC_OPERATIONS = frozenset(OPERATIONS)
 
 def operation(method: str, path: str) -> Operation:
     key = (method.upper(), path)
-    found = OPERATIONS.get(key) or DOCS_OPERATIONS.get(key) or ACCOUNT_OPERATIONS.get(key)
+    found = (
+        OPERATIONS.get(key)
+        or KEY_OPERATIONS.get(key)
+        or BUDGET_OPERATIONS.get(key)
+        or ACCOUNT_OPERATIONS.get(key)
+        or DOCS_OPERATIONS.get(key)
+    )
     if found is None:
         raise KeyError(
             f"{method.upper()} {path} has no status codes: add it to OPERATIONS in "
@@ -560,11 +767,26 @@ def response_components(operations: list[tuple[str, str]]) -> dict[str, dict[str
     return components
 
 
+# API Gateway's own answers (GatewayResponses) also carry OpenAI's error object (issue 11).
+GATEWAY_OPENAI_ERROR = {
+    "type": "object",
+    "description": "Only in API Gateway's own answers: the same error in OpenAI's shape, for the SDKs",
+    "properties": {
+        "message": {"type": "string"},
+        "type": {"type": "string"},
+        "param": {"type": "null"},
+        "code": {"type": ["string", "null"]},
+    },
+}
+
+
 def error_components(codes: set[int]) -> dict[str, dict[str, Any]]:
-    return {
-        error_schema_name(code): envelope_schema(code, {"type": "null"}, _error_example(code))
-        for code in sorted(codes)
-    }
+    components = {}
+    for code in sorted(codes):
+        schema = envelope_schema(code, {"type": "null"}, _error_example(code))
+        schema["properties"]["error"] = GATEWAY_OPENAI_ERROR
+        components[error_schema_name(code)] = schema
+    return components
 
 
 def _error_example(code: int) -> str:

@@ -49,6 +49,8 @@ class MonthUsage(_Data):
     month: str = Field(description="The current UTC month, YYYY-MM")
     calls: Count
     tokens: Count
+    cost: str = Field(description="A decimal string, in `currency`, from the costs fixed at call time")
+    currency: str
 
 
 class AdminUserDetail(CurrentUser):

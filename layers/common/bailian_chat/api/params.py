@@ -33,6 +33,13 @@ ConversationId = Annotated[int, Path(description="Conversation ID"), Field(gt=0,
 MessageId = Annotated[int, Path(description="Message ID"), Field(gt=0, le=MAX_ID), PlainNumber]
 PageNumber = Annotated[int, Query(description="Page number, from 1"), Field(ge=1, le=1_000_000), PlainNumber]
 PageLimit = Annotated[int, Query(description="Items per page, at most 100"), Field(ge=1, le=100), PlainNumber]
+ApiKeyId = Annotated[int, Path(description="API key ID"), Field(gt=0, le=MAX_ID), PlainNumber]
+ApiKeyFilter = Annotated[
+    int | None,
+    Query(description="Only the calls made with this API key of yours"),
+    Field(gt=0, le=MAX_ID),
+    PlainNumber,
+]
 ModelFilter = Annotated[str | None, Query(min_length=1, max_length=64, description="Filter by model name")]
 
 

@@ -1,14 +1,21 @@
 """The per-request check the authorizer runs. Kept apart from `service` so the authorizer's
 cold start imports neither argon2 nor pydantic."""
 
+import logging
+
 from bailian_chat import clock
-from bailian_chat.auth import tokens
+from bailian_chat.auth import api_key_secrets, tokens
+from bailian_chat.auth.callers import KeyGrant
 from bailian_chat.errors import Unauthorized
-from bailian_chat.store import sessions
+from bailian_chat.store import api_keys, sessions
+
+logger = logging.getLogger(__name__)  # not Powertools: the authorizer stays light
 
 STATUS_DISABLED = 0
 ROLE_USER = "user"
 ROLE_ADMIN = "admin"
+# last_used_at is written at most this often per key, whatever the traffic.
+LAST_USED_RESOLUTION_SECONDS = 60
 
 
 class DisabledUser(Unauthorized):
@@ -48,3 +55,40 @@ def authenticate_with_role(access_token: str) -> tuple[tokens.TokenClaims, str]:
     claims = tokens.verify(access_token, tokens.ACCESS)
     _, user = _live_session_and_user(claims, "Not authenticated")
     return claims, user.get("role") or ROLE_USER
+
+
+def authenticate_api_key(secret: str, message: str = "Not authenticated") -> tuple[int, KeyGrant]:
+    """The user and grant of a live API key: it exists, is not revoked or expired, and its user
+    exists and is not disabled; Unauthorized otherwise."""
+    digest = api_key_secrets.digest(secret)
+    key, user = api_keys.get_key_and_user(digest)
+    now = clock.now_epoch()
+    if (
+        key is None
+        or key.get("status") != api_keys.ACTIVE
+        or (key.get("valid_until") and key["valid_until"] <= clock.iso_from_epoch(now))
+        or user is None
+        or user.get("status") == STATUS_DISABLED
+    ):
+        raise Unauthorized(message)
+    _note_use(digest, key, now)
+    models = key.get("models")
+    grant = KeyGrant(
+        key_id=int(key["key_id"]),
+        models=tuple(models) if models is not None else None,
+        rate_limit_per_minute=key.get("rate_limit_per_minute"),
+        monthly_budget=key.get("monthly_budget"),
+    )
+    return int(key["user_id"]), grant
+
+
+def _note_use(digest: str, key: dict, now: int) -> None:
+    """last_used_at, to the minute: a write only when the stored value is a minute old, and a
+    failure to write never refuses the request."""
+    stale_before = clock.iso_from_epoch(now - LAST_USED_RESOLUTION_SECONDS + 1)
+    if key.get("last_used_at") and key["last_used_at"] >= stale_before:
+        return
+    try:
+        api_keys.touch_last_used(digest, clock.iso_from_epoch(now), stale_before)
+    except Exception:
+        logger.exception("Could not record an API key's last use")

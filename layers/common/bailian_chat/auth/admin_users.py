@@ -10,6 +10,7 @@ from bailian_chat.errors import BadRequest, Conflict, NotFound
 from bailian_chat.paging import PageRequest, pagination
 from bailian_chat.store import accounts, rollups, users
 from bailian_chat.text_rules import identifier_key
+from bailian_chat.usage import money, pricing
 
 logger = Logger(child=True)
 
@@ -46,8 +47,8 @@ def user_detail(user_id: int) -> dict:
 
 
 def month_usage(user_id: int, today: datetime | None = None) -> dict:
-    """Model calls and tokens of the current UTC month, from the user's daily rollups (one Query of
-    at most days x models items). Cost comes with the cost/budget work (rollups with cost)."""
+    """Model calls, tokens and cost of the current UTC month, from the user's daily rollups (one
+    Query of at most days x models items)."""
     today = today or datetime.now(UTC)
     first = today.strftime("%Y-%m-01")
     rows = rollups.query_range(user_id, first, today.strftime("%Y-%m-%d"))
@@ -55,6 +56,8 @@ def month_usage(user_id: int, today: datetime | None = None) -> dict:
         "month": today.strftime("%Y-%m"),
         "calls": sum(int(row.get("calls", 0)) for row in rows),
         "tokens": sum(int(row.get("tokens", 0)) for row in rows),
+        "cost": money.nanos_text(sum(int(row.get("cost_nanos", 0)) for row in rows)),
+        "currency": pricing.currency(),
     }
 
 

@@ -9,17 +9,20 @@ code and message,
 persistent 429 -> RateLimited, anything else -> UpstreamUnavailable (503).
 """
 
+import contextlib
 import functools
 import json
 import math
 import random
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import httpx
 from aws_lambda_powertools import Logger
 
+from bailian_chat.bailian.stream import UpstreamStream
 from bailian_chat.config import get_settings
 from bailian_chat.errors import BadRequest, DomainError, RateLimited, UpstreamUnavailable
 
@@ -50,6 +53,9 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    # The upstream's assistant message as it came (content str or None, reasoning_content, tool_calls).
+    message: dict = field(default_factory=dict)
+    reasoning_text: str = ""
 
 
 class _Retryable(Exception):
@@ -79,43 +85,50 @@ def _api_key() -> str:
     return get_secret(settings.bailian_api_key_secret_arn)
 
 
-def chat_completion(
-    model: str,
-    messages: list[dict],
-    *,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    time_budget: float | None = None,
-) -> Completion:
-    """One non-streaming completion, retried within the deadline (the configured one, or less when
-    the caller's `time_budget` in seconds is smaller); raises a DomainError on failure."""
+def chat_completion(payload: dict, *, time_budget: float | None = None) -> Completion:
+    """One non-streaming completion of `payload` (the upstream request body), retried within the
+    deadline (the configured one, or less when the caller's `time_budget` in seconds is smaller);
+    raises a DomainError on failure."""
     settings = get_settings()
-    payload = {"model": model, "messages": messages}
-    if temperature is not None:
-        payload["temperature"] = upstream_temperature(temperature)
-    if max_tokens is not None:
-        payload["max_tokens"] = max_tokens
-    budget = (
-        settings.bailian_deadline_seconds
-        if time_budget is None
-        else min(time_budget, settings.bailian_deadline_seconds)
-    )
-    deadline = time.monotonic() + budget
-    headers = {"Authorization": f"Bearer {_api_key()}"}
-    url = f"{settings.bailian_base_url}/chat/completions"
+    deadline = time.monotonic() + _budget(settings.bailian_deadline_seconds, time_budget)
+    body = {**payload, "stream": False} if "stream" in payload else payload
+    return _with_retries(lambda remaining: _attempt(body, remaining), deadline)
 
-    for attempt in range(settings.bailian_max_attempts):
+
+def stream_chat_completion(payload: dict, *, time_budget: float | None = None) -> UpstreamStream:
+    """Opens a streamed completion of `payload` (with `stream` and `stream_options.include_usage`
+    forced on, so the usage is always exact) and returns once the upstream answered 200; failures
+    before that are retried like `chat_completion`'s. The stream must end before the stream
+    deadline (or `time_budget`), however slowly the upstream trickles."""
+    settings = get_settings()
+    deadline = time.monotonic() + _budget(settings.bailian_stream_deadline_seconds, time_budget)
+    options = {**(payload.get("stream_options") or {}), "include_usage": True}
+    body = {**payload, "stream": True, "stream_options": options}
+    return _with_retries(lambda remaining: _open_stream(body, remaining, deadline), deadline)
+
+
+def _budget(configured: float, time_budget: float | None) -> float:
+    return configured if time_budget is None else min(time_budget, configured)
+
+
+def _with_retries[T](attempt: Callable[[float], T], deadline: float) -> T:
+    settings = get_settings()
+    for attempt_number in range(settings.bailian_max_attempts):
         remaining = deadline - time.monotonic()
         try:
-            return _attempt(url, payload, headers, remaining)
+            return attempt(remaining)
         except _Retryable as failure:
-            delay = _backoff(attempt, failure.retry_after)
-            last_attempt = attempt + 1 >= settings.bailian_max_attempts
+            delay = _backoff(attempt_number, failure.retry_after)
+            last_attempt = attempt_number + 1 >= settings.bailian_max_attempts
             if last_attempt or time.monotonic() + delay + MIN_ATTEMPT_SECONDS > deadline:
                 raise failure.error from None
             logger.warning(
                 "Retrying model call",
-                extra={"attempt": attempt + 1, "delay": round(delay, 3), "reason": failure.error.message},
+                extra={
+                    "attempt": attempt_number + 1,
+                    "delay": round(delay, 3),
+                    "reason": failure.error.message,
+                },
             )
             time.sleep(delay)
     raise UpstreamUnavailable()  # unreachable: the loop returns or raises
@@ -131,12 +144,45 @@ def _backoff(attempt: int, retry_after: float | None) -> float:
     return max(delay, retry_after or 0.0)
 
 
-def _attempt(url: str, payload: dict, headers: dict, remaining: float) -> Completion:
+def _request(payload: dict, remaining: float) -> httpx.Request:
     if remaining < MIN_ATTEMPT_SECONDS:
         raise UpstreamUnavailable()
     timeout = httpx.Timeout(remaining, connect=min(3.0, remaining))
+    url = f"{get_settings().bailian_base_url}/chat/completions"
+    headers = {"Authorization": f"Bearer {_api_key()}"}
+    if payload.get("temperature") is not None:  # the spec's 0-2 in the upstream's [0, 2)
+        payload = {**payload, "temperature": upstream_temperature(payload["temperature"])}
+    return _http().build_request("POST", url, json=payload, headers=headers, timeout=timeout)
+
+
+def _attempt(payload: dict, remaining: float) -> Completion:
+    request = _request(payload, remaining)
+    with _transport_errors():
+        response = _http().send(request)
+    if response.status_code == 200:
+        return _parse_completion(response)
+    raise _error_for(response)
+
+
+def _open_stream(payload: dict, remaining: float, deadline: float) -> UpstreamStream:
+    request = _request(payload, remaining)
+    with _transport_errors():
+        response = _http().send(request, stream=True)
+    if response.status_code == 200:
+        return UpstreamStream(response, deadline)
     try:
-        response = _http().post(url, json=payload, headers=headers, timeout=timeout)
+        with _transport_errors():
+            response.read()
+    finally:
+        response.close()
+    raise _error_for(response)
+
+
+@contextlib.contextmanager
+def _transport_errors():
+    """httpx failures of one attempt: connection problems are retried, a spent deadline is not."""
+    try:
+        yield
     except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         logger.warning("Model call could not connect in time", extra={"error": type(exc).__name__})
         raise _Retryable(UpstreamUnavailable()) from exc
@@ -146,9 +192,6 @@ def _attempt(url: str, payload: dict, headers: dict, remaining: float) -> Comple
     except httpx.TransportError as exc:
         logger.warning("Model call connection failure", extra={"error": type(exc).__name__})
         raise _Retryable(UpstreamUnavailable()) from exc
-    if response.status_code == 200:
-        return _parse_completion(response)
-    raise _error_for(response)
 
 
 def _error_for(response: httpx.Response) -> Exception:
@@ -198,15 +241,21 @@ def _parse_completion(response: httpx.Response) -> Completion:
         body = response.json()
         choice = body["choices"][0]
         usage = body.get("usage") or {}
+        message = choice["message"]
+        text = _text_of(message.get("content")) if message.get("content") is not None else ""
+        if message.get("content") is None and not message.get("tool_calls"):
+            raise TypeError("message has neither content nor tool_calls")
         return Completion(
             id=str(body.get("id", "")),
             created=int(body.get("created") or time.time()),
             model=str(body.get("model", "")),
-            text=_text_of(choice["message"].get("content")),
+            text=text,
             finish_reason=choice.get("finish_reason"),
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", 0)),
             total_tokens=int(usage.get("total_tokens", 0)),
+            message=dict(message),
+            reasoning_text=str(message.get("reasoning_content") or ""),
         )
     except (ValueError, KeyError, IndexError, TypeError, AttributeError, json.JSONDecodeError) as exc:
         logger.warning("Malformed model response", extra={"error": type(exc).__name__})

@@ -1,8 +1,9 @@
 """Use cases of the message endpoints."""
 
 from bailian_chat import clock
+from bailian_chat.bailian.messages import reply_content
 from bailian_chat.chat.conversations import NOT_FOUND, owned_conversation
-from bailian_chat.content import content_type_of, dump_parts
+from bailian_chat.content import clip_text, content_type_of, dump_parts
 from bailian_chat.errors import Forbidden, NotFound
 from bailian_chat.paging import PageRequest, pagination
 from bailian_chat.store import messages
@@ -68,3 +69,9 @@ def delete(user_id: int, message_id: int) -> None:
         raise Forbidden("No permission to delete this message")
     if not messages.delete_message(pointer):
         raise NotFound("Message does not exist")
+
+
+def store_reply(conversation: dict, text: str) -> dict:
+    """Stores the model's answer as the assistant's message (user_id 0), clipped to the message
+    cap so that any history page still fits Lambda's 6 MB response."""
+    return store_message(conversation, "assistant", ASSISTANT_USER_ID, "text", reply_content(clip_text(text)))

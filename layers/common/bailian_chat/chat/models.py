@@ -4,7 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from bailian_chat.config import DEFAULT_MODELS, get_settings
+from bailian_chat.chat.model_catalog import configured_models, model_spec
+from bailian_chat.config import DEFAULT_MODELS
 from bailian_chat.content import Content, MessageText
 from bailian_chat.request_models import StrictBody, documented
 from bailian_chat.text_rules import visible_line
@@ -24,9 +25,8 @@ def _title(value: str | None) -> str | None:
 
 
 def _configured_model(value: str) -> str:
-    models = get_settings().allowed_models
-    if value not in models:
-        raise ValueError(f"must be one of: {', '.join(models)}")
+    if model_spec(value) is None:
+        raise ValueError(f"must be one of: {', '.join(spec.name for spec in configured_models())}")
     return value
 
 
@@ -67,8 +67,24 @@ class ChatMessage(StrictBody):
     content: Content | MessageText
 
 
+STREAMING_ROUTE = "POST /v1/chat/completions"
+
+
+def _not_streamed(value: bool) -> bool:
+    if value:
+        raise ValueError(f"streaming is not supported here; use {STREAMING_ROUTE}")
+    return value
+
+
 class ChatCompletionRequest(StrictBody):
     model: ModelName
     messages: Annotated[list[ChatMessage], Field(min_length=1, max_length=100)]
     temperature: Annotated[float, Field(ge=0, le=2)] = 1.0  # the spec's default
     max_tokens: Annotated[int, Field(ge=1, le=8192)] | None = None
+    # Not the spec's: a client asking to stream is told where streaming is (it used to be dropped).
+    stream: Annotated[
+        bool,
+        Field(description=f"Only false: streamed completions are served by {STREAMING_ROUTE}"),
+        documented(enum=[False]),
+        AfterValidator(_not_streamed),
+    ] = False

@@ -4,10 +4,10 @@ from dataclasses import replace
 
 from aws_lambda_powertools import Logger
 
-from bailian_chat.bailian.messages import reply_content, to_upstream
-from bailian_chat.chat.messages import ASSISTANT_USER_ID, store_message
+from bailian_chat.bailian.messages import to_upstream
+from bailian_chat.chat.messages import store_reply
+from bailian_chat.chat.model_catalog import answers_only_streamed
 from bailian_chat.config import get_settings
-from bailian_chat.content import clip_text
 from bailian_chat.errors import BadRequest, NotFound, RateLimited, UpstreamUnavailable
 from bailian_chat.store import messages
 from bailian_chat.usage.model_calls import CallSource, call_model
@@ -39,9 +39,10 @@ def reply(conversation: dict, user_message: dict, source: CallSource) -> tuple[d
     )
     try:
         context = context_messages(conversation["conversation_id"], user_message["message_id"])
-        completion = call_model(source, conversation["model_name"], context)
-        answer = reply_content(clip_text(completion.text))  # a page of replies must fit 6 MB too
-        return store_message(conversation, "assistant", ASSISTANT_USER_ID, "text", answer), None
+        model = conversation["model_name"]
+        payload = {"model": model, "messages": context}
+        completion = call_model(source, payload, streamed=answers_only_streamed(model))
+        return store_reply(conversation, completion.text), None
     except REPLY_FAILURES as exc:  # includes NotFound: the conversation was deleted meanwhile
         return None, {"code": exc.status_code, "message": exc.message}
     except Exception:

@@ -3,7 +3,18 @@
 from bailian_chat.store import counters, dynamodb, keys, rollups
 
 
-def record_call(call: dict, created_ms: int, day: str) -> dict:
+def record_call(
+    call: dict,
+    created_ms: int,
+    day: str,
+    cost_nanos: int = 0,
+    settlement: list[dict] = (),
+    settlement_unreserved: list[dict] | None = None,
+) -> dict:
+    """Writes the call item, its rollups (`cost_nanos` added to their cost) and the spend
+    `settlement` actions in one transaction. `settlement` ends with the delete of the call's
+    reservation when it had one: should that item be gone (released after its lease), the
+    transaction is written again with `settlement_unreserved` instead."""
     call_id = counters.next_id("api_call")
     stored = {**call, "id": call_id}
     sort_key = keys.api_call_time(created_ms, call_id)
@@ -14,33 +25,56 @@ def record_call(call: dict, created_ms: int, day: str) -> dict:
         "GSI2SK": sort_key,
         **stored,
     }
-    dynamodb.transact_write(
-        [
-            {"Put": {"Item": dynamodb.to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}},
-            rollups.add_action(
-                call["user_id"], day, call["model_name"], tokens=call["total_tokens"], calls=1
-            ),
-        ]
-    )
+    counts = {"tokens": call["total_tokens"], "calls": 1, "cost_nanos": cost_nanos}
+    rollup_actions = [rollups.add_action(call["user_id"], day, call["model_name"], **counts)]
+    key_id = call.get("api_key_id")
+    if key_id is not None:  # the key's own partition and totals, for 5.1's api_key_id filter
+        item.update(GSI1PK=keys.api_key_calls(call["user_id"], key_id), GSI1SK=sort_key)
+        rollup_actions.append(
+            rollups.add_key_action(call["user_id"], key_id, day, call["model_name"], **counts)
+        )
+    put = {"Put": {"Item": dynamodb.to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}}
+    actions = [put, *rollup_actions]
+    try:
+        dynamodb.transact_write([*actions, *settlement])
+    except dynamodb.TransactionCancelled as exc:
+        reservation_gone = exc.reasons[-1:] == ["ConditionalCheckFailed"] and settlement
+        if not reservation_gone or settlement_unreserved is None:
+            raise
+        dynamodb.transact_write([*actions, *settlement_unreserved])
     return stored
 
 
 def list_calls(
-    user_id: int, model_name: str | None, start_ms: int, end_ms: int, offset: int, limit: int
+    user_id: int,
+    model_name: str | None,
+    start_ms: int,
+    end_ms: int,
+    offset: int,
+    limit: int,
+    api_key_id: int | None = None,
 ) -> list[dict]:
-    """Newest first, within [start_ms, end_ms]."""
-    attribute, index = ("PK", None) if model_name is None else ("GSI2PK", "GSI2")
-    sort_attribute = "SK" if model_name is None else "GSI2SK"
+    """Newest first, within [start_ms, end_ms]; of one model, of one API key, or of both (the
+    key's partition, filtered by model)."""
+    if api_key_id is not None:
+        pk, index = keys.api_key_calls(user_id, api_key_id), "GSI1"
+    elif model_name is not None:
+        pk, index = keys.api_calls(user_id, model_name), "GSI2"
+    else:
+        pk, index = keys.api_calls(user_id), None
+    by_model = api_key_id is not None and model_name is not None
     items = dynamodb.query_page(
-        f"{attribute} = :pk AND {sort_attribute} BETWEEN :start AND :end",
+        f"{index or ''}PK = :pk AND {index or ''}SK BETWEEN :start AND :end",
         {
-            ":pk": keys.api_calls(user_id, model_name),
+            ":pk": pk,
             ":start": f"{start_ms:015d}#",
             ":end": f"{end_ms:015d}#~",
+            **({":model": model_name} if by_model else {}),
         },
         offset=offset,
         limit=limit,
         index=index,
         forward=False,
+        filter_expression="model_name = :model" if by_model else None,
     )
     return [dynamodb.without_keys(item) for item in items]

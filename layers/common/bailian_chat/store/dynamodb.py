@@ -210,8 +210,9 @@ def query_page(
     index: str | None = None,
     forward: bool = True,
     consistent: bool = False,
+    filter_expression: str | None = None,
 ) -> list[dict]:
-    """Items [offset, offset+limit) of a Query.
+    """Items [offset, offset+limit) of a Query (of those matching `filter_expression`, if given).
 
     Page numbers mean an offset: the items before it are read keys-only (smaller responses)
     and dropped, so page 1 costs one small Query however large the collection is.
@@ -219,6 +220,7 @@ def query_page(
     request = _query_request(
         key_condition,
         values,
+        FilterExpression=filter_expression,
         ScanIndexForward=forward,
         IndexName=index,
         ConsistentRead=consistent and index is None,  # a GSI cannot be read consistently

@@ -69,8 +69,66 @@ def api_call_time(created_ms: int, call_id: int) -> str:
     return f"{created_ms:015d}#{call_id:016d}"
 
 
-def rate_window(user_id: int, window_start: int) -> tuple[str, str]:
-    return f"RATE#{user_id}", str(window_start)
+def rate_window(subject: int | str, window_start: int) -> tuple[str, str]:
+    """A rate-limit window of a user (their id) or of an API key (`api_key_rate_subject`)."""
+    return f"RATE#{subject}", str(window_start)
+
+
+def api_key(digest: str) -> tuple[str, str]:
+    """An API key, addressed by the HMAC digest of its secret (the authorizer's one lookup)."""
+    return f"APIKEY#{digest}", "APIKEY"
+
+
+def api_key_pointer(key_id: int) -> tuple[str, str]:
+    """Finds an API key (its digest and owner) by its public id, in one GetItem."""
+    return f"APIKEYID#{key_id}", "APIKEYID"
+
+
+def api_key_counts(user_id: int) -> tuple[str, str]:
+    return f"USER#{user_id}", "APIKEYCOUNT"
+
+
+def user_api_keys(user_id: int) -> str:
+    """GSI1 partition of a user's API keys, oldest first by id."""
+    return f"USER#{user_id}#APIKEYS"
+
+
+def api_key_order(key_id: int) -> str:
+    return f"{key_id:016d}"
+
+
+def api_key_calls(user_id: int, key_id: int) -> str:
+    """GSI1 partition of the calls a user made with one of their API keys (user-scoped: another
+    user's key id finds nothing)."""
+    return f"USER#{user_id}#CALLS#KEY#{key_id}"
+
+
+def api_key_daily_rollup(user_id: int, key_id: int, day: str, model_name: str) -> tuple[str, str]:
+    return f"USER#{user_id}#KEY#{key_id}#DAILY", f"{day}#{model_name}"
+
+
+def api_key_rate_subject(key_id: int) -> str:
+    """What an API key's own rate-limit windows are counted under (`RATE#KEY#<id>`)."""
+    return f"KEY#{key_id}"
+
+
+def budget_limits(user_id: int) -> tuple[str, str]:
+    """A user's own spend limits (lower than the deployment's, if any)."""
+    return f"USER#{user_id}", "BUDGET"
+
+
+def spend_period(user_id: int, period: str) -> tuple[str, str]:
+    """What a user spent and holds reserved in one period ("DAY#2026-12-02", "MONTH#2026-12")."""
+    return f"USER#{user_id}#SPEND", period
+
+
+def key_spend_period(user_id: int, key_id: int, period: str) -> tuple[str, str]:
+    return f"USER#{user_id}#KEY#{key_id}#SPEND", period
+
+
+def spend_reservations(user_id: int) -> str:
+    """Partition of a user's open spend reservations (one item each, until settled or swept)."""
+    return f"USER#{user_id}#RESERVATIONS"
 
 
 def user_session(user_id: int, session_id: str) -> tuple[str, str]:

@@ -7,6 +7,7 @@ from bailian_chat.usage.dates import DateRange
 PUBLIC_FIELDS = (
     "id",
     "user_id",
+    "api_key_id",
     "conversation_id",
     "message_id",
     "model_name",
@@ -17,21 +18,39 @@ PUBLIC_FIELDS = (
     "total_tokens",
     "call_duration",
     "client_ip",
+    "client_disconnected",
+    "cost",
     "created_at",
 )
 
 
 def public_call(call: dict) -> dict:
-    return {field: call.get(field) for field in PUBLIC_FIELDS}
+    public = {field: call.get(field) for field in PUBLIC_FIELDS}
+    # Items logged before streaming existed lack the field: their client never disconnected.
+    public["client_disconnected"] = bool(call.get("client_disconnected", False))
+    # A decimal string in the price table's currency, fixed when the call was made (null for calls
+    # logged before costs were recorded).
+    public["cost"] = call.get("cost")
+    return public
 
 
-def api_call_page(user_id: int, page: PageRequest, model_name: str | None, days: DateRange) -> dict:
+def api_call_page(
+    user_id: int,
+    page: PageRequest,
+    model_name: str | None,
+    days: DateRange,
+    api_key_id: int | None = None,
+) -> dict:
+    """`api_key_id` keeps the calls made with that key of the caller's (another user's key id
+    finds nothing: both the rows and the calls are read from the caller's own partitions)."""
     total = sum(
         row.get("calls", 0)
-        for row in rollups.query_range(user_id, days.start_day, days.end_day)
+        for row in rollups.query_range(user_id, days.start_day, days.end_day, api_key_id)
         if model_name is None or row["model_name"] == model_name
     )
     calls = []
     if page.offset < total:
-        calls = api_calls.list_calls(user_id, model_name, days.start_ms, days.end_ms, page.offset, page.limit)
+        calls = api_calls.list_calls(
+            user_id, model_name, days.start_ms, days.end_ms, page.offset, page.limit, api_key_id
+        )
     return {"api_calls": [public_call(c) for c in calls], "pagination": pagination(page, total)}

@@ -14,3 +14,11 @@ def emit_model_call(model_name: str, status_code: int, total_tokens: int, durati
     metrics.add_metric(name="ModelTokens", unit=MetricUnit.Count, value=total_tokens)
     metrics.add_metric(name="ModelCallDuration", unit=MetricUnit.Milliseconds, value=duration_ms)
     metrics.flush_metrics()
+
+
+def emit_unpriced_call(model_name: str) -> None:
+    """A call to a model the price table does not price (its cost is taken as 0)."""
+    metrics = Metrics(namespace=get_settings().metrics_namespace)
+    metrics.add_dimension(name="model", value=model_name)
+    metrics.add_metric(name="UnpricedModelCall", unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()

@@ -1,18 +1,25 @@
-"""Every model call goes through here: the per-user rate limit, the call, its log item and
-rollup (success or failure), and metrics."""
+"""Every model call goes through here, buffered or streamed: the per-user rate limit, the spend
+reservation, the call, its log item with its exact cost, the rollup and the settlement of the
+reservation (success or failure, with the upstream's exact usage), and metrics."""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aws_lambda_powertools import Logger
 
 from bailian_chat import clock
+from bailian_chat.auth.callers import KeyGrant
 from bailian_chat.bailian import client
+from bailian_chat.bailian.stream import UpstreamStream
+from bailian_chat.config import get_settings
 from bailian_chat.errors import DomainError
 from bailian_chat.store import api_calls
-from bailian_chat.usage import metrics, rate_limit
+from bailian_chat.usage import api_key_limits, budgets, metrics, money, pricing, rate_limit
 
 logger = Logger(child=True)
+# Logged for a stream closed before its end without an error (nginx's "client closed request"):
+# its usage is not known.
+CLOSED_EARLY_STATUS = 499
 
 
 @dataclass(frozen=True)
@@ -27,60 +34,280 @@ class CallSource:
     # Seconds the model call may take at most: what the Lambda invocation has left, less what it
     # needs afterwards (None: the configured deadline alone).
     time_budget: float | None = None
+    # The API key the call was made with (None: an access token).
+    api_key: KeyGrant | None = None
+
+    @property
+    def api_key_id(self) -> int | None:
+        return self.api_key.key_id if self.api_key else None
 
 
-def call_model(
-    source: CallSource,
-    model: str,
-    messages: list[dict],
-    *,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-) -> client.Completion:
-    rate_limit.take_model_call(source.user_id)
-    started = time.monotonic()
-    try:
-        completion = client.chat_completion(
-            model, messages, temperature=temperature, max_tokens=max_tokens, time_budget=source.time_budget
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    reasoning_tokens: int = 0  # of completion_tokens: billed at the thinking price
+
+    @classmethod
+    def of(cls, usage: dict | None) -> "Usage":
+        usage = usage or {}
+        details = usage.get("completion_tokens_details") or {}
+        return cls(
+            int(usage.get("prompt_tokens") or 0),
+            int(usage.get("completion_tokens") or 0),
+            int(usage.get("total_tokens") or 0),
+            int(details.get("reasoning_tokens") or 0) if isinstance(details, dict) else 0,
         )
+
+
+@dataclass(frozen=True)
+class Billing:
+    """What the cost of a call depends on besides its usage, and the spend it holds reserved."""
+
+    payload: dict
+    reservation: budgets.Reservation | None = None
+    reasoning_seen: bool = False
+
+
+def call_model(source: CallSource, payload: dict, *, streamed: bool = False) -> client.Completion:
+    """One buffered completion of `payload` (the upstream request body), logged. `streamed`: read
+    it from an upstream stream (for models that answer only that way), within the same deadline."""
+    if streamed:
+        return _completion_from_stream(source, payload)
+    api_key_limits.admit(source.api_key, payload["model"])
+    rate_limit.take_model_call(source.user_id)
+    billing = _reserve(source, payload, get_settings().bailian_deadline_seconds)
+    started = time.monotonic()
+    model = payload["model"]
+    try:
+        completion = client.chat_completion(payload, time_budget=source.time_budget)
     except DomainError as exc:
-        _log_call_safely(source, model, exc.status_code, None, started)
+        _log_call_safely(source, model, exc.status_code, Usage(), started, billing=billing)
         raise
     except Exception:
-        _log_call_safely(source, model, 500, None, started)
+        _log_call_safely(source, model, 500, Usage(), started, billing=billing)
         raise
-    _log_call(source, model, 200, completion, started)
+    usage = Usage(completion.prompt_tokens, completion.completion_tokens, completion.total_tokens)
+    billing = replace(billing, reasoning_seen=bool(completion.reasoning_text))
+    _log_call(source, model, 200, usage, started, billing=billing)
     return completion
 
 
-def _log_call_safely(*args) -> None:
-    """Logs a failed call without letting a logging failure replace the call's own error."""
+def _reserve(source: CallSource, payload: dict, deadline: float) -> Billing:
+    """The call's spend reservation (BudgetExceeded when a limit would be crossed)."""
+    if source.time_budget is not None:
+        deadline = min(deadline, source.time_budget)
+    return Billing(payload, budgets.reserve(source.user_id, source.api_key, payload, deadline))
+
+
+def stream_model(source: CallSource, payload: dict) -> "ModelStream":
+    """A streamed completion of `payload`, open (the upstream answered 200) when this returns;
+    raises a DomainError before that (rate limited: nothing logged; upstream failure: logged)."""
+    api_key_limits.admit(source.api_key, payload["model"])
+    rate_limit.take_model_call(source.user_id)
+    billing = _reserve(source, payload, get_settings().bailian_stream_deadline_seconds)
+    started = time.monotonic()
+    model = payload["model"]
     try:
-        _log_call(*args)
+        upstream = client.stream_chat_completion(payload, time_budget=source.time_budget)
+    except DomainError as exc:
+        _log_call_safely(source, model, exc.status_code, Usage(), started, billing=billing)
+        raise
     except Exception:
-        logger.exception("Could not record a failed model call")
+        _log_call_safely(source, model, 500, Usage(), started, billing=billing)
+        raise
+    return ModelStream(source, model, upstream, started, billing=billing)
+
+
+def _completion_from_stream(source: CallSource, payload: dict) -> client.Completion:
+    budget = get_settings().bailian_deadline_seconds
+    if source.time_budget is not None:
+        budget = min(budget, source.time_budget)
+    stream = stream_model(replace(source, time_budget=budget), payload)
+    for _chunk in stream:
+        pass
+    message = {"role": "assistant", "content": stream.text, "reasoning_content": stream.reasoning or None}
+    return client.Completion(
+        id=stream.id,
+        created=stream.created or int(time.time()),
+        model=stream.response_model,
+        text=stream.text,
+        finish_reason=stream.finish_reason,
+        prompt_tokens=stream.usage.prompt_tokens,
+        completion_tokens=stream.usage.completion_tokens,
+        total_tokens=stream.usage.total_tokens,
+        message={k: v for k, v in message.items() if v is not None},
+        reasoning_text=stream.reasoning,
+    )
+
+
+class ModelStream:
+    """The upstream's chunk dicts as they arrive, the final usage chunk included. Iterating to the
+    end logs the call once with the upstream's usage; a failure midway logs it with its status and
+    the usage the upstream reported, then raises. What it said is assembled as it goes."""
+
+    def __init__(
+        self,
+        source: CallSource,
+        model: str,
+        upstream: UpstreamStream,
+        started: float,
+        *,
+        billing: Billing | None = None,
+    ):
+        self.source = source
+        self._billing = billing or Billing({"model": model})
+        self.model = model
+        self.client_disconnected = False
+        self.usage = Usage()
+        self.raw_usage: dict | None = None  # the upstream's usage object as it came
+        self.finish_reason: str | None = None
+        self.id = ""
+        self.created = 0
+        self.response_model = ""
+        self._upstream = upstream
+        self._started = started
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._tool_calls: dict[int, dict] = {}
+        self._logged = False
+
+    @property
+    def text(self) -> str:
+        return "".join(self._text)
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self._reasoning)
+
+    @property
+    def tool_calls(self) -> list[dict]:
+        return [self._tool_calls[index] for index in sorted(self._tool_calls)]
+
+    @property
+    def logged(self) -> bool:
+        return self._logged
+
+    def __iter__(self) -> "ModelStream":
+        return self
+
+    def __next__(self) -> dict:
+        if self._logged:
+            raise StopIteration
+        try:
+            chunk = next(self._upstream)
+        except StopIteration:
+            self._log(200)
+            raise
+        except DomainError as exc:
+            reported = getattr(exc, "usage", None)
+            self._log(exc.status_code, Usage.of(reported) if reported else self.usage)
+            raise
+        except Exception:
+            self._log(500)
+            raise
+        self._absorb(chunk)
+        return chunk
+
+    def mark_client_disconnected(self) -> None:
+        """The edge's client went away: the caller keeps draining, the log item says so."""
+        self.client_disconnected = True
+
+    def close(self) -> None:
+        """Stops reading (nothing more is drained) and logs the call if it was not yet."""
+        self._upstream.close()
+        if not self._logged:
+            self._log(CLOSED_EARLY_STATUS)
+
+    def _absorb(self, chunk: dict) -> None:
+        self.id = self.id or str(chunk.get("id") or "")
+        self.created = self.created or int(chunk.get("created") or 0)
+        self.response_model = self.response_model or str(chunk.get("model") or "")
+        if chunk.get("usage"):
+            self.raw_usage = chunk["usage"]
+            self.usage = Usage.of(chunk["usage"])
+        for choice in chunk.get("choices") or ():
+            delta = choice.get("delta") or {}
+            if delta.get("content"):
+                self._text.append(delta["content"])
+            if delta.get("reasoning_content"):
+                self._reasoning.append(delta["reasoning_content"])
+            for call in delta.get("tool_calls") or ():
+                self._absorb_tool_call(call)
+            if choice.get("finish_reason"):
+                self.finish_reason = choice["finish_reason"]
+
+    def _absorb_tool_call(self, delta: dict) -> None:
+        empty = {"id": "", "type": "function", "function": {"name": "", "arguments": ""}}
+        call = self._tool_calls.setdefault(int(delta.get("index") or 0), empty)
+        call["id"] = delta.get("id") or call["id"]
+        call["type"] = delta.get("type") or call["type"]
+        function = delta.get("function") or {}
+        call["function"]["name"] += function.get("name") or ""
+        call["function"]["arguments"] += function.get("arguments") or ""
+
+    def _log(self, status_code: int, usage: Usage | None = None) -> None:
+        self._logged = True
+        usage = self.usage if usage is None else usage
+        billing = replace(self._billing, reasoning_seen=bool(self._reasoning))
+        _log_call_safely(
+            self.source,
+            self.model,
+            status_code,
+            usage,
+            self._started,
+            self.client_disconnected,
+            billing=billing,
+        )
+
+
+def _log_call_safely(*args, **kwargs) -> None:
+    """Logs a call without letting a logging failure replace the call's own outcome (a reservation
+    it leaves behind is released when its lease is over)."""
+    try:
+        _log_call(*args, **kwargs)
+    except Exception:
+        logger.exception("Could not record a model call")
 
 
 def _log_call(
-    source: CallSource, model: str, status_code: int, completion: client.Completion | None, started: float
+    source: CallSource,
+    model: str,
+    status_code: int,
+    usage: Usage,
+    started: float,
+    client_disconnected: bool = False,
+    *,
+    billing: Billing | None = None,
 ) -> None:
     duration_ms = int((time.monotonic() - started) * 1000)
     now = clock.instant()
+    billing = billing or Billing({"model": model})
+    thinking = budgets.thinks(model, billing.payload, billing.reasoning_seen or usage.reasoning_tokens > 0)
+    cost = pricing.call_cost(model, usage.prompt_tokens, usage.completion_tokens, thinking)
     call = {
         "user_id": source.user_id,
+        "api_key_id": source.api_key_id,
         "conversation_id": source.conversation_id,
         "message_id": source.message_id,
         "model_name": model,
         "api_endpoint": source.api_endpoint,
         "status_code": status_code,
-        "request_tokens": completion.prompt_tokens if completion else 0,
-        "response_tokens": completion.completion_tokens if completion else 0,
-        "total_tokens": completion.total_tokens if completion else 0,
+        "request_tokens": usage.prompt_tokens,
+        "response_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
         "call_duration": duration_ms,
         "client_ip": source.client_ip,
+        "client_disconnected": client_disconnected,
+        "cost": money.text(cost),
+        "currency": pricing.currency(),
         "created_at": now.iso,
     }
-    api_calls.record_call(call, now.epoch_ms, now.day)
+    settle = budgets.settle_actions(source.user_id, source.api_key, now.day, cost, billing.reservation)
+    # Should the reservation be gone (released after its lease), the cost is still settled.
+    unreserved = budgets.settle_actions(source.user_id, source.api_key, now.day, cost, None)
+    api_calls.record_call(call, now.epoch_ms, now.day, money.to_nanos(cost), settle, unreserved)
     metrics.emit_model_call(model, status_code, call["total_tokens"], duration_ms)
     logger.info(
         "Model call",
@@ -89,5 +316,6 @@ def _log_call(
             "status_code": status_code,
             "duration_ms": duration_ms,
             "total_tokens": call["total_tokens"],
+            "client_disconnected": client_disconnected,
         },
     )

@@ -1,4 +1,5 @@
-"""Per-user limit on model calls (the proxy and conversation replies together).
+"""Per-user limit on model calls (the proxy and conversation replies together), and the same
+count kept per API key with the key's own limit.
 
 A sliding window: in any 60-second span a user gets at most the limit. Calls are counted in
 2-second buckets and a call is admitted when, counting it, no window of 31 consecutive buckets
@@ -12,7 +13,7 @@ import math
 from bailian_chat import clock
 from bailian_chat.config import get_settings
 from bailian_chat.errors import RateLimited
-from bailian_chat.store import rate_limits
+from bailian_chat.store import keys, rate_limits
 
 WINDOW_SECONDS = 60
 BUCKET_SECONDS = 2
@@ -21,15 +22,23 @@ WINDOW_BUCKETS = WINDOW_SECONDS // BUCKET_SECONDS + 1  # any 60-s span lies with
 
 def take_model_call(user_id: int) -> None:
     """Counts a model call against the caller's per-minute limit; RateLimited when it is used up."""
+    _take(user_id, get_settings().rate_limit_per_minute, "Request rate limit exceeded")
+
+
+def take_key_model_call(key_id: int, limit: int) -> None:
+    """Counts a model call against an API key's own per-minute limit (its own windows)."""
+    message = f"API key rate limit exceeded ({limit} requests per minute)"
+    _take(keys.api_key_rate_subject(key_id), limit, message)
+
+
+def _take(subject: int | str, limit: int, message: str) -> None:
+    """`subject`: a user id, or an API key's rate subject (the windows are `RATE#<subject>`)."""
     now = clock.now_seconds()
     bucket = int(now // BUCKET_SECONDS)
-    limit = get_settings().rate_limit_per_minute
     # The windows this call falls in end with its bucket and the WINDOW_BUCKETS - 1 after it.
-    refusing = rate_limits.take(user_id, range(bucket, bucket + WINDOW_BUCKETS), BUCKET_SECONDS, limit)
+    refusing = rate_limits.take(subject, range(bucket, bucket + WINDOW_BUCKETS), BUCKET_SECONDS, limit)
     if refusing is not None:
-        raise RateLimited(
-            "Request rate limit exceeded", retry_after=_retry_after(refusing, bucket, limit, now)
-        )
+        raise RateLimited(message, retry_after=_retry_after(refusing, bucket, limit, now))
 
 
 def _retry_after(sums: dict[int, int], bucket: int, limit: int, now: float) -> int:

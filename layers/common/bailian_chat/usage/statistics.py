@@ -4,6 +4,7 @@ with days x models, never with the number of calls or messages."""
 from collections import defaultdict
 
 from bailian_chat.store import rollups
+from bailian_chat.usage import money, pricing
 from bailian_chat.usage.dates import DateRange
 
 
@@ -12,6 +13,7 @@ def _counts(rows: list[dict]) -> dict:
         "conversation_count": sum(r.get("conversations", 0) for r in rows),
         "message_count": sum(r.get("messages", 0) for r in rows),
         "token_count": sum(r.get("tokens", 0) for r in rows),
+        "cost": money.nanos_text(sum(r.get("cost_nanos", 0) for r in rows)),
     }
 
 
@@ -32,6 +34,8 @@ def summary(daily_rows: list[dict], model_name: str | None = None) -> dict:
         "total_conversations": totals["conversation_count"],
         "total_messages": totals["message_count"],
         "total_tokens": totals["token_count"],
+        "total_cost": totals["cost"],
+        "currency": pricing.currency(),
         "model_statistics": [{"model_name": m, **_counts(by_model[m])} for m in sorted(by_model)],
         "daily_statistics": [{"date": d, **_counts(by_day[d])} for d in sorted(by_day)],
     }

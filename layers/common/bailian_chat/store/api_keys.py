@@ -1,0 +1,100 @@
+"""API key items. The key item is addressed by the HMAC digest of its secret (never the secret
+itself), so the authorizer finds it in one GetItem; a pointer item finds it by its public id; a
+per-user count gives the list's total without a count Query."""
+
+import contextlib
+
+from bailian_chat.store import counters, dynamodb, keys
+
+ACTIVE = "active"
+REVOKED = "revoked"
+
+
+def create_key(digest: str, key: dict) -> dict:
+    """Stores a new key (`key` without its id) with its pointer and the owner's count, in one
+    transaction; returns it with its new `key_id`."""
+    key_id = counters.next_id("api_key")
+    stored = {**key, "key_id": key_id, "status": ACTIVE}
+    user_id = key["user_id"]
+    not_exists = "attribute_not_exists(PK)"
+    item = {
+        **keys.pk_sk(keys.api_key(digest)),
+        "GSI1PK": keys.user_api_keys(user_id),
+        "GSI1SK": keys.api_key_order(key_id),
+        **stored,
+    }
+    pointer = {**keys.pk_sk(keys.api_key_pointer(key_id)), "user_id": user_id, "digest": digest}
+    dynamodb.transact_write(
+        [
+            {"Put": {"Item": dynamodb.to_item(item), "ConditionExpression": not_exists}},
+            {"Put": {"Item": dynamodb.to_item(pointer), "ConditionExpression": not_exists}},
+            {
+                "Update": {
+                    "Key": dynamodb.key(*keys.api_key_counts(user_id)),
+                    "UpdateExpression": "ADD #count :one",
+                    "ExpressionAttributeNames": {"#count": "count"},
+                    "ExpressionAttributeValues": dynamodb.to_values({":one": 1}),
+                }
+            },
+        ]
+    )
+    return stored
+
+
+def get_key_and_user(digest: str) -> tuple[dict | None, dict | None]:
+    """The key (strongly consistent: a revocation holds on the very next request) and then its
+    user: two reads, since the secret carries no user id to fetch both in one batch."""
+    key = dynamodb.without_keys(dynamodb.get_item(*keys.api_key(digest), consistent=True))
+    if key is None:
+        return None, None
+    user = dynamodb.without_keys(dynamodb.get_item(*keys.user(key["user_id"]), consistent=True))
+    return key, user
+
+
+def count_keys(user_id: int) -> int:
+    item = dynamodb.get_item(*keys.api_key_counts(user_id))
+    return int(item["count"]) if item else 0
+
+
+def list_keys(user_id: int, offset: int, limit: int) -> list[dict]:
+    """A user's keys, oldest first."""
+    items = dynamodb.query_page(
+        "GSI1PK = :pk",
+        {":pk": keys.user_api_keys(user_id)},
+        offset=offset,
+        limit=limit,
+        index="GSI1",
+    )
+    return [dynamodb.without_keys(item) for item in items]
+
+
+def revoke_key(user_id: int, key_id: int, when: str) -> dict | None:
+    """Marks the user's key revoked (kept, so the list and the call history still name it);
+    the key as it now is, or None when the user has no key of that id."""
+    pointer = dynamodb.get_item(*keys.api_key_pointer(key_id), consistent=True)
+    if pointer is None or pointer.get("user_id") != user_id:
+        return None
+    try:
+        item = dynamodb.update_item(
+            *keys.api_key(pointer["digest"]),
+            "SET #status = :revoked, revoked_at = if_not_exists(revoked_at, :when)",
+            {":revoked": REVOKED, ":when": when, ":user": user_id},
+            ConditionExpression="user_id = :user",
+            ExpressionAttributeNames={"#status": "status"},
+        )
+    except dynamodb.ConditionFailed:
+        return None
+    return dynamodb.without_keys(item)
+
+
+def touch_last_used(digest: str, when: str, stale_before: str) -> None:
+    """Sets last_used_at unless another request did so since `stale_before` (one write a minute
+    per key at most, however many requests use it)."""
+    with contextlib.suppress(dynamodb.ConditionFailed):
+        dynamodb.update_item(
+            *keys.api_key(digest),
+            "SET last_used_at = :when",
+            {":when": when, ":stale": stale_before},
+            ConditionExpression="attribute_exists(PK) AND "
+            "(attribute_not_exists(last_used_at) OR last_used_at < :stale)",
+        )

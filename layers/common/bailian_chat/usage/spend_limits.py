@@ -1,0 +1,78 @@
+"""GET and PUT /api/usage/budget: a user's spend limits, and what they spent and hold reserved
+today and this month (UTC).
+
+A user may only lower the deployment's limits: an own limit above the deployment's is 400 (it
+could never apply). null = no limit of one's own (the deployment's, if any, still applies).
+"""
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
+
+from bailian_chat import clock
+from bailian_chat.auth.api_key_models import budget_text
+from bailian_chat.errors import BadRequest
+from bailian_chat.request_models import StrictBody, documented
+from bailian_chat.store import budgets as store
+from bailian_chat.usage import budgets, money, pricing
+
+AMOUNT_SCHEMA = documented(
+    anyOf=[
+        {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"},
+        {"type": "number", "minimum": 0},
+        {"type": "null"},
+    ],
+    description="Amount in the price table's currency (a decimal string or number >= 0); "
+    "null: none of one's own",
+)
+
+
+class BudgetUpdate(StrictBody):
+    daily_limit: Annotated[Any, AMOUNT_SCHEMA, AfterValidator(budget_text)] = None
+    monthly_limit: Annotated[Any, AMOUNT_SCHEMA, AfterValidator(budget_text)] = None
+
+
+def _amount(value: Decimal | str | None) -> str | None:
+    return None if value is None else money.text(Decimal(value))
+
+
+def budget(user_id: int) -> dict:
+    """Limits, spent and reserved (dead reservations past their lease released first)."""
+    budgets.release_expired(user_id)
+    limits = budgets.user_limits(user_id)
+    default_daily, default_monthly = budgets.deployment_limits()
+    day = clock.instant().day
+    today, month = budgets.periods_of(user_id, day)[:2]
+    found = store.get_periods([(today.pk, today.sk), (month.pk, month.sk)])
+
+    def period(item: dict | None, limit: Decimal | None) -> dict:
+        item = item or {}
+        return {
+            "limit": _amount(limit),
+            "spent": money.nanos_text(item.get("spent_nanos")),
+            "reserved": money.nanos_text(item.get("reserved_nanos")),
+        }
+
+    return {
+        "currency": pricing.currency(),
+        "daily_limit": _amount(limits.own.get("daily_limit")),
+        "monthly_limit": _amount(limits.own.get("monthly_limit")),
+        "deployment_daily_limit": _amount(default_daily),
+        "deployment_monthly_limit": _amount(default_monthly),
+        "today": {"date": day, **period(found.get((today.pk, today.sk)), limits.daily)},
+        "this_month": {"month": day[:7], **period(found.get((month.pk, month.sk)), limits.monthly)},
+    }
+
+
+def update(user_id: int, request: BudgetUpdate) -> dict:
+    default_daily, default_monthly = budgets.deployment_limits()
+    for field, own, default in (
+        ("daily_limit", request.daily_limit, default_daily),
+        ("monthly_limit", request.monthly_limit, default_monthly),
+    ):
+        if own is not None and default is not None and Decimal(own) > default:
+            limit = f"{money.text(default)} {pricing.currency()}"
+            raise BadRequest(f"{field}: must not exceed the deployment's limit of {limit}", param=field)
+    store.put_limits(user_id, request.daily_limit, request.monthly_limit, clock.now_iso())
+    return budget(user_id)

@@ -1,0 +1,133 @@
+"""DynamoDB round trips of one proxied model call (POST /api/bailian/chat/completions), authorizer
+included, with an access token and with an API key: counted on the application's client, so a
+change that adds a read or a write to the hot path shows up here."""
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from bailian_chat import clock
+from bailian_chat.store import dynamodb
+from bailian_chat.usage import rate_limit
+
+from local import fake_bailian
+
+FAKE_KEY = "sk-unit-round-trips-0123456789"
+PROXY = "/api/bailian/chat/completions"
+BODY = {"model": "qwen-plus", "messages": [{"role": "user", "content": "hi"}]}
+
+
+@pytest.fixture(scope="module")
+def fake_model() -> Iterator[fake_bailian.FakeBailianServer]:
+    with fake_bailian.serve("127.0.0.1", 0, FAKE_KEY, timeout_delay_seconds=5.0, access_log=False) as server:
+        yield server
+
+
+@pytest.fixture
+def model(fake_model, unit_env, monkeypatch) -> None:
+    unit_env(BAILIAN_BASE_URL=fake_model.base_url, DASHSCOPE_API_KEY=FAKE_KEY)
+    frozen = 1_700_000_050
+    # The limiter's clock (time.time on a fixed window, clock.now_seconds on a sliding one).
+    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: frozen), raising=False)
+    monkeypatch.setattr(clock, "now_seconds", lambda: frozen, raising=False)
+
+
+@pytest.fixture
+def operations(table) -> list[str]:
+    """The DynamoDB operations the application's client makes from now on, in order."""
+    made: list[str] = []
+    dynamodb.client().meta.events.register(
+        "before-call.dynamodb", lambda model, **_: made.append(model.name), unique_id="count-round-trips"
+    )
+    return made
+
+
+def proxied_call(gateway, operations: list[str], token: str) -> list[str]:
+    operations.clear()
+    response = gateway.request("POST", PROXY, BODY, token=token)
+    assert response.status == 200, response
+    return list(operations)
+
+
+def new_key(gateway, signed_in, **body) -> str:
+    response = gateway.request("POST", "/api/keys", {"name": "bench", **body}, token=signed_in.access_token)
+    assert response.status == 200, response
+    return response.body["data"]["key"]
+
+
+def test_with_an_access_token(gateway, signed_in, model, operations):
+    assert proxied_call(gateway, operations, signed_in.access_token) == [
+        "BatchGetItem",  # authorizer: session + user
+        "UpdateItem",  # the user's rate-limit window
+        "GetItem",  # the user's own spend limits (issue 12)
+        "UpdateItem",  # the call id counter
+        "TransactWriteItems",  # call log item + daily rollup + the cost in the user's day and month
+    ]
+
+
+@pytest.fixture
+def daily_spend_limit(model, unit_env) -> None:
+    unit_env(DAILY_SPEND_LIMIT="10")  # before `operations`: it renews the client that counts
+
+
+def test_with_an_access_token_and_a_daily_spend_limit(gateway, signed_in, daily_spend_limit, operations):
+    assert proxied_call(gateway, operations, signed_in.access_token) == [
+        "BatchGetItem",  # authorizer: session + user
+        "UpdateItem",  # the user's rate-limit window
+        "GetItem",  # the user's own spend limits
+        "TransactWriteItems",  # the reservation: one conditional write
+        "UpdateItem",  # the call id counter
+        "TransactWriteItems",  # call log + rollup + settlement (spent, reservation released)
+    ]
+
+
+def test_with_an_api_key(gateway, signed_in, model, operations):
+    secret = new_key(gateway, signed_in)
+
+    first = proxied_call(gateway, operations, secret)
+    steady = proxied_call(gateway, operations, secret)
+
+    assert steady == [
+        "GetItem",  # authorizer: the key, by the digest of its secret
+        "GetItem",  # authorizer: its user (disabled?)
+        "UpdateItem",  # the user's rate-limit window
+        "GetItem",  # the user's own spend limits (issue 12)
+        "UpdateItem",  # the call id counter
+        "TransactWriteItems",  # call log item + daily rollup + the key's daily rollup + spend periods
+    ]
+    # The first use in a minute also writes last_used_at (once a minute per key at most).
+    assert first == [*steady[:2], "UpdateItem", *steady[2:]]
+
+
+def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, operations):
+    secret = new_key(gateway, signed_in, rate_limit_per_minute=10)
+    proxied_call(gateway, operations, secret)
+
+    steady = proxied_call(gateway, operations, secret)
+
+    assert steady == [
+        "GetItem",
+        "GetItem",
+        "UpdateItem",
+        "UpdateItem",
+        "GetItem",  # the user's own spend limits (issue 12)
+        "UpdateItem",
+        "TransactWriteItems",
+    ]
+
+
+def test_with_an_api_key_that_has_a_monthly_budget(gateway, signed_in, model, operations):
+    secret = new_key(gateway, signed_in, monthly_budget="5")
+    proxied_call(gateway, operations, secret)
+
+    steady = proxied_call(gateway, operations, secret)
+
+    assert steady == [
+        "GetItem",  # authorizer: the key
+        "GetItem",  # authorizer: its user
+        "UpdateItem",  # the user's rate-limit window
+        "GetItem",  # the user's own spend limits
+        "TransactWriteItems",  # the reservation against the key's budget
+        "UpdateItem",  # the call id counter
+        "TransactWriteItems",  # call log + rollups + settlement
+    ]
