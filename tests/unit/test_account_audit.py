@@ -151,3 +151,16 @@ def test_admins_read_any_users_trail_and_their_changes_are_in_it(gateway, sign_i
     assert missing.status == 404 and missing.body["message"] == "User does not exist"
     bad = gateway.request("GET", f"/api/admin/users/{user.user_id}/audit?limit=0", token=admin.access_token)
     assert bad.status == 400 and "limit" in bad.body["message"]
+
+
+def test_api_keys_created_and_revoked_are_audited_without_their_secret(gateway, signed_in, ddb):
+    created = gateway.request("POST", "/api/keys", {"name": "notebook"}, token=signed_in.access_token)
+    key_id, secret = created.body["data"]["key_id"], created.body["data"]["key"]
+    assert gateway.request("DELETE", f"/api/keys/{key_id}", token=signed_in.access_token).status == 200
+
+    latest = trail(gateway, signed_in.access_token)["audit_events"][:2]
+    assert [(e["event"], e["details"]["key_id"]) for e in latest] == [
+        ("api_key_revoked", key_id),
+        ("api_key_created", key_id),
+    ]
+    assert secret not in json.dumps(audit_items(ddb, signed_in.user_id))

@@ -3,6 +3,8 @@ throttle; then every item of the user goes (a scan in the test finds none), thei
 are refused, username and email are free again, the deployment's totals stay; a purge that runs
 short of time is finished by the account_purge function from the profile's stream record."""
 
+from types import SimpleNamespace
+
 import pytest
 from bailian_chat.auth import account_deletion
 from bailian_chat.store import accounts, deployment_stats, keys
@@ -48,8 +50,17 @@ def items_of(ddb, user_id: int, registration: dict) -> list[dict]:
 
 @pytest.fixture
 def busy_user(gateway, sign_in):
-    """A user with two sessions, conversations with messages, audit items and a failed login."""
+    """A user with two sessions, conversations with messages, two API keys (one revoked), audit
+    items and a failed login."""
     user = sign_in()
+    created = [gateway.request("POST", "/api/keys", {"name": n}, token=user.access_token) for n in ("a", "b")]
+    assert [c.status for c in created] == [200, 200]
+    revoked = gateway.request(
+        "DELETE", f"/api/keys/{created[1].body['data']['key_id']}", token=user.access_token
+    )
+    assert revoked.status == 200, revoked
+    live_key = created[0].body["data"]["key"]
+    assert gateway.request("GET", "/api/history/api-calls", token=live_key).status == 200
     sign_in(user.registration, source_ip="203.0.113.5")
     gateway.login(payloads.login_for(user.registration, password="a wrong password here"))
     for title in ("one", "two"):
@@ -65,7 +76,7 @@ def busy_user(gateway, sign_in):
                 token=user.access_token,
             )
             assert sent.status == 200, sent
-    return user
+    return SimpleNamespace(**vars(user), keys=[live_key])
 
 
 def delete(gateway, user, password: str | None = None):
@@ -83,6 +94,7 @@ def test_deletion_removes_every_item_and_access(gateway, busy_user, ddb, registe
     assert items_of(ddb, busy_user.user_id, busy_user.registration) == []
     assert not_authenticated(gateway.current_user(busy_user.access_token))
     assert gateway.refresh({"refresh_token": busy_user.refresh_token}).status == 401
+    assert gateway.request("GET", "/api/history/api-calls", token=busy_user.keys[0]).status == 401
     assert gateway.login(payloads.login_for(busy_user.registration)).status == 401
     again = gateway.register(busy_user.registration)  # username and email are free again
     assert again.status == 200 and again.body["data"]["user_id"] != busy_user.user_id

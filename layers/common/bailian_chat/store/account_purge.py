@@ -41,8 +41,11 @@ def purge(user: dict, client_ips: set[str], should_stop: Callable[[], bool]) -> 
     between two steps (nothing is left half-written: each step is a batch of deletes)."""
     user_id = user["user_id"]
     steps: list[Iterator[list[dict]]] = [
+        _api_keys(user_id),
         _conversations(user_id),
         _partition(keys.api_calls(user_id)),
+        _partition(keys.spend_period(user_id, "")[0]),
+        _partition(keys.spend_reservations(user_id)),
         _rollups(user_id),
         _partition(keys.rate_window(user_id, 0)[0]),
         iter([[dynamodb.key(*keys.login_failures(f"user:{user_id}", ip)) for ip in sorted(client_ips)]]),
@@ -77,6 +80,21 @@ def _pointers(user_id: int, prefix: str, attribute: str) -> Iterator[list[dict]]
         {":pk": keys.user(user_id)[0], ":prefix": prefix},
         projection=f"PK, SK, {attribute}",
     )
+
+
+def _api_keys(user_id: int) -> Iterator[list[dict]]:
+    """Each key's own rollups, spend periods and rate windows, then its pointer and the key item
+    (the authorizer's lookup by digest) last: a key found half-purged is a key still to purge."""
+    pages = dynamodb.query_pages(
+        "GSI1PK = :pk", {":pk": keys.user_api_keys(user_id)}, projection="PK, SK, key_id", index="GSI1"
+    )
+    for page in pages:
+        for key in page:
+            key_id = int(key["key_id"])
+            yield from _partition(keys.api_key_daily_rollup(user_id, key_id, "", "")[0])
+            yield from _partition(keys.key_spend_period(user_id, key_id, "")[0])
+            yield from _partition(keys.rate_window(keys.api_key_rate_subject(key_id), 0)[0])
+            yield [dynamodb.key(*keys.api_key_pointer(key_id)), dynamodb.key(key["PK"], key["SK"])]
 
 
 def _conversations(user_id: int) -> Iterator[list[dict]]:
