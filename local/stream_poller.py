@@ -104,13 +104,26 @@ class StreamPoller:
 
     async def _poll(self) -> None:
         pools = [FunctionPool(spec, max_workers=1) for spec in self.specs]
+        # Records wait per consumer until a batch is full or its batching window has passed since
+        # the first of them, as with Lambda's MaximumBatchingWindowInSeconds.
+        pending: list[list[dict]] = [[] for _ in self.consumers]
+        since: list[float] = [0.0 for _ in self.consumers]
         try:
             while not self._stop.is_set():
                 records = self._read()
-                for consumer, pool in zip(self.consumers, pools, strict=True):
+                for index, (consumer, pool) in enumerate(zip(self.consumers, pools, strict=True)):
                     chosen = [r for r in records if wanted(r, consumer.filter_patterns)]
-                    for start in range(0, len(chosen), consumer.batch_size):
-                        await self._deliver(consumer, pool, chosen[start : start + consumer.batch_size])
+                    if chosen and not pending[index]:
+                        since[index] = time.monotonic()
+                    pending[index].extend(chosen)
+                    waited = time.monotonic() - since[index]
+                    while pending[index] and (
+                        len(pending[index]) >= consumer.batch_size
+                        or waited >= consumer.batching_window_seconds
+                    ):
+                        batch = pending[index][: consumer.batch_size]
+                        pending[index] = pending[index][consumer.batch_size :]
+                        await self._deliver(consumer, pool, batch)
                 if not records:
                     await asyncio.sleep(POLL_SECONDS)
         finally:

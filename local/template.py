@@ -157,6 +157,7 @@ class StreamConsumer:
 
     function: Function
     batch_size: int
+    batching_window_seconds: float  # MaximumBatchingWindowInSeconds: how long records gather
     filter_patterns: tuple[dict[str, Any], ...]
 
 
@@ -525,6 +526,9 @@ class Template:
                     StreamConsumer(
                         function=self.functions[function_id],
                         batch_size=int(self.resolve(properties.get("BatchSize", 100))),
+                        batching_window_seconds=float(
+                            self.resolve(properties.get("MaximumBatchingWindowInSeconds", 0))
+                        ),
                         filter_patterns=tuple(json.loads(self.resolve(f["Pattern"])) for f in filters),
                     )
                 )

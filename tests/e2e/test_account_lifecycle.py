@@ -70,7 +70,7 @@ def test_deleting_an_account_leaves_no_item_of_it(api, stack):
     )["total_tokens"]
     ranked = wait_for(
         lambda: admin_statistics(api, admin, model_name="qwen-turbo"),
-        lambda data: any(u["user_id"] == user.user_id for u in data["top_users"]),
+        lambda data: any(u["user_id"] == user.user_id and u["tokens"] == tokens for u in data["top_users"]),
     )
     assert items_of(stack, user.user_id, body["username"], body["email"])
 
