@@ -186,7 +186,23 @@ def ensure_table(endpoint: str, table_name: str, template: Template | None = Non
         TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
     )
     _enable_ttl(dynamodb, table_name, definition.properties.get("TimeToLiveSpecification"))
+    _enable_stream(dynamodb, table_name, definition.properties.get("StreamSpecification"))
     return created
+
+
+def _enable_stream(dynamodb: Any, table_name: str, stream: dict[str, Any] | None) -> None:
+    """A table kept from a run before the template had a stream gets one now."""
+    if not stream:
+        return
+    table = dynamodb.describe_table(TableName=table_name)["Table"]
+    if (table.get("StreamSpecification") or {}).get("StreamEnabled"):
+        return
+    dynamodb.update_table(TableName=table_name, StreamSpecification={"StreamEnabled": True, **stream})
+
+
+def stream_arn(endpoint: str, table_name: str) -> str | None:
+    """The table's current stream (None when it has none)."""
+    return client(endpoint).describe_table(TableName=table_name)["Table"].get("LatestStreamArn")
 
 
 def _enable_ttl(dynamodb: Any, table_name: str, ttl: dict[str, Any] | None) -> None:

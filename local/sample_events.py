@@ -126,6 +126,8 @@ SAMPLES: dict[str, Sample] = {
     # Open-ended ranges (end_date defaults to the last day): fixed dates would go stale.
     "history_api_calls": Sample(query=f"page=1&limit=10&start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
     "history_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
+    "auth_user_delete": Sample(body={"password": SAMPLE_USER["password"]}),
+    "admin_statistics": Sample(query=f"start_date=2026-01-01&model_name={SAMPLE_MODEL}"),
     "usage_budget_update": Sample(body={"daily_limit": "2.50", "monthly_limit": "40"}),
 }
 # The authorizer's sample is the request it guards: the current-user call.
@@ -217,6 +219,7 @@ def function_events(template: Template) -> dict[str, dict[str, Any]]:
         template.functions[authorizer.function_id].code_uri.name: authorizer
         for authorizer in template.authorizers.values()
     }
+    stream_consumers = {consumer.function.logical_id for consumer in template.stream_consumers}
     events: dict[str, dict[str, Any]] = {}
     for function in template.functions.values():
         function_dir = function.code_uri.name
@@ -234,10 +237,62 @@ def function_events(template: Template) -> dict[str, dict[str, Any]]:
             if route.auth_required:
                 context = authorizer_context(template.stage, request.method, request.path)
             event = proxy_event(request, route, _path_parameters(route), template.stage, context)
+        elif function.logical_id in stream_consumers:
+            events[function_dir] = stream_event(function_dir)
+            continue
         else:
-            raise ValueError(f"{function.logical_id} is neither behind an API route nor an authorizer")
+            raise ValueError(
+                f"{function.logical_id} is neither behind an API route, an authorizer nor the stream"
+            )
         events[function_dir] = _make_deterministic(event, function_dir)
     return events
+
+
+def stream_event(function_dir: str) -> dict[str, Any]:
+    """What the table's stream hands a consumer: for the usage aggregator, SAMPLE_USER's daily
+    rollup after a model call; for the account purge, SAMPLE_USER's profile marked deleting."""
+    if function_dir == "account_purge":
+        keys = {"PK": {"S": f"USER#{SAMPLE_USER_ID}"}, "SK": {"S": "PROFILE"}}
+        profile = {
+            "user_id": {"N": str(SAMPLE_USER_ID)},
+            "username": {"S": SAMPLE_USER["username"]},
+            "email": {"S": SAMPLE_USER["email"]},
+        }
+        old = {**keys, **profile}
+        new = {**old, "deleting_at": {"N": str(int(RECEIVED_AT))}}
+    else:
+        pk, sk = f"USER#{SAMPLE_USER_ID}#DAILY", f"2026-03-02#{SAMPLE_MODEL}"
+        labels = {
+            "date": {"S": "2026-03-02"},
+            "model_name": {"S": SAMPLE_MODEL},
+            "item_type": {"S": "user_daily"},
+        }
+        keys = {"PK": {"S": pk}, "SK": {"S": sk}}
+        old = {**keys, **labels, "calls": {"N": "1"}, "tokens": {"N": "42"}, "messages": {"N": "2"}}
+        new = {**old, "calls": {"N": "2"}, "tokens": {"N": "97"}}
+    return {
+        "Records": [
+            {
+                "eventID": "c81e728d9d4c2f636f067f89cc14862c",
+                "eventName": "MODIFY",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": RECEIVED_AT,
+                    "Keys": keys,
+                    "NewImage": new,
+                    "OldImage": old,
+                    "SequenceNumber": "111100000000000000000001",
+                    "SizeBytes": 180,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": (
+                    "arn:aws:dynamodb:us-east-1:123456789012:table/bailian-chat-dev/stream/2026-03-02T09:15:00.000"
+                ),
+            }
+        ]
+    }
 
 
 def render(event: dict[str, Any]) -> str:

@@ -15,10 +15,11 @@ from typing import Any, Self
 import uvicorn
 
 from local import fake_bailian
-from local.dynamodb_local import DynamoDBLocal, ensure_table
+from local.dynamodb_local import DynamoDBLocal, ensure_table, stream_arn
 from local.function_env import load_env_vars_file, local_overrides
 from local.gateway import DEFAULT_MAX_WORKERS, build_app
 from local.http_server import gateway_server_config
+from local.stream_poller import StreamPoller
 from local.template import TEMPLATE_PATH, Template
 
 DEFAULT_TABLE_NAME = "bailian-chat-local"
@@ -185,6 +186,7 @@ class LocalStack:
                 overrides.update(bailian)
                 self.bailian_base_url = bailian.get("BAILIAN_BASE_URL")
                 self.bailian_api_key = bailian.get("DASHSCOPE_API_KEY")
+            self._start_stream_poller(resources, overrides)
             app = build_app(
                 self.template,
                 overrides=overrides,
@@ -195,6 +197,18 @@ class LocalStack:
             self.gateway = resources.enter_context(AsgiServer(app, sock=gateway_socket))
             self._resources = resources.pop_all()
         return self
+
+    def _start_stream_poller(self, resources: contextlib.ExitStack, overrides: dict[str, str | None]) -> None:
+        """The stream consumers (the usage aggregator) run locally too, fed from DynamoDB Local."""
+        assert self.dynamodb is not None
+        arn = stream_arn(self.dynamodb.endpoint, self.table_name)
+        if arn is None or not self.template.stream_consumers:
+            return
+        poller = StreamPoller(
+            self.dynamodb.endpoint, arn, self.template, overrides=overrides, env_vars=self.env_vars
+        )
+        resources.callback(poller.stop)
+        poller.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self._resources.close()

@@ -6,6 +6,7 @@ fake ARNs), so nothing local duplicates the route table, the auth setup or the e
 """
 
 import base64
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -148,6 +149,16 @@ class Cors:
         if self.allow_credentials:
             headers["Access-Control-Allow-Credentials"] = "true"
         return headers
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    """A function fed by the table's stream (an event of Type DynamoDB)."""
+
+    function: Function
+    batch_size: int
+    batching_window_seconds: float  # MaximumBatchingWindowInSeconds: how long records gather
+    filter_patterns: tuple[dict[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -501,3 +512,24 @@ class Template:
         for logical_id, resource in tables.items():
             return TableDefinition(logical_id, self.resolve(resource.get("Properties") or {}))
         return None
+
+    @cached_property
+    def stream_consumers(self) -> list[StreamConsumer]:
+        consumers = []
+        for function_id, resource in self._resources_of_type("AWS::Serverless::Function").items():
+            for event in ((resource.get("Properties") or {}).get("Events") or {}).values():
+                if event.get("Type") != "DynamoDB":
+                    continue
+                properties = event.get("Properties") or {}
+                filters = (properties.get("FilterCriteria") or {}).get("Filters") or []
+                consumers.append(
+                    StreamConsumer(
+                        function=self.functions[function_id],
+                        batch_size=int(self.resolve(properties.get("BatchSize", 100))),
+                        batching_window_seconds=float(
+                            self.resolve(properties.get("MaximumBatchingWindowInSeconds", 0))
+                        ),
+                        filter_patterns=tuple(json.loads(self.resolve(f["Pattern"])) for f in filters),
+                    )
+                )
+        return consumers

@@ -9,7 +9,8 @@ app = create_app()
 
 @app.post("/api/auth/logout")
 def handle_logout():
-    service.logout(caller(app).session_id)
+    identity = caller(app)
+    service.logout(identity.session_id, identity.user_id, identity.client_ip)
     return ok("Logout successful")
 
 

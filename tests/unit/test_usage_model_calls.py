@@ -62,8 +62,16 @@ def call_items(ddb, user_id: int) -> list[dict]:
 
 
 def rollup(get_item, user_id: int, day: str, model: str) -> dict | None:
+    """The rollup's counts and labels (not its keys, nor the item_type the stream filter reads:
+    test_rollups_are_marked_for_the_usage_aggregator checks that)."""
     item = get_item(keys.daily_rollup(user_id, day, model))
-    return None if item is None else {k: v for k, v in item.items() if k not in ("PK", "SK")}
+    return None if item is None else {k: v for k, v in item.items() if k not in ("PK", "SK", "item_type")}
+
+
+def test_rollups_are_marked_for_the_usage_aggregator(upstream, get_item):
+    call_model(proxy_source(), {"model": MODEL, "messages": ask("hello there")})
+    day = clock.iso_from_epoch(time.time())[:10]
+    assert get_item(keys.daily_rollup(USER, day, MODEL))["item_type"] == "user_daily"
 
 
 def test_a_successful_call_is_logged_with_its_tokens(upstream, ddb, get_item):

@@ -64,6 +64,7 @@ class Settings:
     reply_history_messages: int
     reply_history_chars: int
     metrics_namespace: str
+    audit_retention_days: int
 
 
 def _positive[N: (int, float)](env: dict, name: str, default: N, kind: type[N] = int) -> N:
@@ -165,6 +166,7 @@ def load_settings(env: dict | None = None) -> Settings:
         reply_history_messages=_positive(env, "REPLY_HISTORY_MESSAGES", 40),
         reply_history_chars=_positive(env, "REPLY_HISTORY_CHARS", 48_000),
         metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or "BailianChat",
+        audit_retention_days=_positive(env, "AUDIT_RETENTION_DAYS", 365),
     )
 
 

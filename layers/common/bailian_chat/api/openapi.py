@@ -861,3 +861,9 @@ from bailian_chat.api.openapi_accounts import ACCOUNT_EXAMPLES, ACCOUNT_OPERATIO
 
 REQUEST_EXAMPLES.update(ACCOUNT_EXAMPLES)
 TAGS.extend(ACCOUNT_TAGS)
+
+# Deployment statistics, account deletion and the audit trail (issue 13 part 2), in their own module.
+from bailian_chat.api.openapi_lifecycle import LIFECYCLE_OPERATIONS  # noqa: E402
+
+ACCOUNT_OPERATIONS.update(LIFECYCLE_OPERATIONS)
+REQUEST_EXAMPLES[("DELETE", "/api/auth/user")] = {"password": "correct horse battery"}

@@ -36,6 +36,7 @@ def _live_session_and_user(claims: tokens.TokenClaims, message: str) -> tuple[di
         or session.get("user_id") != claims.user_id
         or session.get("expires_at", 0) <= clock.now_epoch()
         or user is None
+        or user.get("deleting_at")  # the account is being deleted: refused from the mark on
     ):
         raise Unauthorized(message)
     if user.get("status") == STATUS_DISABLED:

@@ -32,6 +32,10 @@ class PasswordChange(StrictBody):
     new_password: Annotated[str, documented(minLength=8, maxLength=128), AfterValidator(_password)]
 
 
+class AccountDeletion(StrictBody):
+    password: Annotated[str, Field(max_length=1024), AfterValidator(_not_blank)]
+
+
 def _money(value: str | None) -> str | None:
     """A ceiling in the deployment's currency: a plain decimal string, kept as sent (normalised)."""
     if value is None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
-from bailian_chat.auth import service
+from bailian_chat.auth import audit, service
 from bailian_chat.errors import BadRequest, Conflict, NotFound
 from bailian_chat.paging import PageRequest, pagination
 from bailian_chat.store import accounts, rollups, users
@@ -82,7 +82,7 @@ def update_user(admin_id: int, user_id: int, changes: dict) -> dict:
             raise Conflict(LAST_ADMIN) from exc
     else:
         raise Conflict("The user was changed by another request meanwhile; try again")
-    logger.info("Admin changed a user", extra={"admin_id": admin_id, "user_id": user_id, "changes": changes})
+    audit.record(audit.USER_CHANGED_BY_ADMIN, user_id, admin_id=admin_id, changes=changes)
     return user_detail(user_id)
 
 

@@ -1,7 +1,7 @@
 """Personal API keys: create (the secret is shown once), list, revoke."""
 
 from bailian_chat import clock
-from bailian_chat.auth import api_key_secrets
+from bailian_chat.auth import api_key_secrets, audit
 from bailian_chat.auth.api_key_models import CreateApiKeyRequest
 from bailian_chat.errors import NotFound
 from bailian_chat.paging import PageRequest, pagination
@@ -50,6 +50,7 @@ def create(user_id: int, request: CreateApiKeyRequest) -> dict:
         "monthly_budget": request.monthly_budget,
     }
     stored = api_keys.create_key(api_key_secrets.digest(secret), key)
+    audit.record(audit.API_KEY_CREATED, user_id, key_id=stored["key_id"], name=request.name)
     return {**public_key(stored), "key": secret}
 
 
@@ -63,3 +64,4 @@ def revoke(user_id: int, key_id: int) -> None:
     """Revokes the caller's key at once (idempotent); someone else's key id is NotFound."""
     if api_keys.revoke_key(user_id, key_id, clock.now_iso()) is None:
         raise NotFound("API key does not exist")
+    audit.record(audit.API_KEY_REVOKED, user_id, key_id=key_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bailian_chat import clock
-from bailian_chat.auth import passwords, service, tokens
+from bailian_chat.auth import audit, passwords, service, tokens
 from bailian_chat.config import get_settings
 from bailian_chat.errors import BadRequest, Conflict, NotFound, Unauthorized
 from bailian_chat.store import dynamodb, sessions, users
@@ -39,7 +39,15 @@ def change_password(
         raise Unauthorized()
     now = clock.now_epoch()
     account = service.account_of(user)
-    if not service.check_password(account, client_ip, user["password_hash"], request.current_password, now):
+    if not service.check_password(
+        account,
+        client_ip,
+        user["password_hash"],
+        request.current_password,
+        now,
+        user_id=user_id,
+        failure_event=audit.PASSWORD_CHECK_FAILED,
+    ):
         raise BadRequest(WRONG_PASSWORD)
     try:
         users.replace_password_hash(
@@ -47,9 +55,14 @@ def change_password(
         )
     except dynamodb.ConditionFailed as exc:
         raise Conflict("The password was changed by another request meanwhile; try again") from exc
+    ended = 0
     for pointer, _ in sessions.user_sessions(user_id):
         if pointer["session_id"] != session_id:
             sessions.end_session(user_id, pointer["session_id"], "password changed")
+            ended += 1
+    audit.record(
+        audit.PASSWORD_CHANGED, user_id, client_ip, session_id=session_id, other_sessions_ended=ended
+    )
     return _fresh_pair(user_id, session_id, now)
 
 
@@ -91,6 +104,7 @@ def end_session(user_id: int, session_id: str) -> None:
     if not _live(session, user_id, clock.now_epoch()):
         raise NotFound(NO_SUCH_SESSION)
     sessions.end_session(user_id, session_id, "ended by its user")
+    audit.record(audit.SESSION_ENDED, user_id, session_id=session_id, reason="ended by its user")
 
 
 def _live(session: dict | None, user_id: int, now: int) -> bool:

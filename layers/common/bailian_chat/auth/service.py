@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bailian_chat import clock
-from bailian_chat.auth import passwords, tokens
+from bailian_chat.auth import audit, passwords, tokens
 from bailian_chat.auth.access import ROLE_USER, STATUS_DISABLED, DisabledUser, live_session
 from bailian_chat.config import get_settings
 from bailian_chat.errors import Conflict, Forbidden, RateLimited, Unauthorized
@@ -74,28 +74,49 @@ def account_of(user: dict) -> str:
 def login(request: LoginRequest, client_ip: str, user_agent: str | None = None) -> tuple[TokenPair, dict]:
     now = clock.now_epoch()
     user = users.find_user_by_login(request.username.strip())
+    if user and user.get("deleting_at"):
+        user = None  # an account being deleted is no account: the same 401 as an unknown name
     # Attempts count per account (by id, so username and email share a count) and client IP;
     # an unknown name gets a count of its own, so probing names is throttled too. The slot is
     # taken before the password is checked, so parallel guesses get no more checks than the limit.
     account = account_of(user) if user else f"name:{request.username.strip().lower()}"
-    if not check_password(account, client_ip, user and user.get("password_hash"), request.password, now):
+    user_id = user and user["user_id"]
+    if not check_password(
+        account, client_ip, user and user.get("password_hash"), request.password, now, user_id=user_id
+    ):
         raise Unauthorized(BAD_CREDENTIALS)
     if user.get("status") == STATUS_DISABLED:
+        audit.record(audit.LOGIN_FAILED, user_id, client_ip, reason="account disabled")
         raise Forbidden("User account has been disabled")
     client = {"client_ip": client_ip, "user_agent": (user_agent or "")[:USER_AGENT_MAX] or None}
-    return _start_session(user["user_id"], now, client), public_user(user)
+    return _start_session(user_id, now, client), public_user(user)
 
 
-def check_password(account: str, client_ip: str, password_hash: str | None, password: str, now: int) -> bool:
+def check_password(
+    account: str,
+    client_ip: str,
+    password_hash: str | None,
+    password: str,
+    now: int,
+    *,
+    user_id: int | None = None,
+    failure_event: str = audit.LOGIN_FAILED,
+) -> bool:
     """Checks a password under the login throttle of `account` from `client_ip`: the attempt takes a
     slot first (RateLimited while they are used up, so parallel guesses get no more checks than
     the limit); a failure keeps it, and the last one locks the account+IP out for a whole period;
-    a success frees the failures before it."""
+    a success frees the failures before it. Failures and lockouts are audited (`user_id`'s trail;
+    a name that is no account only gets the log line)."""
     settings = get_settings()
     slot = _take_attempt(account, client_ip, now)
     if not passwords.verify_password(password_hash, password):
+        audit.record(failure_event, user_id, client_ip, account=None if user_id else account)
         if slot.is_last:  # the limit is reached now: locked out for a whole period from here
             login_failures.lock_out(account, client_ip, slot, now + settings.login_lockout_seconds)
+            until = clock.iso_from_epoch(now + settings.login_lockout_seconds)
+            audit.record(
+                audit.LOCKED_OUT, user_id, client_ip, until=until, account=None if user_id else account
+            )
         return False  # the slot stays taken: it is a failure
     login_failures.clear_through(account, client_ip, slot, settings.login_max_failures)
     return True
@@ -120,9 +141,19 @@ def _start_session(user_id: int, now: int, client: dict | None = None) -> TokenP
     session_id = secrets.token_urlsafe(18)
     refresh_jti = tokens.new_token_id()
     session_expires = now + settings.refresh_token_ttl
+    client_ip = (client or {}).get("client_ip")
+    event, audit_item = audit.record_action(audit.LOGIN_SUCCEEDED, user_id, client_ip, session_id=session_id)
     sessions.create_login_session(
-        session_id, user_id, refresh_jti, now, session_expires, clock.iso_from_epoch(now), client
+        session_id,
+        user_id,
+        refresh_jti,
+        now,
+        session_expires,
+        clock.iso_from_epoch(now),
+        client,
+        [audit_item],
     )
+    audit.log(user_id, event)
     return TokenPair(
         access_token=_access_token(user_id, session_id, now),
         refresh_token=tokens.issue(user_id, session_id, tokens.REFRESH, session_expires, refresh_jti),
@@ -150,6 +181,7 @@ def refresh(refresh_token: str) -> TokenPair:
     if not _rotated_from(session, claims.token_id, now):
         if not session.get("revoked"):
             sessions.revoke_session(claims.session_id, "refresh token reuse")
+            audit.record(audit.REFRESH_TOKEN_REUSE, claims.user_id, session_id=claims.session_id)
         raise Unauthorized(BAD_REFRESH)
     return _rotation_pair(claims, session, now)
 
@@ -180,8 +212,9 @@ def _rotation_pair(claims: tokens.TokenClaims, session: dict, now: int) -> Token
     )
 
 
-def logout(session_id: str) -> None:
+def logout(session_id: str, user_id: int | None = None, client_ip: str | None = None) -> None:
     sessions.revoke_session(session_id, "logout")
+    audit.record(audit.SESSION_ENDED, user_id, client_ip, session_id=session_id, reason="logout")
 
 
 def current_user(user_id: int) -> dict:

@@ -257,6 +257,45 @@ def query_all(
     return items if raw else [from_item(item) for item in items]
 
 
+def query_pages(
+    key_condition: str,
+    values: dict,
+    *,
+    projection: str,
+    index: str | None = None,
+    names: dict | None = None,
+    page_size: int = 500,
+):
+    """A Query's items page by page (at most `page_size` each, `projection` only): bounded work
+    per step for a caller that may stop between pages."""
+    request = _query_request(
+        key_condition,
+        values,
+        ProjectionExpression=projection,
+        IndexName=index,
+        ExpressionAttributeNames=names,
+    )
+    start_key = None
+    while True:
+        items, start_key = _query(request, count=page_size, start_key=start_key)
+        if items:
+            yield [from_item(item) for item in items]
+        if start_key is None:
+            return
+
+
+def count(key_condition: str, values: dict) -> int:
+    """How many items a Query matches (Select=COUNT: no item is returned, pages are followed)."""
+    request = _query_request(key_condition, values, Select="COUNT")
+    total, start_key = 0, None
+    while True:
+        response = client().query(**request, **({"ExclusiveStartKey": start_key} if start_key else {}))
+        total += response["Count"]
+        start_key = response.get("LastEvaluatedKey")
+        if start_key is None:
+            return total
+
+
 def batch_delete(item_keys: list[dict]) -> None:
     """Deletes raw keys 25 at a time, retrying unprocessed ones with backoff."""
     for start in range(0, len(item_keys), 25):

@@ -154,3 +154,35 @@ def directory_email(address: str, user_id: int) -> str:
 def active_admins() -> tuple[str, str]:
     """How many active admins there are: changed in the same transaction as a role or status."""
     return counter("active-admins")
+
+
+# Deployment-wide statistics, written only by the usage aggregator (off the request path).
+DEPLOYMENT_DAILY = "STATS#DAILY"
+
+
+def deployment_daily(day: str, model_name: str) -> tuple[str, str]:
+    """The whole deployment's counts of one UTC day and model."""
+    return DEPLOYMENT_DAILY, f"{day}#{model_name}"
+
+
+def deployment_user_day(day: str, user_id: int, model_name: str) -> tuple[str, str]:
+    """One user's counts of one day and model, in that day's partition (the top-users ranking)."""
+    return f"STATS#USERS#{day}", f"{user_id:016d}#{model_name}"
+
+
+def deployment_user_total() -> tuple[str, str]:
+    """How many accounts exist (registrations minus deletions)."""
+    return "STATS#TOTALS", "USERS"
+
+
+def aggregated_record(event_id: str) -> tuple[str, str]:
+    """Marks a stream record as aggregated, so a redelivery adds nothing twice."""
+    return f"AGG#{event_id}", "AGG"
+
+
+AUDIT_PREFIX = "AUDIT#"
+
+
+def audit(user_id: int, audit_id: str) -> tuple[str, str]:
+    """One security event of the user's; `audit_id` orders by time (newest last)."""
+    return f"USER#{user_id}", f"{AUDIT_PREFIX}{audit_id}"

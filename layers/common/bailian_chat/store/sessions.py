@@ -32,9 +32,11 @@ def create_login_session(
     expires_at: int,
     last_login_at: str,
     client: dict | None = None,
+    also: list[dict] = (),
 ) -> None:
     """The new session, its pointer under the user (so the user's sessions are one Query; `client`:
-    client_ip and user_agent) and the user's last login time, in one TransactWriteItems."""
+    client_ip and user_agent), the user's last login time and `also` (the login's audit item), in
+    one TransactWriteItems."""
     pointer = {
         **keys.pk_sk(keys.user_session(user_id, session_id)),
         "session_id": session_id,
@@ -60,6 +62,7 @@ def create_login_session(
                     "ExpressionAttributeValues": dynamodb.to_values({":when": last_login_at}),
                 }
             },
+            *also,
         ]
     )
 

@@ -18,11 +18,12 @@ def _counts(rows: list[dict]) -> dict:
 
 
 def statistics(user_id: int, days: DateRange, model_name: str | None) -> dict:
-    rows = [
-        row
-        for row in rollups.query_range(user_id, days.start_day, days.end_day)
-        if model_name is None or row["model_name"] == model_name
-    ]
+    return summary(rollups.query_range(user_id, days.start_day, days.end_day), model_name)
+
+
+def summary(daily_rows: list[dict], model_name: str | None = None) -> dict:
+    """5.2's shape from rows of daily per-model counts (a user's rollups or the deployment's)."""
+    rows = [row for row in daily_rows if model_name is None or row["model_name"] == model_name]
     by_model: dict[str, list[dict]] = defaultdict(list)
     by_day: dict[str, list[dict]] = defaultdict(list)
     for row in rows:

@@ -1,0 +1,12 @@
+"""The continuation of DELETE /api/auth/user: the table's stream hands it each profile marked
+deleting, and it purges what the request left, retried by the stream until nothing is left."""
+
+from aws_lambda_powertools import Logger
+from bailian_chat.auth.account_deletion import handle_purge_records
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict, context) -> dict:
+    return handle_purge_records(event.get("Records", []), context.get_remaining_time_in_millis)

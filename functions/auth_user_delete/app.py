@@ -1,0 +1,26 @@
+"""DELETE /api/auth/user (issue 13 §3): deletes the caller's account and everything of it."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from bailian_chat.api.app import caller, create_app, lambda_handler
+from bailian_chat.api.envelope import ok
+from bailian_chat.auth import account_deletion
+from bailian_chat.auth.account_models import AccountDeletion
+
+app = create_app()
+
+
+@app.delete("/api/auth/user")
+def handle_delete_account(request: Annotated[AccountDeletion, Body()]):
+    identity = caller(app)
+    account_deletion.delete_account(
+        identity.user_id,
+        identity.client_ip,
+        request.password,
+        app.lambda_context.get_remaining_time_in_millis,
+    )
+    return ok("Deletion successful")
+
+
+handler = lambda_handler(app)

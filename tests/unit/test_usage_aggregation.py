@@ -1,0 +1,222 @@
+"""The usage aggregator (functions/usage_aggregator) on a moto table, fed synthetic DynamoDB stream
+records shaped like the real ones (moto's streams are too partial to drive it): rollup changes add
+their difference into the deployment's daily and ranking rows, account creations and deletions
+move the account count, a redelivered record counts once, a deleted user's ranking rows are never
+written, and GET /api/admin/statistics reads it all back for admins only."""
+
+import itertools
+
+import pytest
+from bailian_chat.store import deployment_stats, keys, rollups
+from bailian_chat.usage import aggregation
+from boto3.dynamodb.types import TypeSerializer
+
+from tests.support.environment import UNIT_ENV
+
+DAY = "2026-03-01"
+_sequence = itertools.count(1000)
+
+
+def typed(values: dict) -> dict:
+    return {name: TypeSerializer().serialize(value) for name, value in values.items()}
+
+
+def stream_record(event: str, pk: str, sk: str, new: dict | None, old: dict | None, event_id=None) -> dict:
+    sequence = str(next(_sequence))
+    stream = {"Keys": typed({"PK": pk, "SK": sk}), "SequenceNumber": sequence}
+    if new is not None:
+        stream["NewImage"] = typed({"PK": pk, "SK": sk, **new})
+    if old is not None:
+        stream["OldImage"] = typed({"PK": pk, "SK": sk, **old})
+    return {"eventID": event_id or f"event-{sequence}", "eventName": event, "dynamodb": stream}
+
+
+def rollup_change(user_id: int, model: str, old: dict | None, new: dict, *, day=DAY, event_id=None):
+    pk, sk = keys.daily_rollup(user_id, day, model)
+    labels = {"date": day, "model_name": model, "item_type": rollups.USER_DAILY}
+    event = "INSERT" if old is None else "MODIFY"
+    return stream_record(event, pk, sk, {**labels, **new}, old and {**labels, **old}, event_id)
+
+
+def account(event: str, user_id: int) -> dict:
+    pk, sk = keys.user(user_id)
+    image = {"user_id": user_id, "username": f"user{user_id}"}
+    return stream_record(
+        event, pk, sk, image if event == "INSERT" else None, image if event == "REMOVE" else None
+    )
+
+
+@pytest.fixture
+def users(ddb):
+    """`users(1, 2)`: profile items for those ids (the ranking only counts users that exist)."""
+
+    def _put(*user_ids: int) -> None:
+        for user_id in user_ids:
+            pk, sk = keys.user(user_id)
+            item = {"PK": pk, "SK": sk, "user_id": user_id, "username": f"user{user_id}"}
+            ddb.put_item(TableName=UNIT_ENV["TABLE_NAME"], Item=typed(item))
+
+    return _put
+
+
+@pytest.fixture
+def aggregate(load_function, lambda_context):
+    handler = load_function("usage_aggregator").handler
+
+    def _run(*records: dict) -> dict:
+        return handler({"Records": list(records)}, lambda_context)
+
+    return _run
+
+
+def daily(model: str, day: str = DAY) -> dict:
+    rows = {row["SK"]: row for row in deployment_stats.daily_rows(day, day)}
+    return rows.get(f"{day}#{model}", {})
+
+
+def ranking(day: str = DAY) -> dict[tuple[int, str], dict]:
+    return {(int(r["user_id"]), r["model_name"]): r for r in deployment_stats.user_rows(day)}
+
+
+def test_rollup_changes_add_their_difference_once_per_record(users, aggregate):
+    users(1, 2)
+    first = rollup_change(1, "qwen-plus", None, {"calls": 1, "tokens": 30})
+    second = rollup_change(1, "qwen-plus", {"calls": 1, "tokens": 30}, {"calls": 2, "tokens": 100})
+    other = rollup_change(2, "qwen-plus", None, {"conversations": 1, "messages": 1})
+
+    assert aggregate(first, second, other) == {"batchItemFailures": []}
+    assert aggregate(second, first) == {"batchItemFailures": []}  # redelivered: counted once
+
+    row = daily("qwen-plus")
+    assert (row["calls"], row["tokens"], row["conversations"], row["messages"]) == (2, 100, 1, 1)
+    assert ranking()[(1, "qwen-plus")]["tokens"] == 100
+    assert ranking()[(2, "qwen-plus")]["messages"] == 1
+
+
+def test_a_batch_mixing_new_and_redelivered_records_counts_only_the_new(users, aggregate):
+    users(1)
+    old = rollup_change(1, "qwen-max", None, {"calls": 1, "tokens": 10})
+    aggregate(old)
+    new = rollup_change(1, "qwen-max", {"calls": 1, "tokens": 10}, {"calls": 2, "tokens": 25})
+
+    assert aggregate(old, new) == {"batchItemFailures": []}
+    assert daily("qwen-max")["tokens"] == 25
+
+
+def test_accounts_created_and_deleted_move_the_account_count(aggregate):
+    aggregate(account("INSERT", 1), account("INSERT", 2), account("INSERT", 3))
+    aggregate(account("REMOVE", 2))
+    assert deployment_stats.user_total() == 2
+
+
+def test_a_deleted_users_activity_counts_in_the_totals_but_writes_no_ranking_row(
+    users, aggregate, put_attribute
+):
+    users(1, 2)
+    put_attribute(keys.user(2), "deleting_at", 1)
+    late = rollup_change(2, "qwen-plus", None, {"calls": 1, "tokens": 7})
+    gone = rollup_change(3, "qwen-plus", None, {"calls": 1, "tokens": 5})  # no profile at all
+    live = rollup_change(1, "qwen-plus", None, {"calls": 1, "tokens": 1})
+
+    assert aggregate(late, gone, live) == {"batchItemFailures": []}
+    assert daily("qwen-plus")["tokens"] == 13
+    assert set(ranking()) == {(1, "qwen-plus")}
+
+
+def test_other_items_are_ignored(aggregate):
+    message = stream_record("INSERT", "CONV#1", "MSG#0000000000000001", {"role": "user"}, None)
+    login = stream_record("MODIFY", *keys.user(1), {"last_login_at": "x"}, {})
+    labels = {"date": DAY, "model_name": "qwen-plus", "item_type": rollups.USER_DAILY, "tokens": 5}
+    per_key = stream_record("INSERT", "USER#1#KEY#7#DAILY", f"{DAY}#qwen-plus", labels, None)
+    assert aggregate(message, login, per_key) == {"batchItemFailures": []}
+    assert deployment_stats.daily_rows("0001-01-01", "9999-12-31") == []
+    assert deployment_stats.user_total() == 0
+
+
+def test_a_failed_write_reports_the_chunk_start_for_the_stream_to_retry(users, aggregate, monkeypatch):
+    users(1)
+    records = [
+        rollup_change(1, "qwen-plus", None, {"calls": 1}, day=f"2026-03-{d:02d}") for d in range(1, 26)
+    ]
+
+    def fail_second_chunk(deltas, now, skip_users=frozenset()):
+        if records[aggregation.CHUNK]["eventID"] in deltas.event_ids:
+            raise RuntimeError("throttled")
+        return real_write(deltas, now, skip_users)
+
+    real_write = deployment_stats.write_batch
+    monkeypatch.setattr(deployment_stats, "write_batch", fail_second_chunk)
+    answer = aggregate(*records)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": records[20]["dynamodb"]["SequenceNumber"]}]}
+    assert daily("qwen-plus", "2026-03-20")["calls"] == 1  # the first chunk is kept
+    assert daily("qwen-plus", "2026-03-21") == {}
+
+
+# ---------------------------------------------------------------- GET /api/admin/statistics
+
+
+def test_admin_statistics_shape_and_top_users(gateway, sign_in, put_attribute, aggregate):
+    admin, user = sign_in(), sign_in()
+    put_attribute(keys.user(admin.user_id), "role", "admin")
+    aggregate(
+        account("INSERT", admin.user_id),
+        account("INSERT", user.user_id),
+        rollup_change(user.user_id, "qwen-plus", None, {"calls": 2, "tokens": 300, "conversations": 1}),
+        rollup_change(admin.user_id, "qwen-max", None, {"calls": 1, "tokens": 20, "messages": 2}),
+        rollup_change(admin.user_id, "qwen-plus", None, {"calls": 1, "tokens": 5}, day="2026-03-02"),
+    )
+    response = gateway.request("GET", "/api/admin/statistics", token=admin.access_token)
+    assert response.status == 200, response
+    data = response.body["data"]
+    assert (data["total_tokens"], data["total_conversations"], data["total_messages"]) == (325, 1, 2)
+    assert data["total_users"] == 2 and data["active_users"] == 2
+    assert [(u["user_id"], u["tokens"]) for u in data["top_users"]] == [
+        (user.user_id, 300),
+        (admin.user_id, 25),
+    ]
+    assert data["top_users"][0]["username"] == user.registration["username"]
+    assert [d["date"] for d in data["daily_statistics"]] == [DAY, "2026-03-02"]
+
+    one_day = gateway.request(
+        "GET",
+        "/api/admin/statistics?start_date=2026-03-02&end_date=2026-03-02&model_name=qwen-plus",
+        token=admin.access_token,
+    ).body["data"]
+    assert one_day["total_tokens"] == 5 and one_day["active_users"] == 1
+    assert [u["user_id"] for u in one_day["top_users"]] == [admin.user_id]
+
+
+def test_admin_statistics_refuse_users_and_bad_dates(gateway, sign_in, put_attribute):
+    admin, user = sign_in(), sign_in()
+    put_attribute(keys.user(admin.user_id), "role", "admin")
+    refused = gateway.request("GET", "/api/admin/statistics", token=user.access_token)
+    assert refused.status == 403 and refused.body["data"] is None
+    bad = gateway.request("GET", "/api/admin/statistics?start_date=2026-13-01", token=admin.access_token)
+    assert bad.status == 400 and "start_date" in bad.body["message"]
+    assert gateway.request("GET", "/api/admin/statistics").status == 401
+
+
+def test_admin_statistics_cost_grows_with_active_days_not_calls(users, aggregate, dynamodb_calls):
+    from bailian_chat.usage.dates import date_range
+    from bailian_chat.usage.deployment_statistics import deployment_statistics
+
+    users(1, 2)
+    records = []
+    for day in ("2026-03-01", "2026-03-02", "2026-03-04"):
+        totals = {}
+        for call in range(30):  # 30 calls a day per user: one rollup change each
+            user = 1 + call % 2
+            old = totals.get(user)
+            totals[user] = {
+                "calls": (old or {}).get("calls", 0) + 1,
+                "tokens": (old or {}).get("tokens", 0) + 10,
+            }
+            records.append(rollup_change(user, "qwen-plus", old, totals[user], day=day))
+    for start in range(0, len(records), 100):
+        aggregate(*records[start : start + 100])
+    dynamodb_calls.clear()
+
+    data = deployment_statistics(date_range(None, None), None)
+
+    assert data["total_tokens"] == 900 and data["active_users"] == 2
+    assert dynamodb_calls == ["Query", "Query", "Query", "Query", "BatchGetItem", "GetItem"]
