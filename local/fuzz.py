@@ -52,6 +52,9 @@ FUZZ_ENV_VARS = {
     "Parameters": {
         "RATE_LIMIT_PER_MINUTE": "100000",  # the per-user model-call limit must not answer 429s
         "BAILIAN_DEADLINE_SECONDS": "3",  # a generated "#fault:timeout" costs seconds, not 25
+        # Generated wrong current passwords (PUT /api/auth/password, DELETE /api/auth/user) take
+        # login attempt slots: the fuzz user's re-login after a generated logout must never lock.
+        "LOGIN_MAX_FAILURES": "1000000",
     }
 }
 FAKE_BAILIAN_TIMEOUT_DELAY = 5.0
