@@ -264,6 +264,8 @@ class LambdaPools:
             )
             for function_id, function in template.functions.items()
         }
+        # Streaming functions run as web apps (local.streaming_proxy), which prewarms them itself.
+        self.web_apps = {fid for fid, function in template.functions.items() if function.streams_response}
 
     async def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
         size = invocation_payload_size(event)
@@ -273,10 +275,11 @@ class LambdaPools:
         return await self.pools[function_id].invoke(event)
 
     async def prewarm(self) -> None:
+        handlers = [function_id for function_id in self.pools if function_id not in self.web_apps]
         results = await asyncio.gather(
-            *(pool.prewarm() for pool in self.pools.values()), return_exceptions=True
+            *(self.pools[function_id].prewarm() for function_id in handlers), return_exceptions=True
         )
-        for function_id, result in zip(self.pools, results, strict=True):
+        for function_id, result in zip(handlers, results, strict=True):
             if isinstance(result, Exception):
                 log.warning("pre-warm %s failed: %s", function_id, result)
 
