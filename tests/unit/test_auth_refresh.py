@@ -19,10 +19,11 @@ GRACE = service.REFRESH_GRACE_SECONDS
 
 @pytest.fixture
 def wait(monkeypatch):
-    """`wait(seconds)`: the service's clock moves on that far (JWT expiry keeps real time)."""
+    """`wait(seconds)`: the service's clock moves on that far, and only then (it stands still
+    otherwise, so a slow machine can't push a test past the grace period; JWT expiry keeps real time)."""
     offset = [0]
-    real_now = clock.now_epoch
-    monkeypatch.setattr(clock, "now_epoch", lambda: real_now() + offset[0])
+    start = clock.now_epoch()
+    monkeypatch.setattr(clock, "now_epoch", lambda: start + offset[0])
 
     def _wait(seconds: int) -> None:
         offset[0] += seconds
