@@ -3,6 +3,7 @@ reservation, the call, its log item with its exact cost, the rollup and the sett
 reservation (success or failure, with the upstream's exact usage), and metrics."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from aws_lambda_powertools import Logger
@@ -75,23 +76,31 @@ def call_model(source: CallSource, payload: dict, *, streamed: bool = False) -> 
     it from an upstream stream (for models that answer only that way), within the same deadline."""
     if streamed:
         return _completion_from_stream(source, payload)
-    api_key_limits.admit(source.api_key, payload["model"])
-    rate_limit.take_model_call(source.user_id)
-    billing = _reserve(source, payload, get_settings().bailian_deadline_seconds)
-    started = time.monotonic()
-    model = payload["model"]
-    try:
-        completion = client.chat_completion(payload, time_budget=source.time_budget)
-    except DomainError as exc:
-        _log_call_safely(source, model, exc.status_code, Usage(), started, billing=billing)
-        raise
-    except Exception:
-        _log_call_safely(source, model, 500, Usage(), started, billing=billing)
-        raise
+    deadline = get_settings().bailian_deadline_seconds
+    completion, billing, started = _admitted_call(source, payload, deadline, client.chat_completion)
     usage = Usage(completion.prompt_tokens, completion.completion_tokens, completion.total_tokens)
     billing = replace(billing, reasoning_seen=bool(completion.reasoning_text))
-    _log_call(source, model, 200, usage, started, billing=billing)
+    _log_call(source, payload["model"], 200, usage, started, billing=billing)
     return completion
+
+
+def _admitted_call[T](
+    source: CallSource, payload: dict, deadline: float, call: Callable[..., T]
+) -> tuple[T, Billing, float]:
+    """The key's allow-list, the rate limits and the spend reservation, then `call` (the upstream
+    request); a failure of the call is logged (with its reservation released) and raised."""
+    api_key_limits.admit(source.api_key, payload["model"])
+    rate_limit.take_model_call(source.user_id)
+    billing = _reserve(source, payload, deadline)
+    started = time.monotonic()
+    try:
+        return call(payload, time_budget=source.time_budget), billing, started
+    except DomainError as exc:
+        _log_call_safely(source, payload["model"], exc.status_code, Usage(), started, billing=billing)
+        raise
+    except Exception:
+        _log_call_safely(source, payload["model"], 500, Usage(), started, billing=billing)
+        raise
 
 
 def _reserve(source: CallSource, payload: dict, deadline: float) -> Billing:
@@ -104,20 +113,9 @@ def _reserve(source: CallSource, payload: dict, deadline: float) -> Billing:
 def stream_model(source: CallSource, payload: dict) -> "ModelStream":
     """A streamed completion of `payload`, open (the upstream answered 200) when this returns;
     raises a DomainError before that (rate limited: nothing logged; upstream failure: logged)."""
-    api_key_limits.admit(source.api_key, payload["model"])
-    rate_limit.take_model_call(source.user_id)
-    billing = _reserve(source, payload, get_settings().bailian_stream_deadline_seconds)
-    started = time.monotonic()
-    model = payload["model"]
-    try:
-        upstream = client.stream_chat_completion(payload, time_budget=source.time_budget)
-    except DomainError as exc:
-        _log_call_safely(source, model, exc.status_code, Usage(), started, billing=billing)
-        raise
-    except Exception:
-        _log_call_safely(source, model, 500, Usage(), started, billing=billing)
-        raise
-    return ModelStream(source, model, upstream, started, billing=billing)
+    deadline = get_settings().bailian_stream_deadline_seconds
+    upstream, billing, started = _admitted_call(source, payload, deadline, client.stream_chat_completion)
+    return ModelStream(source, payload["model"], upstream, started, billing=billing)
 
 
 def _completion_from_stream(source: CallSource, payload: dict) -> client.Completion:
