@@ -25,6 +25,7 @@ from bailian_chat.store import dynamodb  # noqa: E402
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from local.fake_bailian import FakeBailianServer, serve  # noqa: E402
 from local.functions import import_handler_module  # noqa: E402
 from tests.support import payloads, template  # noqa: E402
 from tests.support.events import DEFAULT_SOURCE_IP, LambdaContext  # noqa: E402
@@ -199,3 +200,24 @@ def dynamodb_calls(table) -> list[str]:
         "before-call.dynamodb", lambda model, **_: calls.append(model.name)
     )
     return calls
+
+
+FAKE_BAILIAN_KEY = "sk-unit-fake-upstream-0123456789"
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[FakeBailianServer]:
+    """The fake Bailian over real HTTP, one per test module."""
+    with serve("127.0.0.1", 0, FAKE_BAILIAN_KEY, timeout_delay_seconds=5.0, access_log=False) as server:
+        yield server
+
+
+@pytest.fixture
+def upstream(fake_server, table, unit_env) -> FakeBailianServer:
+    """The functions' model client pointed at the fake, with a short deadline."""
+    unit_env(
+        BAILIAN_BASE_URL=fake_server.base_url,
+        DASHSCOPE_API_KEY=FAKE_BAILIAN_KEY,
+        BAILIAN_DEADLINE_SECONDS="2",
+    )
+    return fake_server

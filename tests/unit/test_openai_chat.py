@@ -2,7 +2,6 @@
 unknown fields ignored, the upstream payload) and its use cases against the fake Bailian and moto."""
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from bailian_chat.chat import openai_chat
@@ -10,10 +9,8 @@ from bailian_chat.chat.openai_chat import parse_request, upstream_payload
 from bailian_chat.errors import BadRequest, UpstreamStreamError
 from bailian_chat.usage.model_calls import CallSource
 
-from local.fake_bailian import FakeBailianServer, serve
 from tests.unit.test_usage_model_calls import call_items, tokens
 
-API_KEY = "sk-unit-openai-chat-0123456789"
 MODEL = "qwen-plus"
 USER = 21
 V1 = "/v1/chat/completions"
@@ -238,18 +235,6 @@ def test_an_unconfigured_model_is_400_listing_the_configured_ones(unit_env):
 
 
 # ---------------------------------------------------------------- against the fake
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeBailianServer]:
-    with serve("127.0.0.1", 0, API_KEY, timeout_delay_seconds=5.0, access_log=False) as server:
-        yield server
-
-
-@pytest.fixture
-def upstream(fake_server, table, unit_env) -> FakeBailianServer:
-    unit_env(BAILIAN_BASE_URL=fake_server.base_url, DASHSCOPE_API_KEY=API_KEY, BAILIAN_DEADLINE_SECONDS="2")
-    return fake_server
 
 
 def source() -> CallSource:

@@ -2,8 +2,6 @@
 reply stored whole (also when the client left and the edge drained), failures as one error event
 with the user's message kept, and the checks made before anything is stored."""
 
-from collections.abc import Iterator
-
 import pytest
 from bailian_chat.chat import conversations, messages, reply_streams
 from bailian_chat.chat.reply_streams import StreamSendRequest
@@ -14,24 +12,9 @@ from bailian_chat.usage.history import api_call_page
 from bailian_chat.usage.model_calls import CLOSED_EARLY_STATUS, CallSource
 from pydantic import ValidationError
 
-from local.fake_bailian import FakeBailianServer, serve
-
-API_KEY = "sk-unit-reply-streams-0123456789"
 USER, OTHER = 41, 42
 STREAM = "/api/conversations/{conversation_id}/messages/stream"
 IMAGE = {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeBailianServer]:
-    with serve("127.0.0.1", 0, API_KEY, access_log=False) as server:
-        yield server
-
-
-@pytest.fixture
-def upstream(fake_server, table, unit_env) -> FakeBailianServer:
-    unit_env(BAILIAN_BASE_URL=fake_server.base_url, DASHSCOPE_API_KEY=API_KEY, BAILIAN_DEADLINE_SECONDS="2")
-    return fake_server
 
 
 def tokens(text: str) -> int:

@@ -17,23 +17,8 @@ from bailian_chat.usage import budgets, money, spend_limits
 from bailian_chat.usage.model_calls import CallSource, call_model
 from bailian_chat.usage.spend_limits import BudgetUpdate
 
-from local.fake_bailian import serve
-
-API_KEY = "sk-unit-budgets-0123456789"
 USER = 31
 MODEL = "qwen-plus"
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    with serve("127.0.0.1", 0, API_KEY, timeout_delay_seconds=5.0, access_log=False) as server:
-        yield server
-
-
-@pytest.fixture
-def upstream(fake_server, table, unit_env):
-    unit_env(BAILIAN_BASE_URL=fake_server.base_url, DASHSCOPE_API_KEY=API_KEY, BAILIAN_DEADLINE_SECONDS="2")
-    return fake_server
 
 
 def payload(text: str = "hello", max_tokens: int = 100) -> dict:

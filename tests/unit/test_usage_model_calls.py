@@ -4,7 +4,6 @@ rate-limited calls leave nothing."""
 
 import re
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -15,27 +14,13 @@ from bailian_chat.store import api_calls, dynamodb, keys
 from bailian_chat.usage.model_calls import CallSource, call_model
 from boto3.dynamodb.types import TypeDeserializer
 
-from local.fake_bailian import FakeBailianServer, serve
 from tests.support.environment import UNIT_ENV
 
-API_KEY = "sk-unit-model-calls-0123456789"
 MODEL = "qwen-plus"
 USER = 11
 PROXY = "/api/bailian/chat/completions"
 SEND = "/api/conversations/{conversation_id}/messages"
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeBailianServer]:
-    with serve("127.0.0.1", 0, API_KEY, timeout_delay_seconds=5.0, access_log=False) as server:
-        yield server
-
-
-@pytest.fixture
-def upstream(fake_server, table, unit_env) -> FakeBailianServer:
-    unit_env(BAILIAN_BASE_URL=fake_server.base_url, DASHSCOPE_API_KEY=API_KEY, BAILIAN_DEADLINE_SECONDS="2")
-    return fake_server
 
 
 def proxy_source(user_id: int = USER) -> CallSource:

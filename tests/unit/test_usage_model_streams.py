@@ -2,7 +2,6 @@
 call is logged once, with the upstream's exact usage, whether the client stayed, went away or the
 stream broke midway; failures before the stream opens are logged like buffered ones."""
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -12,25 +11,11 @@ from bailian_chat.usage.dates import DateRange
 from bailian_chat.usage.model_calls import CLOSED_EARLY_STATUS, CallSource, call_model, stream_model
 from bailian_chat.usage.statistics import statistics
 
-from local.fake_bailian import FakeBailianServer, serve
 from tests.unit.test_usage_model_calls import call_items, rollup, tokens
 
-API_KEY = "sk-unit-model-streams-0123456789"
 MODEL = "qwen-plus"
 USER = 12
 V1 = "/v1/chat/completions"
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeBailianServer]:
-    with serve("127.0.0.1", 0, API_KEY, timeout_delay_seconds=5.0, access_log=False) as server:
-        yield server
-
-
-@pytest.fixture
-def upstream(fake_server, table, unit_env) -> FakeBailianServer:
-    unit_env(BAILIAN_BASE_URL=fake_server.base_url, DASHSCOPE_API_KEY=API_KEY, BAILIAN_DEADLINE_SECONDS="2")
-    return fake_server
 
 
 def source() -> CallSource:

@@ -2,8 +2,6 @@
 through the same call log and per-user rate limit as the proxy; a failed or refused reply leaves
 the user's message stored and no assistant message."""
 
-from collections.abc import Iterator
-
 import pytest
 from bailian_chat import clock
 from bailian_chat.chat import conversations, messages, replies
@@ -14,23 +12,8 @@ from bailian_chat.usage.dates import date_range
 from bailian_chat.usage.history import api_call_page
 from bailian_chat.usage.model_calls import CallSource
 
-from local.fake_bailian import FakeBailianServer, serve
-
-API_KEY = "sk-unit-replies-0123456789"
 USER = 31
 SEND = "/api/conversations/{conversation_id}/messages"
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeBailianServer]:
-    with serve("127.0.0.1", 0, API_KEY, access_log=False) as server:
-        yield server
-
-
-@pytest.fixture
-def upstream(fake_server, table, unit_env) -> FakeBailianServer:
-    unit_env(BAILIAN_BASE_URL=fake_server.base_url, DASHSCOPE_API_KEY=API_KEY, BAILIAN_DEADLINE_SECONDS="2")
-    return fake_server
 
 
 def tokens(text: str) -> int:
