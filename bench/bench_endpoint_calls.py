@@ -75,14 +75,14 @@ def ordered(functions: list[str]) -> list[str]:
 def sample_session_tokens() -> dict[str, str]:
     """The sample session (SAMPLE_SESSION_ID of user 1) and a live token pair for it."""
     from bailian_chat.auth import tokens
-    from bailian_chat.store import sessions
+    from bailian_chat.store import session_items
 
     now = int(time.time())
     jti = tokens.new_token_id()
     user, session = sample_events.SAMPLE_USER_ID, sample_events.SAMPLE_SESSION_ID
-    sessions.create_session(session, user, jti, now, now + 3600)
+    session_items.create_session(session, user, jti, now, now + 3600)
     # The sample user's other session, which auth_sessions_delete's sample ends.
-    sessions.create_session(sample_events.SAMPLE_OTHER_SESSION_ID, user, "other", now, now + 3600)
+    session_items.create_session(sample_events.SAMPLE_OTHER_SESSION_ID, user, "other", now, now + 3600)
     return {
         "access": tokens.issue(user, session, tokens.ACCESS, now + 600),
         "refresh": tokens.issue(user, session, tokens.REFRESH, now + 3600, jti),

@@ -112,7 +112,7 @@ def dynamodb_calls_per_proxied_call(endpoint: str, table: str) -> dict:
 
 
 def seed_calls(user_id: int, count: int) -> None:
-    from bailian_chat.store import api_calls
+    from bailian_chat.store import model_call_items
 
     def record(i: int) -> None:
         day = f"2026-10-{1 + i % DAYS:02d}"
@@ -130,7 +130,7 @@ def seed_calls(user_id: int, count: int) -> None:
             "client_ip": "127.0.0.1",
             "created_at": f"{day}T12:00:00Z",
         }
-        api_calls.record_call(call, 1_790_000_000_000 + i, day)
+        model_call_items.record_call(call, 1_790_000_000_000 + i, day)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(record, range(count)))

@@ -71,7 +71,7 @@ def measure(
 def run(invoke, authorizer_dir: str, events: dict, live_auth: dict, user_id: int) -> list[tuple[str, dict]]:
     from bailian_chat.auth import api_keys
     from bailian_chat.auth.api_key_models import CreateApiKeyRequest
-    from bailian_chat.store import budgets
+    from bailian_chat.store import budget_items
 
     proxy_event, auth_event = events[PROXY], live_auth
 
@@ -84,7 +84,7 @@ def run(invoke, authorizer_dir: str, events: dict, live_auth: dict, user_id: int
         "key"
     ]
     results = []
-    budgets.put_limits(user_id, None, None, "2026-01-01T00:00:00Z")
+    budget_items.put_limits(user_id, None, None, "2026-01-01T00:00:00Z")
     with spend_tracking_bypassed():
         results.append(
             ("before issue 12 (access token)", measure(invoke, authorizer_dir, auth_event, proxy_event))
@@ -102,7 +102,7 @@ def run(invoke, authorizer_dir: str, events: dict, live_auth: dict, user_id: int
             measure(invoke, authorizer_dir, *_with_key(auth_event, proxy_event, plain_key, authorize)),
         )
     )
-    budgets.put_limits(user_id, "1000", None, "2026-01-01T00:00:00Z")
+    budget_items.put_limits(user_id, "1000", None, "2026-01-01T00:00:00Z")
     results.append(("access token, daily limit", measure(invoke, authorizer_dir, auth_event, proxy_event)))
     results.append(
         (
@@ -110,7 +110,7 @@ def run(invoke, authorizer_dir: str, events: dict, live_auth: dict, user_id: int
             measure(invoke, authorizer_dir, *_with_key(auth_event, proxy_event, budget_key, authorize)),
         )
     )
-    budgets.put_limits(user_id, None, None, "2026-01-01T00:00:00Z")
+    budget_items.put_limits(user_id, None, None, "2026-01-01T00:00:00Z")
     return results
 
 

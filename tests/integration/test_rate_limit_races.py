@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from bailian_chat import clock
 from bailian_chat.errors import RateLimited
-from bailian_chat.store import rate_limits
+from bailian_chat.store import rate_limit_items
 from bailian_chat.usage import rate_limit
 
 pytestmark = pytest.mark.usefixtures("services")
@@ -44,7 +44,7 @@ def virtual_now(monkeypatch):
 
 def test_the_boundary_is_a_counter_item_boundary():
     assert BOUNDARY % 60 == 0
-    assert BOUNDARY % (rate_limits.BUCKETS_PER_ITEM * rate_limit.BUCKET_SECONDS) == 0
+    assert BOUNDARY % (rate_limit_items.BUCKETS_PER_ITEM * rate_limit.BUCKET_SECONDS) == 0
 
 
 def test_a_burst_before_a_minute_boundary_still_counts_after_it(monkeypatch, unique, virtual_now):

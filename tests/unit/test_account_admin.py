@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from bailian_chat.auth import admin_users
 from bailian_chat.errors import NotFound
-from bailian_chat.store import accounts, dynamodb, keys, rollups, users
+from bailian_chat.store import account_items, dynamodb, keys, rollup_items, user_items
 
 from tests.support.payloads import login_for, registration
 
@@ -185,11 +185,13 @@ def test_user_detail_has_role_last_login_ceilings_and_this_months_usage(gateway,
     )
     dynamodb.transact_write(
         [
-            rollups.add_action(
+            rollup_items.add_action(
                 signed_in.user_id, today, "qwen-plus", tokens=21, calls=1, cost_nanos=1_500_000
             ),
-            rollups.add_action(signed_in.user_id, today, "qwen-max", tokens=9, calls=2, cost_nanos=250_000),
-            rollups.add_action(signed_in.user_id, last_month, "qwen-plus", tokens=1000, calls=50),
+            rollup_items.add_action(
+                signed_in.user_id, today, "qwen-max", tokens=9, calls=2, cost_nanos=250_000
+            ),
+            rollup_items.add_action(signed_in.user_id, last_month, "qwen-plus", tokens=1000, calls=50),
         ]
     )
 
@@ -285,21 +287,21 @@ def test_the_last_active_admin_cannot_be_removed_even_by_a_racing_admin(admin, r
     # Two admins demote each other at once: both pass the self check; the count lets one through.
     other = register(prefix="admin")
     admin_users.make_admin(other["username"])
-    assert accounts.active_admin_count() == 2
-    first, second = users.get_user(admin.user_id), users.get_user(other["user_id"])
+    assert account_items.active_admin_count() == 2
+    first, second = user_items.get_user(admin.user_id), user_items.get_user(other["user_id"])
 
-    accounts.change_account(first, {"role": "user"})
-    with pytest.raises(accounts.LastAdmin):
-        accounts.change_account(second, {"status": 0})
+    account_items.change_account(first, {"role": "user"})
+    with pytest.raises(account_items.LastAdmin):
+        account_items.change_account(second, {"status": 0})
 
-    assert accounts.active_admin_count() == 1
-    assert users.get_user(other["user_id"])["status"] == 1
+    assert account_items.active_admin_count() == 1
+    assert user_items.get_user(other["user_id"])["status"] == 1
 
 
 def test_demoting_the_last_admin_through_the_api_is_409(gateway, admin, register):
     # The count says 1 while a second admin exists only by an edit of the table by hand.
     other = register(prefix="admin")
-    users.update_profile(other["user_id"], {"role": "admin"})
+    user_items.update_profile(other["user_id"], {"role": "admin"})
 
     response = put_user(gateway, admin.access_token, other["user_id"], {"role": "user"})
 
@@ -308,21 +310,21 @@ def test_demoting_the_last_admin_through_the_api_is_409(gateway, admin, register
 
 
 def test_a_change_computed_from_a_stale_read_is_refused(admin, signed_in):
-    stale = users.get_user(signed_in.user_id)
-    accounts.change_account(users.get_user(signed_in.user_id), {"role": "admin"})
+    stale = user_items.get_user(signed_in.user_id)
+    account_items.change_account(user_items.get_user(signed_in.user_id), {"role": "admin"})
 
-    with pytest.raises(accounts.ChangedMeanwhile):
-        accounts.change_account(stale, {"status": 0})
-    assert accounts.active_admin_count() == 2
+    with pytest.raises(account_items.ChangedMeanwhile):
+        account_items.change_account(stale, {"status": 0})
+    assert account_items.active_admin_count() == 2
 
 
 def test_the_admin_count_follows_roles_and_statuses(gateway, admin, signed_in):
     put_user(gateway, admin.access_token, signed_in.user_id, {"role": "admin"})
-    assert accounts.active_admin_count() == 2
+    assert account_items.active_admin_count() == 2
     put_user(gateway, admin.access_token, signed_in.user_id, {"status": 0})
-    assert accounts.active_admin_count() == 1
+    assert account_items.active_admin_count() == 1
     put_user(gateway, admin.access_token, signed_in.user_id, {"role": "user", "status": 1})
-    assert accounts.active_admin_count() == 1
+    assert account_items.active_admin_count() == 1
 
 
 # ------------------------------------------------------------------ the first admin
@@ -337,7 +339,7 @@ def test_make_admin_promotes_by_username_once_and_reenables(register, put_attrib
 
     assert shown["role"] == again["role"] == "admin"
     assert shown["status"] == 1
-    assert accounts.active_admin_count() == 1
+    assert account_items.active_admin_count() == 1
     with pytest.raises(NotFound):
         admin_users.make_admin("nobody-at-all")
 
@@ -346,7 +348,7 @@ def test_backfill_gives_older_users_and_sessions_what_the_account_routes_read(ga
     from bailian_chat.store.account_backfill import backfill
 
     older = sign_in()
-    table = users.get_user(older.user_id)  # strip what issue 13 writes, as for a user stored before it
+    table = user_items.get_user(older.user_id)  # strip what issue 13 writes, as for a user stored before it
     item_key = {"PK": {"S": f"USER#{older.user_id}"}, "SK": {"S": "PROFILE"}}
     ddb.update_item(TableName=dynamodb.table_name(), Key=item_key, UpdateExpression="REMOVE GSI1PK, GSI1SK")
     email_key = {"PK": {"S": f"EMAIL#{table['email']}"}, "SK": {"S": "UNIQUE"}}
@@ -366,7 +368,7 @@ def test_backfill_gives_older_users_and_sessions_what_the_account_routes_read(ga
     done = backfill()
 
     assert done["users"] == 1 and done["emails"] == 1 and done["session_pointers"] == 1
-    assert done["active_admins"] == 1 and accounts.active_admin_count() == 1
+    assert done["active_admins"] == 1 and account_items.active_admin_count() == 1
     found = get_users(gateway, admin.access_token, f"?query={older.registration['email']}").body["data"][
         "users"
     ]

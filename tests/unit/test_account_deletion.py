@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from bailian_chat.auth import account_deletion
-from bailian_chat.store import accounts, deployment_stats, keys
+from bailian_chat.store import account_items, deployment_rollup_items, keys
 from boto3.dynamodb.types import TypeDeserializer
 
 from tests.support import payloads
@@ -144,11 +144,11 @@ def test_the_deployments_totals_stay_and_the_users_ranking_rows_go(
 
     assert delete(gateway, user).status == 200
 
-    (row,) = deployment_stats.daily_rows("2026-03-01", "2026-03-01")
+    (row,) = deployment_rollup_items.daily_rows("2026-03-01", "2026-03-01")
     assert row["tokens"] == 42
-    assert {int(r["user_id"]) for r in deployment_stats.user_rows("2026-03-01")} == {other.user_id}
+    assert {int(r["user_id"]) for r in deployment_rollup_items.user_rows("2026-03-01")} == {other.user_id}
     aggregate({"Records": [account("REMOVE", user.user_id)]}, lambda_context)
-    assert deployment_stats.user_total() == 0  # 1 created - 1 deleted (the other was never streamed)
+    assert deployment_rollup_items.user_total() == 0  # 1 created - 1 deleted (the other was never streamed)
 
 
 def test_a_purge_out_of_time_is_finished_by_the_stream_continuation(
@@ -177,10 +177,10 @@ def test_a_purge_out_of_time_is_finished_by_the_stream_continuation(
 
 def test_the_last_active_admin_cannot_delete_their_account(gateway, sign_in, put_attribute, get_item):
     admin = sign_in()
-    accounts.change_account(get_item(keys.user(admin.user_id)), {"role": "admin"})
+    account_items.change_account(get_item(keys.user(admin.user_id)), {"role": "admin"})
     refused = delete(gateway, admin)
     assert refused.status == 409 and "last active admin" in refused.body["message"]
     second = sign_in()
-    accounts.change_account(get_item(keys.user(second.user_id)), {"role": "admin"})
+    account_items.change_account(get_item(keys.user(second.user_id)), {"role": "admin"})
     assert delete(gateway, admin).status == 200
     assert get_item(keys.active_admins())["value"] == 1

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 from bailian_chat.bailian import client
-from bailian_chat.bailian.messages import reply_content, to_upstream
+from bailian_chat.bailian.wire import reply_content, to_upstream
 from bailian_chat.chat import completions
 from bailian_chat.chat.models import ChatCompletionRequest
 from bailian_chat.config import get_settings

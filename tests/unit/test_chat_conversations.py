@@ -9,9 +9,9 @@ from bailian_chat.chat import conversations, messages
 from bailian_chat.chat.models import SendMessageRequest
 from bailian_chat.errors import Forbidden, NotFound
 from bailian_chat.paging import PageRequest
-from bailian_chat.store import conversations as conversation_store
+from bailian_chat.store import conversation_items as conversation_store
 from bailian_chat.store import keys
-from bailian_chat.store import messages as message_store
+from bailian_chat.store import message_items as message_store
 from boto3.dynamodb.types import TypeDeserializer
 
 from tests.support.chat_client import CONVERSATION_FIELDS, ISO_SECONDS_Z, SteppingClock

@@ -23,7 +23,7 @@ from bailian_chat.auth.api_key_models import CreateApiKeyRequest
 from bailian_chat.auth.models import RegisterRequest
 from bailian_chat.chat import conversations, messages
 from bailian_chat.content import TextPart
-from bailian_chat.store import sessions
+from bailian_chat.store import session_items
 
 from local import fake_bailian, sample_events
 from local.sample_events import (
@@ -77,8 +77,8 @@ def seed_sample_data() -> dict[str, str]:
     now = int(time.time())
     refresh_jti = tokens.new_token_id()
     expires = now + 3600
-    sessions.create_session(SAMPLE_SESSION_ID, SAMPLE_USER_ID, refresh_jti, now, expires)
-    sessions.create_session(sample_events.SAMPLE_OTHER_SESSION_ID, SAMPLE_USER_ID, "other", now, expires)
+    session_items.create_session(SAMPLE_SESSION_ID, SAMPLE_USER_ID, refresh_jti, now, expires)
+    session_items.create_session(sample_events.SAMPLE_OTHER_SESSION_ID, SAMPLE_USER_ID, "other", now, expires)
     conversation = conversations.create(SAMPLE_USER_ID, sample_events.SAMPLE_MODEL, "Trip planning")
     assert conversation["conversation_id"] == SAMPLE_CONVERSATION_ID
     message, _ = messages.send(SAMPLE_USER_ID, SAMPLE_CONVERSATION_ID, [TextPart(type="text", text="Hi")])

@@ -7,7 +7,7 @@ written, and GET /api/admin/statistics reads it all back for admins only."""
 import itertools
 
 import pytest
-from bailian_chat.store import deployment_stats, keys, rollups
+from bailian_chat.store import deployment_rollup_items, keys, rollup_items
 from bailian_chat.usage import aggregation
 from boto3.dynamodb.types import TypeSerializer
 
@@ -33,7 +33,7 @@ def stream_record(event: str, pk: str, sk: str, new: dict | None, old: dict | No
 
 def rollup_change(user_id: int, model: str, old: dict | None, new: dict, *, day=DAY, event_id=None):
     pk, sk = keys.daily_rollup(user_id, day, model)
-    labels = {"date": day, "model_name": model, "item_type": rollups.USER_DAILY}
+    labels = {"date": day, "model_name": model, "item_type": rollup_items.USER_DAILY}
     event = "INSERT" if old is None else "MODIFY"
     return stream_record(event, pk, sk, {**labels, **new}, old and {**labels, **old}, event_id)
 
@@ -70,12 +70,12 @@ def aggregate(load_function, lambda_context):
 
 
 def daily(model: str, day: str = DAY) -> dict:
-    rows = {row["SK"]: row for row in deployment_stats.daily_rows(day, day)}
+    rows = {row["SK"]: row for row in deployment_rollup_items.daily_rows(day, day)}
     return rows.get(f"{day}#{model}", {})
 
 
 def ranking(day: str = DAY) -> dict[tuple[int, str], dict]:
-    return {(int(r["user_id"]), r["model_name"]): r for r in deployment_stats.user_rows(day)}
+    return {(int(r["user_id"]), r["model_name"]): r for r in deployment_rollup_items.user_rows(day)}
 
 
 def test_rollup_changes_add_their_difference_once_per_record(users, aggregate):
@@ -106,7 +106,7 @@ def test_a_batch_mixing_new_and_redelivered_records_counts_only_the_new(users, a
 def test_accounts_created_and_deleted_move_the_account_count(aggregate):
     aggregate(account("INSERT", 1), account("INSERT", 2), account("INSERT", 3))
     aggregate(account("REMOVE", 2))
-    assert deployment_stats.user_total() == 2
+    assert deployment_rollup_items.user_total() == 2
 
 
 def test_a_deleted_users_activity_counts_in_the_totals_but_writes_no_ranking_row(
@@ -126,11 +126,11 @@ def test_a_deleted_users_activity_counts_in_the_totals_but_writes_no_ranking_row
 def test_other_items_are_ignored(aggregate):
     message = stream_record("INSERT", "CONV#1", "MSG#0000000000000001", {"role": "user"}, None)
     login = stream_record("MODIFY", *keys.user(1), {"last_login_at": "x"}, {})
-    labels = {"date": DAY, "model_name": "qwen-plus", "item_type": rollups.USER_DAILY, "tokens": 5}
+    labels = {"date": DAY, "model_name": "qwen-plus", "item_type": rollup_items.USER_DAILY, "tokens": 5}
     per_key = stream_record("INSERT", "USER#1#KEY#7#DAILY", f"{DAY}#qwen-plus", labels, None)
     assert aggregate(message, login, per_key) == {"batchItemFailures": []}
-    assert deployment_stats.daily_rows("0001-01-01", "9999-12-31") == []
-    assert deployment_stats.user_total() == 0
+    assert deployment_rollup_items.daily_rows("0001-01-01", "9999-12-31") == []
+    assert deployment_rollup_items.user_total() == 0
 
 
 def test_a_failed_write_reports_the_chunk_start_for_the_stream_to_retry(users, aggregate, monkeypatch):
@@ -144,8 +144,8 @@ def test_a_failed_write_reports_the_chunk_start_for_the_stream_to_retry(users, a
             raise RuntimeError("throttled")
         return real_write(deltas, now, skip_users)
 
-    real_write = deployment_stats.write_batch
-    monkeypatch.setattr(deployment_stats, "write_batch", fail_second_chunk)
+    real_write = deployment_rollup_items.write_batch
+    monkeypatch.setattr(deployment_rollup_items, "write_batch", fail_second_chunk)
     answer = aggregate(*records)
     assert answer == {"batchItemFailures": [{"itemIdentifier": records[20]["dynamodb"]["SequenceNumber"]}]}
     assert daily("qwen-plus", "2026-03-20")["calls"] == 1  # the first chunk is kept

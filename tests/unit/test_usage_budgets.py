@@ -11,8 +11,7 @@ from bailian_chat import clock
 from bailian_chat.api import openai_errors
 from bailian_chat.auth.callers import KeyGrant
 from bailian_chat.errors import BadRequest, BudgetExceeded, UpstreamUnavailable
-from bailian_chat.store import budgets as store
-from bailian_chat.store import dynamodb, keys
+from bailian_chat.store import budget_items, dynamodb, keys
 from bailian_chat.usage import budgets, money, spend_limits
 from bailian_chat.usage.model_calls import CallSource, call_model
 from bailian_chat.usage.spend_limits import BudgetUpdate
@@ -51,7 +50,7 @@ def test_the_worst_case_bounds_prompt_bytes_and_max_tokens_at_the_output_price()
 def test_without_a_limit_nothing_is_reserved_but_the_cost_is_still_counted(upstream):
     call_model(source(), payload())
 
-    assert store.open_reservations(USER) == []
+    assert budget_items.open_reservations(USER) == []
     spent = today()
     assert Decimal(spent["spent"]) > 0 and spent["reserved"] == "0.000000000" and spent["limit"] is None
 
@@ -96,7 +95,7 @@ def test_a_failed_call_releases_its_reservation_and_costs_nothing(upstream, unit
 
     view = today()
     assert (view["spent"], view["reserved"]) == ("0.000000000", "0.000000000")
-    assert store.open_reservations(USER) == []
+    assert budget_items.open_reservations(USER) == []
 
 
 def test_a_dead_functions_reservation_is_released_after_its_lease_and_never_spent(
@@ -129,14 +128,14 @@ def test_a_late_settlement_after_its_reservation_was_released_still_counts_the_c
     monkeypatch.setattr(clock, "now_epoch", lambda: later)
     assert budgets.release_expired(USER) == 1
 
-    from bailian_chat.store import api_calls
+    from bailian_chat.store import model_call_items
 
     cost = Decimal("0.000001234")
     now = clock.instant()
     call = {"user_id": USER, "model_name": MODEL, "total_tokens": 3, "cost": money.text(cost)}
     settle = budgets.settle_actions(USER, None, now.day, cost, reservation)
     unreserved = budgets.settle_actions(USER, None, now.day, cost, None)
-    api_calls.record_call(call, now.epoch_ms, now.day, money.to_nanos(cost), settle, unreserved)
+    model_call_items.record_call(call, now.epoch_ms, now.day, money.to_nanos(cost), settle, unreserved)
 
     view = today()
     assert (view["spent"], view["reserved"]) == ("0.000001234", "0.000000000")

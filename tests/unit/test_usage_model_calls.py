@@ -10,7 +10,7 @@ import pytest
 from bailian_chat import clock
 from bailian_chat.bailian import client
 from bailian_chat.errors import BadRequest, RateLimited, UpstreamUnavailable
-from bailian_chat.store import api_calls, dynamodb, keys
+from bailian_chat.store import dynamodb, keys, model_call_items
 from bailian_chat.usage.model_calls import CallSource, call_model
 from boto3.dynamodb.types import TypeDeserializer
 
@@ -210,7 +210,7 @@ def test_the_call_item_and_its_rollup_are_one_transaction(upstream, monkeypatch)
         dynamodb, "transact_write", lambda actions: transactions.append(actions) or real(actions)
     )
     # Early in a rate-limit item's buckets: the limiter's own write is then one UpdateItem, not a
-    # transaction over two items (store.rate_limits).
+    # transaction over two items (store.rate_limit_items).
     monkeypatch.setattr(clock, "now_seconds", lambda: 1_796_000_160.0)
 
     call_model(proxy_source(), {"model": MODEL, "messages": ask("together")})
@@ -257,7 +257,7 @@ def test_no_rollup_is_counted_when_its_call_item_cannot_be_written(table, ddb, g
     }
 
     with pytest.raises(dynamodb.TransactionCancelled):
-        api_calls.record_call(call, created_ms, day)
+        model_call_items.record_call(call, created_ms, day)
 
     assert get_item(keys.daily_rollup(USER, day, MODEL)) is None
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from bailian_chat import clock
 from bailian_chat.errors import RateLimited
-from bailian_chat.store import rate_limits
+from bailian_chat.store import rate_limit_items
 from bailian_chat.usage import rate_limit
 
 from local.fake_bailian import serve
@@ -55,7 +55,7 @@ def retry_after_now(user_id: int = USER) -> int:
 
 
 def test_the_item_boundary_constant_matches_the_store():
-    assert ITEM_BOUNDARY % (rate_limits.BUCKETS_PER_ITEM * rate_limit.BUCKET_SECONDS) == 0
+    assert ITEM_BOUNDARY % (rate_limit_items.BUCKETS_PER_ITEM * rate_limit.BUCKET_SECONDS) == 0
 
 
 def test_the_limit_lets_n_calls_through_then_raises_with_retry_after(limit_3, now):

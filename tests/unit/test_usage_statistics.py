@@ -5,7 +5,7 @@ items from the time-ordered call log."""
 import pytest
 from bailian_chat.clock import iso_from_epoch
 from bailian_chat.paging import PageRequest
-from bailian_chat.store import api_calls, keys
+from bailian_chat.store import keys, model_call_items
 from bailian_chat.usage.dates import date_range
 from bailian_chat.usage.history import PUBLIC_FIELDS, api_call_page
 from bailian_chat.usage.statistics import statistics
@@ -171,7 +171,7 @@ def record(
         "client_ip": "203.0.113.5",
         "created_at": created_at,
     }
-    return api_calls.record_call(call, created_ms, created_at[:10])
+    return model_call_items.record_call(call, created_ms, created_at[:10])
 
 
 @pytest.fixture

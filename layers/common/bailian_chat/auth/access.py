@@ -7,7 +7,7 @@ from bailian_chat import clock
 from bailian_chat.auth import api_key_secrets, tokens
 from bailian_chat.auth.callers import KeyGrant
 from bailian_chat.errors import Unauthorized
-from bailian_chat.store import api_keys, sessions
+from bailian_chat.store import api_key_items, session_items
 
 logger = logging.getLogger(__name__)  # not Powertools: the authorizer stays light
 
@@ -29,7 +29,7 @@ def live_session(claims: tokens.TokenClaims, message: str = "Not authenticated")
 
 
 def _live_session_and_user(claims: tokens.TokenClaims, message: str) -> tuple[dict, dict]:
-    session, user = sessions.get_session_and_user(claims.session_id, claims.user_id)
+    session, user = session_items.get_session_and_user(claims.session_id, claims.user_id)
     if (
         session is None
         or session.get("revoked")
@@ -61,11 +61,11 @@ def authenticate_api_key(secret: str, message: str = "Not authenticated") -> tup
     """The user and grant of a live API key: it exists, is not revoked or expired, and its user
     exists and is not disabled; Unauthorized otherwise."""
     digest = api_key_secrets.digest(secret)
-    key, user = api_keys.get_key_and_user(digest)
+    key, user = api_key_items.get_key_and_user(digest)
     now = clock.now_epoch()
     if (
         key is None
-        or key.get("status") != api_keys.ACTIVE
+        or key.get("status") != api_key_items.ACTIVE
         or (key.get("valid_until") and key["valid_until"] <= clock.iso_from_epoch(now))
         or user is None
         or user.get("status") == STATUS_DISABLED
@@ -89,6 +89,6 @@ def _note_use(digest: str, key: dict, now: int) -> None:
     if key.get("last_used_at") and key["last_used_at"] >= stale_before:
         return
     try:
-        api_keys.touch_last_used(digest, clock.iso_from_epoch(now), stale_before)
+        api_key_items.touch_last_used(digest, clock.iso_from_epoch(now), stale_before)
     except Exception:
         logger.exception("Could not record an API key's last use")

@@ -14,7 +14,7 @@ from aws_lambda_powertools import Logger
 from bailian_chat import clock
 from bailian_chat.auth import audit, service
 from bailian_chat.errors import BadRequest, Conflict, Unauthorized
-from bailian_chat.store import account_purge, accounts, stream_records, users
+from bailian_chat.store import account_items, account_purge, stream_records, user_items
 
 logger = Logger(child=True)
 
@@ -26,7 +26,7 @@ TIME_MARGIN_MS = 5_000
 
 def delete_account(user_id: int, client_ip: str, password: str, time_left_ms: Callable[[], int]) -> bool:
     """True when everything is gone already; False when the continuation finishes it."""
-    user = users.get_user(user_id)
+    user = user_items.get_user(user_id)
     if user is None or user.get("deleting_at"):
         raise Unauthorized()
     now = clock.now_epoch()
@@ -40,12 +40,12 @@ def delete_account(user_id: int, client_ip: str, password: str, time_left_ms: Ca
         failure_event=audit.PASSWORD_CHECK_FAILED,
     ):
         raise BadRequest(WRONG_PASSWORD)
-    if accounts.is_active_admin(user):  # the active-admin count must drop with it, never to zero
+    if account_items.is_active_admin(user):  # the active-admin count must drop with it, never to zero
         try:
-            accounts.change_account(user, {"role": accounts.USER})
-        except accounts.LastAdmin as exc:
+            account_items.change_account(user, {"role": account_items.USER})
+        except account_items.LastAdmin as exc:
             raise Conflict(LAST_ADMIN) from exc
-        except accounts.ChangedMeanwhile as exc:
+        except account_items.ChangedMeanwhile as exc:
             raise Conflict("The account was changed by another request meanwhile; try again") from exc
     marked = account_purge.mark_deleting(user_id, now, client_ip)
     if marked is None:

@@ -8,7 +8,7 @@ from aws_lambda_powertools import Logger
 from bailian_chat.auth import audit, service
 from bailian_chat.errors import BadRequest, Conflict, NotFound
 from bailian_chat.paging import PageRequest, pagination
-from bailian_chat.store import accounts, rollups, users
+from bailian_chat.store import account_items, rollup_items, user_items
 from bailian_chat.text_rules import identifier_key
 from bailian_chat.usage import money, pricing
 
@@ -29,10 +29,12 @@ def list_users(query: str | None, status: int | None, page: PageRequest) -> dict
     """Users newest first, optionally those whose username or email starts with `query`
     (case-insensitive) and/or with the given status."""
     prefix = identifier_key(query) if query is not None else None
-    matching = [] if query is not None and prefix is None else accounts.directory_user_ids(prefix, status)
+    matching = (
+        [] if query is not None and prefix is None else account_items.directory_user_ids(prefix, status)
+    )
     matching.reverse()  # ids grow with registration: newest first
     shown_ids = matching[page.offset : page.offset + page.limit]
-    found = users.get_users(shown_ids)
+    found = user_items.get_users(shown_ids)
     return {
         "users": [service.public_user(found[i], *LISTED_FIELDS) for i in shown_ids if i in found],
         "pagination": pagination(page, len(matching)),
@@ -40,7 +42,7 @@ def list_users(query: str | None, status: int | None, page: PageRequest) -> dict
 
 
 def user_detail(user_id: int) -> dict:
-    user = users.get_user(user_id)
+    user = user_items.get_user(user_id)
     if user is None:
         raise NotFound(NO_SUCH_USER)
     return {**service.public_user(user, *DETAIL_FIELDS), "usage_this_month": month_usage(user_id)}
@@ -51,7 +53,7 @@ def month_usage(user_id: int, today: datetime | None = None) -> dict:
     Query of at most days x models items)."""
     today = today or datetime.now(UTC)
     first = today.strftime("%Y-%m-01")
-    rows = rollups.query_range(user_id, first, today.strftime("%Y-%m-%d"))
+    rows = rollup_items.query_range(user_id, first, today.strftime("%Y-%m-%d"))
     return {
         "month": today.strftime("%Y-%m"),
         "calls": sum(int(row.get("calls", 0)) for row in rows),
@@ -67,18 +69,18 @@ def update_user(admin_id: int, user_id: int, changes: dict) -> dict:
     change may leave the deployment without an active admin (409)."""
     if not changes:
         raise BadRequest(NOTHING_TO_CHANGE)
-    if user_id == admin_id and (changes.get("status") == 0 or changes.get("role") == accounts.USER):
+    if user_id == admin_id and (changes.get("status") == 0 or changes.get("role") == account_items.USER):
         raise Conflict(NOT_YOURSELF)
     for _ in range(CHANGE_TRIES):
-        user = users.get_user(user_id)
+        user = user_items.get_user(user_id)
         if user is None:
             raise NotFound(NO_SUCH_USER)
         try:
-            accounts.change_account(user, changes)
+            account_items.change_account(user, changes)
             break
-        except accounts.ChangedMeanwhile:
+        except account_items.ChangedMeanwhile:
             continue
-        except accounts.LastAdmin as exc:
+        except account_items.LastAdmin as exc:
             raise Conflict(LAST_ADMIN) from exc
     else:
         raise Conflict("The user was changed by another request meanwhile; try again")
@@ -88,12 +90,12 @@ def update_user(admin_id: int, user_id: int, changes: dict) -> dict:
 
 def make_admin(username: str) -> dict:
     """The first admin (or any later one), by username or email: the `make admin` command."""
-    user = users.find_user_by_login(username)
+    user = user_items.find_user_by_login(username)
     if user is None:
         raise NotFound(f"No user named {username!r}")
-    if not accounts.is_active_admin(user):
-        changes = {"role": accounts.ADMIN}
-        if user.get("status") != accounts.STATUS_ACTIVE:
-            changes["status"] = accounts.STATUS_ACTIVE
-        accounts.change_account(user, changes)
-    return service.public_user(users.get_user(user["user_id"]))
+    if not account_items.is_active_admin(user):
+        changes = {"role": account_items.ADMIN}
+        if user.get("status") != account_items.STATUS_ACTIVE:
+            changes["status"] = account_items.STATUS_ACTIVE
+        account_items.change_account(user, changes)
+    return service.public_user(user_items.get_user(user["user_id"]))

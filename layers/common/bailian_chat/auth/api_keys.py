@@ -5,10 +5,10 @@ from bailian_chat.auth import api_key_secrets, audit
 from bailian_chat.auth.api_key_models import CreateApiKeyRequest
 from bailian_chat.errors import NotFound
 from bailian_chat.paging import PageRequest, pagination
-from bailian_chat.store import api_keys
+from bailian_chat.store import api_key_items
 
-ACTIVE = api_keys.ACTIVE
-REVOKED = api_keys.REVOKED
+ACTIVE = api_key_items.ACTIVE
+REVOKED = api_key_items.REVOKED
 EXPIRED = "expired"
 
 
@@ -49,19 +49,19 @@ def create(user_id: int, request: CreateApiKeyRequest) -> dict:
         "rate_limit_per_minute": request.rate_limit_per_minute,
         "monthly_budget": request.monthly_budget,
     }
-    stored = api_keys.create_key(api_key_secrets.digest(secret), key)
+    stored = api_key_items.create_key(api_key_secrets.digest(secret), key)
     audit.record(audit.API_KEY_CREATED, user_id, key_id=stored["key_id"], name=request.name)
     return {**public_key(stored), "key": secret}
 
 
 def list_page(user_id: int, page: PageRequest) -> dict:
-    total = api_keys.count_keys(user_id)
-    found = api_keys.list_keys(user_id, page.offset, page.limit) if page.offset < total else []
+    total = api_key_items.count_keys(user_id)
+    found = api_key_items.list_keys(user_id, page.offset, page.limit) if page.offset < total else []
     return {"api_keys": [public_key(key) for key in found], "pagination": pagination(page, total)}
 
 
 def revoke(user_id: int, key_id: int) -> None:
     """Revokes the caller's key at once (idempotent); someone else's key id is NotFound."""
-    if api_keys.revoke_key(user_id, key_id, clock.now_iso()) is None:
+    if api_key_items.revoke_key(user_id, key_id, clock.now_iso()) is None:
         raise NotFound("API key does not exist")
     audit.record(audit.API_KEY_REVOKED, user_id, key_id=key_id)

@@ -10,7 +10,7 @@ from bailian_chat import clock
 from bailian_chat.config import get_settings
 from bailian_chat.errors import NotFound
 from bailian_chat.paging import PageRequest, pagination
-from bailian_chat.store import audit, users
+from bailian_chat.store import audit_items, user_items
 
 logger = Logger()
 
@@ -61,7 +61,7 @@ def record(event_name: str, user_id: int | None, client_ip: str | None = None, *
     if user_id is None:
         return
     try:
-        audit.put(user_id, event, expires_at())
+        audit_items.put(user_id, event, expires_at())
     except Exception:
         logger.exception("audit item not stored", extra={"audit_event": event_name, "user_id": user_id})
 
@@ -72,20 +72,20 @@ def record_action(
     """The event and its item as a transaction action, for a caller that writes it with the change
     it records (log it with `log` once that transaction succeeded)."""
     event = new_event(event_name, client_ip, **details)
-    return event, audit.put_action(user_id, event, expires_at())
+    return event, audit_items.put_action(user_id, event, expires_at())
 
 
 def page(user_id: int, request: PageRequest) -> dict:
     """The user's events, newest first, paged like the spec's lists."""
-    events = audit.list_page(user_id, request.offset, request.limit)
+    events = audit_items.list_page(user_id, request.offset, request.limit)
     return {
         "audit_events": [{field: event.get(field) for field in SHOWN_FIELDS} for event in events],
-        "pagination": pagination(request, audit.count(user_id)),
+        "pagination": pagination(request, audit_items.count(user_id)),
     }
 
 
 def user_page(user_id: int, request: PageRequest) -> dict:
     """Another user's events, for an admin: 404 when there is no such user."""
-    if users.get_user(user_id) is None:
+    if user_items.get_user(user_id) is None:
         raise NotFound("User does not exist")
     return page(user_id, request)

@@ -8,7 +8,7 @@ from bailian_chat import clock
 from bailian_chat.auth import audit, passwords, service, tokens
 from bailian_chat.config import get_settings
 from bailian_chat.errors import BadRequest, Conflict, NotFound, Unauthorized
-from bailian_chat.store import dynamodb, sessions, users
+from bailian_chat.store import dynamodb, session_items, user_items
 
 if TYPE_CHECKING:
     from bailian_chat.auth.account_models import PasswordChange
@@ -22,7 +22,7 @@ def update_profile(user_id: int, changes: dict) -> dict:
     if not changes:
         raise BadRequest("Request body must set at least one of nickname, avatar_url, phone")
     try:
-        user = users.update_profile(user_id, changes)
+        user = user_items.update_profile(user_id, changes)
     except dynamodb.ConditionFailed as exc:
         raise Unauthorized() from exc
     return service.public_user(user, "created_at", "last_login_at")
@@ -34,7 +34,7 @@ def change_password(
     """Checks the current password under the login throttle (a wrong one takes an attempt slot like a
     failed login and changes nothing), stores the new one, ends every other session and answers a
     fresh token pair for this one (its older refresh tokens stop working)."""
-    user = users.get_user(user_id)
+    user = user_items.get_user(user_id)
     if user is None:
         raise Unauthorized()
     now = clock.now_epoch()
@@ -50,15 +50,15 @@ def change_password(
     ):
         raise BadRequest(WRONG_PASSWORD)
     try:
-        users.replace_password_hash(
+        user_items.replace_password_hash(
             user_id, user["password_hash"], passwords.hash_password(request.new_password)
         )
     except dynamodb.ConditionFailed as exc:
         raise Conflict("The password was changed by another request meanwhile; try again") from exc
     ended = 0
-    for pointer, _ in sessions.user_sessions(user_id):
+    for pointer, _ in session_items.user_sessions(user_id):
         if pointer["session_id"] != session_id:
-            sessions.end_session(user_id, pointer["session_id"], "password changed")
+            session_items.end_session(user_id, pointer["session_id"], "password changed")
             ended += 1
     audit.record(
         audit.PASSWORD_CHANGED, user_id, client_ip, session_id=session_id, other_sessions_ended=ended
@@ -70,7 +70,7 @@ def _fresh_pair(user_id: int, session_id: str, now: int) -> service.TokenPair:
     settings = get_settings()
     refresh_jti = tokens.new_token_id()
     try:
-        session = sessions.reissue_refresh(session_id, refresh_jti, now)
+        session = session_items.reissue_refresh(session_id, refresh_jti, now)
     except dynamodb.ConditionFailed as exc:  # this session was ended meanwhile
         raise Unauthorized() from exc
     return service.TokenPair(
@@ -93,17 +93,17 @@ def list_sessions(user_id: int, current_session_id: str) -> list[dict]:
             "user_agent": pointer.get("user_agent"),
             "current": pointer["session_id"] == current_session_id,
         }
-        for pointer, session in sessions.user_sessions(user_id)
+        for pointer, session in session_items.user_sessions(user_id)
         if _live(session, user_id, now)
     ]
 
 
 def end_session(user_id: int, session_id: str) -> None:
     """Ends one of the caller's sessions at once; someone else's (or none) is 404."""
-    session = sessions.get_session(session_id)
+    session = session_items.get_session(session_id)
     if not _live(session, user_id, clock.now_epoch()):
         raise NotFound(NO_SUCH_SESSION)
-    sessions.end_session(user_id, session_id, "ended by its user")
+    session_items.end_session(user_id, session_id, "ended by its user")
     audit.record(audit.SESSION_ENDED, user_id, session_id=session_id, reason="ended by its user")
 
 

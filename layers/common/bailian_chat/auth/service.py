@@ -11,7 +11,7 @@ from bailian_chat.auth import audit, passwords, tokens
 from bailian_chat.auth.access import ROLE_USER, STATUS_DISABLED, DisabledUser, live_session
 from bailian_chat.config import get_settings
 from bailian_chat.errors import Conflict, Forbidden, RateLimited, Unauthorized
-from bailian_chat.store import login_failures, sessions, users
+from bailian_chat.store import login_failure_items, session_items, user_items
 
 if TYPE_CHECKING:
     from bailian_chat.auth.models import LoginRequest, RegisterRequest
@@ -60,8 +60,8 @@ def register(request: RegisterRequest) -> dict:
         "created_at": clock.now_iso(),
     }
     try:
-        user = users.create_user(profile)
-    except users.UserExists as exc:
+        user = user_items.create_user(profile)
+    except user_items.UserExists as exc:
         raise Conflict(f"{exc.field.capitalize()} already exists") from exc
     return public_user(user, "created_at")
 
@@ -73,7 +73,7 @@ def account_of(user: dict) -> str:
 
 def login(request: LoginRequest, client_ip: str, user_agent: str | None = None) -> tuple[TokenPair, dict]:
     now = clock.now_epoch()
-    user = users.find_user_by_login(request.username.strip())
+    user = user_items.find_user_by_login(request.username.strip())
     if user and user.get("deleting_at"):
         user = None  # an account being deleted is no account: the same 401 as an unknown name
     # Attempts count per account (by id, so username and email share a count) and client IP;
@@ -112,24 +112,24 @@ def check_password(
     if not passwords.verify_password(password_hash, password):
         audit.record(failure_event, user_id, client_ip, account=None if user_id else account)
         if slot.is_last:  # the limit is reached now: locked out for a whole period from here
-            login_failures.lock_out(account, client_ip, slot, now + settings.login_lockout_seconds)
+            login_failure_items.lock_out(account, client_ip, slot, now + settings.login_lockout_seconds)
             until = clock.iso_from_epoch(now + settings.login_lockout_seconds)
             audit.record(
                 audit.LOCKED_OUT, user_id, client_ip, until=until, account=None if user_id else account
             )
         return False  # the slot stays taken: it is a failure
-    login_failures.clear_through(account, client_ip, slot, settings.login_max_failures)
+    login_failure_items.clear_through(account, client_ip, slot, settings.login_max_failures)
     return True
 
 
-def _take_attempt(account: str, client_ip: str, now: int) -> login_failures.AttemptSlot:
+def _take_attempt(account: str, client_ip: str, now: int) -> login_failure_items.AttemptSlot:
     """An attempt slot of this account+IP's window; RateLimited while the window's are used up."""
     settings = get_settings()
     try:
-        return login_failures.take_attempt(
+        return login_failure_items.take_attempt(
             account, client_ip, now, settings.login_lockout_seconds, settings.login_max_failures
         )
-    except login_failures.LockedOut as locked:
+    except login_failure_items.LockedOut as locked:
         raise RateLimited(
             "Too many failed login attempts, try again later",
             retry_after=max(1, locked.until - now),
@@ -143,7 +143,7 @@ def _start_session(user_id: int, now: int, client: dict | None = None) -> TokenP
     session_expires = now + settings.refresh_token_ttl
     client_ip = (client or {}).get("client_ip")
     event, audit_item = audit.record_action(audit.LOGIN_SUCCEEDED, user_id, client_ip, session_id=session_id)
-    sessions.create_login_session(
+    session_items.create_login_session(
         session_id,
         user_id,
         refresh_jti,
@@ -173,14 +173,14 @@ def refresh(refresh_token: str) -> TokenPair:
     try:
         session = live_session(claims, BAD_REFRESH)
     except DisabledUser:
-        sessions.revoke_session(claims.session_id, "user disabled")
+        session_items.revoke_session(claims.session_id, "user disabled")
         raise
     now = clock.now_epoch()
     if session["refresh_jti"] == claims.token_id:
-        session = sessions.rotate_refresh(claims.session_id, claims.token_id, tokens.new_token_id(), now)
+        session = session_items.rotate_refresh(claims.session_id, claims.token_id, tokens.new_token_id(), now)
     if not _rotated_from(session, claims.token_id, now):
         if not session.get("revoked"):
-            sessions.revoke_session(claims.session_id, "refresh token reuse")
+            session_items.revoke_session(claims.session_id, "refresh token reuse")
             audit.record(audit.REFRESH_TOKEN_REUSE, claims.user_id, session_id=claims.session_id)
         raise Unauthorized(BAD_REFRESH)
     return _rotation_pair(claims, session, now)
@@ -213,12 +213,12 @@ def _rotation_pair(claims: tokens.TokenClaims, session: dict, now: int) -> Token
 
 
 def logout(session_id: str, user_id: int | None = None, client_ip: str | None = None) -> None:
-    sessions.revoke_session(session_id, "logout")
+    session_items.revoke_session(session_id, "logout")
     audit.record(audit.SESSION_ENDED, user_id, client_ip, session_id=session_id, reason="logout")
 
 
 def current_user(user_id: int) -> dict:
-    user = users.get_user(user_id)
+    user = user_items.get_user(user_id)
     if user is None:
         raise Unauthorized()
     return public_user(user, "created_at", "last_login_at")

@@ -1,6 +1,6 @@
 """The model proxy (spec 4.1): validated request in, the spec's response shape out."""
 
-from bailian_chat.bailian.messages import reply_content, to_upstream
+from bailian_chat.bailian.wire import reply_content, to_upstream
 from bailian_chat.chat.model_catalog import answers_only_streamed, check_content_fits, spec_path
 from bailian_chat.chat.models import ChatCompletionRequest
 from bailian_chat.usage.model_calls import CallSource, call_model

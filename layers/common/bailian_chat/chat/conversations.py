@@ -4,7 +4,7 @@ conversation is 403, a missing one 404."""
 from bailian_chat import clock
 from bailian_chat.errors import Forbidden, NotFound
 from bailian_chat.paging import PageRequest, pagination
-from bailian_chat.store import conversations, messages
+from bailian_chat.store import conversation_items, message_items
 
 DEFAULT_TITLE = "New Conversation"
 PUBLIC_FIELDS = ("conversation_id", "title", "model_name", "status", "created_at", "updated_at")
@@ -17,7 +17,7 @@ def public_conversation(conversation: dict) -> dict:
 
 def owned_conversation(user_id: int, conversation_id: int, forbidden_message: str) -> dict:
     """The caller's conversation; 404 when missing (or being deleted), 403 when someone else's."""
-    conversation = conversations.get_conversation(conversation_id)
+    conversation = conversation_items.get_conversation(conversation_id)
     if conversation is None or conversation.get("deleting"):
         raise NotFound(NOT_FOUND)
     if conversation["user_id"] != user_id:
@@ -27,16 +27,16 @@ def owned_conversation(user_id: int, conversation_id: int, forbidden_message: st
 
 def create(user_id: int, model_name: str, title: str | None) -> dict:
     now = clock.instant()
-    conversation = conversations.create_conversation(
+    conversation = conversation_items.create_conversation(
         user_id, title or DEFAULT_TITLE, model_name, now.iso, now.epoch_ms, now.day
     )
     return public_conversation(conversation)
 
 
 def list_page(user_id: int, page: PageRequest, model_name: str | None) -> dict:
-    total = conversations.count_conversations(user_id, model_name)
+    total = conversation_items.count_conversations(user_id, model_name)
     items = (
-        conversations.list_conversations(user_id, model_name, page.offset, page.limit)
+        conversation_items.list_conversations(user_id, model_name, page.offset, page.limit)
         if page.offset < total
         else []
     )
@@ -54,7 +54,7 @@ def update(user_id: int, conversation_id: int, title: str | None) -> dict:
     if title is None:
         return public_conversation(conversation)
     now = clock.instant()
-    renamed = conversations.rename_conversation(conversation_id, title, now.iso, now.epoch_ms)
+    renamed = conversation_items.rename_conversation(conversation_id, title, now.iso, now.epoch_ms)
     if renamed is None:
         raise NotFound(NOT_FOUND)
     return public_conversation(renamed)
@@ -63,13 +63,13 @@ def update(user_id: int, conversation_id: int, title: str | None) -> dict:
 def delete(user_id: int, conversation_id: int) -> None:
     """Closes the conversation to new messages, removes its messages in batches, then the
     conversation itself: a retry after a failure finishes the job, and no message is orphaned."""
-    conversation = conversations.get_conversation(conversation_id)
+    conversation = conversation_items.get_conversation(conversation_id)
     if conversation is None:
         raise NotFound(NOT_FOUND)
     if conversation["user_id"] != user_id:
         raise Forbidden("No permission to delete this conversation")
-    if not conversations.mark_deleting(conversation_id):
+    if not conversation_items.mark_deleting(conversation_id):
         raise NotFound(NOT_FOUND)
-    messages.delete_all_messages(conversation_id)
-    if not conversations.delete_conversation(conversation):
+    message_items.delete_all_messages(conversation_id)
+    if not conversation_items.delete_conversation(conversation):
         raise NotFound(NOT_FOUND)  # a concurrent delete finished first

@@ -1,12 +1,12 @@
 """Use cases of the message endpoints."""
 
 from bailian_chat import clock
-from bailian_chat.bailian.messages import reply_content
+from bailian_chat.bailian.wire import reply_content
 from bailian_chat.chat.conversations import NOT_FOUND, owned_conversation
 from bailian_chat.content import clip_text, content_type_of, dump_parts
 from bailian_chat.errors import Forbidden, NotFound
 from bailian_chat.paging import PageRequest, pagination
-from bailian_chat.store import messages
+from bailian_chat.store import message_items
 
 ASSISTANT_USER_ID = 0
 PUBLIC_FIELDS = (
@@ -37,8 +37,8 @@ def store_message(
         "status": 1,
     }
     try:
-        stored = messages.add_message(conversation, message, now.iso, now.epoch_ms, now.day)
-    except messages.ConversationGone as exc:
+        stored = message_items.add_message(conversation, message, now.iso, now.epoch_ms, now.day)
+    except message_items.ConversationGone as exc:
         raise NotFound(NOT_FOUND) from exc
     return public_message(stored)
 
@@ -57,17 +57,19 @@ def history(user_id: int, conversation_id: int, page: PageRequest) -> dict:
         user_id, conversation_id, "No permission to access messages in this conversation"
     )
     total = conversation.get("message_count", 0)
-    items = messages.list_messages(conversation_id, page.offset, page.limit) if page.offset < total else []
+    items = (
+        message_items.list_messages(conversation_id, page.offset, page.limit) if page.offset < total else []
+    )
     return {"messages": [public_message(m) for m in items], "pagination": pagination(page, total)}
 
 
 def delete(user_id: int, message_id: int) -> None:
-    pointer = messages.get_pointer(message_id)
+    pointer = message_items.get_pointer(message_id)
     if pointer is None:
         raise NotFound("Message does not exist")
     if pointer["owner_id"] != user_id:
         raise Forbidden("No permission to delete this message")
-    if not messages.delete_message(pointer):
+    if not message_items.delete_message(pointer):
         raise NotFound("Message does not exist")
 
 

@@ -4,12 +4,12 @@ from dataclasses import replace
 
 from aws_lambda_powertools import Logger
 
-from bailian_chat.bailian.messages import to_upstream
+from bailian_chat.bailian.wire import to_upstream
 from bailian_chat.chat.messages import store_reply
 from bailian_chat.chat.model_catalog import answers_only_streamed
 from bailian_chat.config import get_settings
 from bailian_chat.errors import BadRequest, NotFound, RateLimited, UpstreamUnavailable
-from bailian_chat.store import messages
+from bailian_chat.store import message_items
 from bailian_chat.usage.model_calls import CallSource, call_model
 
 logger = Logger(child=True)
@@ -20,7 +20,7 @@ def context_messages(conversation_id: int, up_to_message_id: int) -> list[dict]:
     """The messages up to the one being answered, oldest first, within the configured count and
     size budget."""
     settings = get_settings()
-    recent = messages.recent_messages(conversation_id, settings.reply_history_messages, up_to_message_id)
+    recent = message_items.recent_messages(conversation_id, settings.reply_history_messages, up_to_message_id)
     kept, size = [], 0
     for message in reversed(recent):
         size += sum(len(part.get("text", "")) + 64 for part in message["content"])

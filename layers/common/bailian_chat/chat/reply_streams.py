@@ -9,7 +9,7 @@ from typing import Annotated
 from aws_lambda_powertools import Logger
 from pydantic import Field
 
-from bailian_chat.bailian.messages import to_upstream
+from bailian_chat.bailian.wire import to_upstream
 from bailian_chat.chat.conversations import owned_conversation
 from bailian_chat.chat.messages import store_message, store_reply
 from bailian_chat.chat.model_catalog import check_content_fits, model_spec

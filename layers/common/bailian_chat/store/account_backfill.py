@@ -4,7 +4,7 @@ account routes read (directory entries on GSI1, the active-admin count, session 
 is idempotent: running it again changes nothing."""
 
 from bailian_chat import clock
-from bailian_chat.store import accounts, dynamodb, keys
+from bailian_chat.store import account_items, dynamodb, keys
 
 
 def _scan(filter_expression: str, values: dict, names: dict | None = None):
@@ -32,7 +32,7 @@ def backfill() -> dict[str, int]:
     admins = 0
     users = list(_scan("SK = :profile AND begins_with(PK, :user)", {":profile": "PROFILE", ":user": "USER#"}))
     for user in users:
-        admins += accounts.is_active_admin(user)
+        admins += account_items.is_active_admin(user)
         if "GSI1PK" not in user:
             dynamodb.update_item(
                 user["PK"],

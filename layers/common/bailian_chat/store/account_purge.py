@@ -9,7 +9,7 @@ finished; once it is gone nothing of the user is left.
 
 from collections.abc import Callable, Iterator
 
-from bailian_chat.store import deployment_stats, dynamodb, keys
+from bailian_chat.store import deployment_rollup_items, dynamodb, keys
 
 KEYS_ONLY = "PK, SK"
 PROFILE = "PROFILE"
@@ -122,7 +122,7 @@ def _rollups(user_id: int) -> Iterator[list[dict]]:
         "PK = :pk", {":pk": pk}, projection="PK, SK, #day, model_name", names={"#day": "date"}
     )
     for page in pages:
-        deployment_stats.delete_user_rows(user_id, [(row["date"], row["model_name"]) for row in page])
+        deployment_rollup_items.delete_user_rows(user_id, [(row["date"], row["model_name"]) for row in page])
         yield [dynamodb.key(row["PK"], row["SK"]) for row in page]
 
 

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from bailian_chat import clock
-from bailian_chat.store import deployment_stats, rollups, stream_records
+from bailian_chat.store import deployment_rollup_items, rollup_items, stream_records
 
 logger = Logger()
 
 # 20 records -> at most 20 markers + 20 user checks + 20 daily + 20 ranking rows + 1 total: within
 # TransactWriteItems' 100 actions.
 CHUNK = 20
-COUNTED = (*rollups.COUNTERS, *(("cost_nanos",) if "cost_nanos" not in rollups.COUNTERS else ()))
+COUNTED = (*rollup_items.COUNTERS, *(("cost_nanos",) if "cost_nanos" not in rollup_items.COUNTERS else ()))
 USER_PREFIX = "USER#"
 DAILY_SUFFIX = "#DAILY"
 
@@ -48,7 +48,7 @@ def classify(record: dict) -> RollupChange | AccountChange | None:
     event, event_id = record.get("eventName"), record.get("eventID", "")
     pk, sk = str(keys.get("PK", "")), keys.get("SK")
     owner = pk.removeprefix(USER_PREFIX).removesuffix(DAILY_SUFFIX)
-    if event in ("INSERT", "MODIFY") and new.get("item_type") == rollups.USER_DAILY and owner.isdigit():
+    if event in ("INSERT", "MODIFY") and new.get("item_type") == rollup_items.USER_DAILY and owner.isdigit():
         # (only USER#<id>#DAILY: a per-API-key rollup of the same calls must never count twice)
         counts = {name: int(new.get(name, 0)) - int(old.get(name, 0)) for name in COUNTED}
         return RollupChange(event_id, int(owner), new["date"], new["model_name"], counts)
@@ -57,8 +57,8 @@ def classify(record: dict) -> RollupChange | AccountChange | None:
     return None
 
 
-def _deltas(changes: Iterable[RollupChange | AccountChange]) -> deployment_stats.BatchDeltas:
-    deltas = deployment_stats.BatchDeltas()
+def _deltas(changes: Iterable[RollupChange | AccountChange]) -> deployment_rollup_items.BatchDeltas:
+    deltas = deployment_rollup_items.BatchDeltas()
     for change in changes:
         deltas.event_ids.append(change.event_id)
         if isinstance(change, AccountChange):
@@ -81,9 +81,9 @@ def aggregate(changes: list[RollupChange | AccountChange]) -> None:
     pending = list(changes)
     while pending:
         try:
-            deployment_stats.write_batch(_deltas(pending), clock.now_epoch(), skip_users)
+            deployment_rollup_items.write_batch(_deltas(pending), clock.now_epoch(), skip_users)
             return
-        except deployment_stats.AlreadyAggregated as done:
+        except deployment_rollup_items.AlreadyAggregated as done:
             if not done.event_ids and done.gone_users <= skip_users:
                 raise  # no progress: should not happen, but never loop forever
             pending = [c for c in pending if c.event_id not in set(done.event_ids)]

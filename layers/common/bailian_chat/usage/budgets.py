@@ -22,7 +22,7 @@ from bailian_chat.auth.callers import KeyGrant
 from bailian_chat.chat.model_catalog import UNKNOWN_MODEL, model_spec
 from bailian_chat.config import get_settings
 from bailian_chat.errors import BudgetExceeded, RateLimited
-from bailian_chat.store import budgets, keys
+from bailian_chat.store import budget_items, keys
 from bailian_chat.usage import money, pricing
 
 LEASE_MARGIN_SECONDS = 60
@@ -64,7 +64,7 @@ def _decimal(value: str | None) -> Decimal | None:
 
 def user_limits(user_id: int) -> Limits:
     """The limits that apply: the lowest of the deployment's, the user's own and an admin's ceiling."""
-    own = budgets.get_limits(user_id)
+    own = budget_items.get_limits(user_id)
     default_daily, default_monthly = deployment_limits()
     return Limits(
         daily=_lower(
@@ -79,7 +79,7 @@ def user_limits(user_id: int) -> Limits:
 
 def user_ceilings(user_id: int) -> tuple[Decimal | None, Decimal | None]:
     """The highest limits the user may set: the deployment's, lowered by an admin's ceiling."""
-    own = budgets.get_limits(user_id)
+    own = budget_items.get_limits(user_id)
     default_daily, default_monthly = deployment_limits()
     return (
         _lower(default_daily, _decimal(own.get("daily_limit_ceiling"))),
@@ -89,7 +89,7 @@ def user_ceilings(user_id: int) -> tuple[Decimal | None, Decimal | None]:
 
 def periods_of(
     user_id: int, day: str, limits: Limits | None = None, key: KeyGrant | None = None
-) -> list[budgets.Period]:
+) -> list[budget_items.Period]:
     """The period items a call on `day` counts in, with their limits (if known)."""
     now = clock.now_epoch()
     limits = limits or Limits(None, None)
@@ -98,21 +98,21 @@ def periods_of(
         return None if limit is None else money.to_nanos(Decimal(limit))
 
     periods = [
-        budgets.Period(
+        budget_items.Period(
             *keys.spend_period(user_id, f"DAY#{day}"),
-            now + budgets.DAY_PERIOD_TTL_SECONDS,
+            now + budget_items.DAY_PERIOD_TTL_SECONDS,
             nanos(limits.daily),
         ),
-        budgets.Period(
+        budget_items.Period(
             *keys.spend_period(user_id, f"MONTH#{day[:7]}"),
-            now + budgets.MONTH_PERIOD_TTL_SECONDS,
+            now + budget_items.MONTH_PERIOD_TTL_SECONDS,
             nanos(limits.monthly),
         ),
     ]
     if key is not None:
         pair = keys.key_spend_period(user_id, key.key_id, f"MONTH#{day[:7]}")
         periods.append(
-            budgets.Period(*pair, now + budgets.MONTH_PERIOD_TTL_SECONDS, nanos(key.monthly_budget))
+            budget_items.Period(*pair, now + budget_items.MONTH_PERIOD_TTL_SECONDS, nanos(key.monthly_budget))
         )
     return periods
 
@@ -161,20 +161,20 @@ def reserve(user_id: int, key: KeyGrant | None, payload: dict, deadline_seconds:
     reservation_id = uuid.uuid4().hex
     lease_until = clock.now_epoch() + int(deadline_seconds) + LEASE_MARGIN_SECONDS
     try:
-        budgets.reserve(user_id, reservation_id, amount, periods, lease_until)
-    except budgets.Contended as exc:  # a burst of one user's calls at once: theirs to retry
+        budget_items.reserve(user_id, reservation_id, amount, periods, lease_until)
+    except budget_items.Contended as exc:  # a burst of one user's calls at once: theirs to retry
         raise RateLimited("Too many concurrent model calls; retry shortly", retry_after=1) from exc
-    except budgets.LimitReached as refused:
+    except budget_items.LimitReached as refused:
         if not release_expired(user_id):
             raise _exceeded(refused.period, periods) from refused
         try:  # dead reservations were holding room: once more
-            budgets.reserve(user_id, reservation_id, amount, periods, lease_until)
-        except budgets.LimitReached as again:
+            budget_items.reserve(user_id, reservation_id, amount, periods, lease_until)
+        except budget_items.LimitReached as again:
             raise _exceeded(again.period, periods) from again
     return Reservation(reservation_id, amount, tuple((p.pk, p.sk) for p in periods))
 
 
-def _exceeded(period: budgets.Period, periods: list[budgets.Period]) -> BudgetExceeded:
+def _exceeded(period: budget_items.Period, periods: list[budget_items.Period]) -> BudgetExceeded:
     which = ("daily", "monthly", "api_key_monthly")[periods.index(period)]
     limit = money.text(money.from_nanos(period.limit_nanos or 0))
     return BudgetExceeded(data={"limit": which, "amount": limit, "currency": pricing.currency()})
@@ -183,8 +183,8 @@ def _exceeded(period: budgets.Period, periods: list[budgets.Period]) -> BudgetEx
 def release_expired(user_id: int) -> int:
     """Releases the user's reservations whose lease is over; how many it released."""
     now = clock.now_epoch()
-    expired = [r for r in budgets.open_reservations(user_id) if int(r.get("lease_until", 0)) < now]
-    return sum(budgets.release(user_id, reservation) for reservation in expired)
+    expired = [r for r in budget_items.open_reservations(user_id) if int(r.get("lease_until", 0)) < now]
+    return sum(budget_items.release(user_id, reservation) for reservation in expired)
 
 
 def settle_actions(
@@ -193,8 +193,8 @@ def settle_actions(
     """The call log transaction's share: the exact cost spent, the reservation released."""
     periods = periods_of(user_id, day, key=key)
     if reservation is None:
-        return budgets.settle_actions(user_id, money.to_nanos(cost), periods)
-    return budgets.settle_actions(
+        return budget_items.settle_actions(user_id, money.to_nanos(cost), periods)
+    return budget_items.settle_actions(
         user_id,
         money.to_nanos(cost),
         periods,

@@ -6,7 +6,7 @@ BatchGetItem for the names of the users shown. Never grows with the number of ca
 
 from collections import defaultdict
 
-from bailian_chat.store import deployment_stats, users
+from bailian_chat.store import deployment_rollup_items, user_items
 from bailian_chat.usage.dates import DateRange
 from bailian_chat.usage.statistics import summary
 
@@ -14,21 +14,21 @@ TOP_USERS = 10
 
 
 def deployment_statistics(days: DateRange, model_name: str | None) -> dict:
-    daily = deployment_stats.daily_rows(days.start_day, days.end_day)
+    daily = deployment_rollup_items.daily_rows(days.start_day, days.end_day)
     data = summary(daily, model_name)
     active_days = sorted({row["date"] for row in daily})
     by_user: dict[int, list[dict]] = defaultdict(list)
     for day in active_days:
-        for row in deployment_stats.user_rows(day):
+        for row in deployment_rollup_items.user_rows(day):
             if model_name is None or row["model_name"] == model_name:
                 by_user[int(row["user_id"])].append(row)
     totals = {user_id: summary(rows) for user_id, rows in by_user.items()}
     active = [user_id for user_id, rows in by_user.items() if any(_activity(row) for row in rows)]
     ranked = sorted(active, key=lambda u: (-totals[u]["total_tokens"], u))[:TOP_USERS]
-    names = {user_id: user.get("username") for user_id, user in users.get_users(ranked).items()}
+    names = {user_id: user.get("username") for user_id, user in user_items.get_users(ranked).items()}
     return {
         **data,
-        "total_users": deployment_stats.user_total(),
+        "total_users": deployment_rollup_items.user_total(),
         "active_users": len(active),
         "top_users": [
             {

@@ -1,7 +1,7 @@
 """API-call history (spec 5.1): newest first; totals from the daily rollups, never a count Query."""
 
 from bailian_chat.paging import PageRequest, pagination
-from bailian_chat.store import api_calls, rollups
+from bailian_chat.store import model_call_items, rollup_items
 from bailian_chat.usage.dates import DateRange
 
 PUBLIC_FIELDS = (
@@ -45,12 +45,12 @@ def api_call_page(
     finds nothing: both the rows and the calls are read from the caller's own partitions)."""
     total = sum(
         row.get("calls", 0)
-        for row in rollups.query_range(user_id, days.start_day, days.end_day, api_key_id)
+        for row in rollup_items.query_range(user_id, days.start_day, days.end_day, api_key_id)
         if model_name is None or row["model_name"] == model_name
     )
     calls = []
     if page.offset < total:
-        calls = api_calls.list_calls(
+        calls = model_call_items.list_calls(
             user_id, model_name, days.start_ms, days.end_ms, page.offset, page.limit, api_key_id
         )
     return {"api_calls": [public_call(c) for c in calls], "pagination": pagination(page, total)}

@@ -14,7 +14,7 @@ from bailian_chat.bailian import client
 from bailian_chat.bailian.stream import UpstreamStream
 from bailian_chat.config import get_settings
 from bailian_chat.errors import DomainError
-from bailian_chat.store import api_calls
+from bailian_chat.store import model_call_items
 from bailian_chat.usage import api_key_limits, budgets, metrics, money, pricing, rate_limit
 
 logger = Logger(child=True)
@@ -305,7 +305,7 @@ def _log_call(
     settle = budgets.settle_actions(source.user_id, source.api_key, now.day, cost, billing.reservation)
     # Should the reservation be gone (released after its lease), the cost is still settled.
     unreserved = budgets.settle_actions(source.user_id, source.api_key, now.day, cost, None)
-    api_calls.record_call(call, now.epoch_ms, now.day, money.to_nanos(cost), settle, unreserved)
+    model_call_items.record_call(call, now.epoch_ms, now.day, money.to_nanos(cost), settle, unreserved)
     metrics.emit_model_call(model, status_code, call["total_tokens"], duration_ms)
     logger.info(
         "Model call",

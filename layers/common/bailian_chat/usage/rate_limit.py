@@ -3,7 +3,7 @@ count kept per API key with the key's own limit.
 
 A sliding window: in any 60-second span a user gets at most the limit. Calls are counted in
 2-second buckets and a call is admitted when, counting it, no window of 31 consecutive buckets
-(60-62 s) holds more than the limit (`store.rate_limits`: one conditional write per call). The
+(60-62 s) holds more than the limit (`store.rate_limit_items`: one conditional write per call). The
 tolerance is on the safe side only: a used slot is given back 60 to 62 s after its call, never
 sooner, and Retry-After is the time until the next one is given back.
 """
@@ -13,7 +13,7 @@ import math
 from bailian_chat import clock
 from bailian_chat.config import get_settings
 from bailian_chat.errors import RateLimited
-from bailian_chat.store import keys, rate_limits
+from bailian_chat.store import keys, rate_limit_items
 
 WINDOW_SECONDS = 60
 BUCKET_SECONDS = 2
@@ -36,7 +36,7 @@ def _take(subject: int | str, limit: int, message: str) -> None:
     now = clock.now_seconds()
     bucket = int(now // BUCKET_SECONDS)
     # The windows this call falls in end with its bucket and the WINDOW_BUCKETS - 1 after it.
-    refusing = rate_limits.take(subject, range(bucket, bucket + WINDOW_BUCKETS), BUCKET_SECONDS, limit)
+    refusing = rate_limit_items.take(subject, range(bucket, bucket + WINDOW_BUCKETS), BUCKET_SECONDS, limit)
     if refusing is not None:
         raise RateLimited(message, retry_after=_retry_after(refusing, bucket, limit, now))
 

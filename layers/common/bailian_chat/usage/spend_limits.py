@@ -14,7 +14,7 @@ from bailian_chat import clock
 from bailian_chat.auth.api_key_models import budget_text
 from bailian_chat.errors import BadRequest
 from bailian_chat.request_models import StrictBody, documented
-from bailian_chat.store import budgets as store
+from bailian_chat.store import budget_items
 from bailian_chat.usage import budgets, money, pricing
 
 AMOUNT_SCHEMA = documented(
@@ -44,7 +44,7 @@ def budget(user_id: int) -> dict:
     default_daily, default_monthly = budgets.deployment_limits()
     day = clock.instant().day
     today, month = budgets.periods_of(user_id, day)[:2]
-    found = store.get_periods([(today.pk, today.sk), (month.pk, month.sk)])
+    found = budget_items.get_periods([(today.pk, today.sk), (month.pk, month.sk)])
 
     def period(item: dict | None, limit: Decimal | None) -> dict:
         item = item or {}
@@ -74,5 +74,5 @@ def update(user_id: int, request: BudgetUpdate) -> dict:
         if own is not None and highest is not None and Decimal(own) > highest:
             limit = f"{money.text(highest)} {pricing.currency()}"
             raise BadRequest(f"{field}: must not exceed the highest limit allowed, {limit}", param=field)
-    store.put_limits(user_id, request.daily_limit, request.monthly_limit, clock.now_iso())
+    budget_items.put_limits(user_id, request.daily_limit, request.monthly_limit, clock.now_iso())
     return budget(user_id)

@@ -3,7 +3,7 @@ with days x models, never with the number of calls or messages."""
 
 from collections import defaultdict
 
-from bailian_chat.store import rollups
+from bailian_chat.store import rollup_items
 from bailian_chat.usage import money, pricing
 from bailian_chat.usage.dates import DateRange
 
@@ -18,7 +18,7 @@ def _counts(rows: list[dict]) -> dict:
 
 
 def statistics(user_id: int, days: DateRange, model_name: str | None) -> dict:
-    return summary(rollups.query_range(user_id, days.start_day, days.end_day), model_name)
+    return summary(rollup_items.query_range(user_id, days.start_day, days.end_day), model_name)
 
 
 def summary(daily_rows: list[dict], model_name: str | None = None) -> dict:

@@ -4,7 +4,7 @@ GSI1 holds a user's conversations by recency, GSI2 the same per model; both sort
 whenever a conversation is renamed or gets a message, so the list is newest-updated first.
 """
 
-from bailian_chat.store import counters, dynamodb, keys, rollups
+from bailian_chat.store import dynamodb, id_counters, keys, rollup_items
 
 TOTAL = "total"
 LIVE = "attribute_exists(PK) AND attribute_not_exists(deleting)"
@@ -38,7 +38,7 @@ def _count_action(user_id: int, model_name: str, amount: int) -> dict:
 def create_conversation(
     user_id: int, title: str, model_name: str, now_iso: str, now_ms: int, day: str
 ) -> dict:
-    conversation_id = counters.next_id("conversation")
+    conversation_id = id_counters.next_id("conversation")
     conversation = {
         "conversation_id": conversation_id,
         "user_id": user_id,
@@ -58,7 +58,7 @@ def create_conversation(
         [
             {"Put": {"Item": dynamodb.to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}},
             _count_action(user_id, model_name, 1),
-            rollups.add_action(user_id, day, model_name, conversations=1),
+            rollup_items.add_action(user_id, day, model_name, conversations=1),
         ]
     )
     return conversation

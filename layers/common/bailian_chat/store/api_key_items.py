@@ -4,7 +4,7 @@ per-user count gives the list's total without a count Query."""
 
 import contextlib
 
-from bailian_chat.store import counters, dynamodb, keys
+from bailian_chat.store import dynamodb, id_counters, keys
 
 ACTIVE = "active"
 REVOKED = "revoked"
@@ -13,7 +13,7 @@ REVOKED = "revoked"
 def create_key(digest: str, key: dict) -> dict:
     """Stores a new key (`key` without its id) with its pointer and the owner's count, in one
     transaction; returns it with its new `key_id`."""
-    key_id = counters.next_id("api_key")
+    key_id = id_counters.next_id("api_key")
     stored = {**key, "key_id": key_id, "status": ACTIVE}
     user_id = key["user_id"]
     not_exists = "attribute_not_exists(PK)"

@@ -1,6 +1,6 @@
 """API-call log items, written with their daily rollup in one transaction so totals are exact."""
 
-from bailian_chat.store import counters, dynamodb, keys, rollups
+from bailian_chat.store import dynamodb, id_counters, keys, rollup_items
 
 
 def record_call(
@@ -15,7 +15,7 @@ def record_call(
     `settlement` actions in one transaction. `settlement` ends with the delete of the call's
     reservation when it had one: should that item be gone (released after its lease), the
     transaction is written again with `settlement_unreserved` instead."""
-    call_id = counters.next_id("api_call")
+    call_id = id_counters.next_id("api_call")
     stored = {**call, "id": call_id}
     sort_key = keys.api_call_time(created_ms, call_id)
     item = {
@@ -26,12 +26,12 @@ def record_call(
         **stored,
     }
     counts = {"tokens": call["total_tokens"], "calls": 1, "cost_nanos": cost_nanos}
-    rollup_actions = [rollups.add_action(call["user_id"], day, call["model_name"], **counts)]
+    rollup_actions = [rollup_items.add_action(call["user_id"], day, call["model_name"], **counts)]
     key_id = call.get("api_key_id")
     if key_id is not None:  # the key's own partition and totals, for 5.1's api_key_id filter
         item.update(GSI1PK=keys.api_key_calls(call["user_id"], key_id), GSI1SK=sort_key)
         rollup_actions.append(
-            rollups.add_key_action(call["user_id"], key_id, day, call["model_name"], **counts)
+            rollup_items.add_key_action(call["user_id"], key_id, day, call["model_name"], **counts)
         )
     put = {"Put": {"Item": dynamodb.to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}}
     actions = [put, *rollup_actions]

@@ -1,6 +1,6 @@
 """User items and the username/email uniqueness items."""
 
-from bailian_chat.store import counters, dynamodb, keys
+from bailian_chat.store import dynamodb, id_counters, keys
 from bailian_chat.text_rules import identifier_key
 
 USERNAME_TAKEN = "username"
@@ -17,7 +17,7 @@ class UserExists(Exception):
 
 def create_user(profile: dict) -> dict:
     """Stores a new user and claims its username and email in one transaction (race-free)."""
-    user_id = counters.next_id("user")
+    user_id = id_counters.next_id("user")
     user = {**profile, "user_id": user_id}
     claim = {"user_id": user_id}
     username_entry = {

@@ -1,6 +1,6 @@
 """Message items (one per message, under their conversation) and the by-id pointers."""
 
-from bailian_chat.store import conversations, counters, dynamodb, keys, rollups
+from bailian_chat.store import conversation_items, dynamodb, id_counters, keys, rollup_items
 
 MESSAGE_PREFIX = "MSG#"
 
@@ -13,7 +13,7 @@ def add_message(conversation: dict, message: dict, now_iso: str, now_ms: int, da
     """Stores a message, its pointer, the conversation's new recency and count, and the daily
     rollup, in one transaction."""
     conversation_id = conversation["conversation_id"]
-    message_id = counters.next_id("message")
+    message_id = id_counters.next_id("message")
     stored = {**message, "message_id": message_id, "conversation_id": conversation_id, "created_at": now_iso}
     pointer = {
         "message_id": message_id,
@@ -38,8 +38,8 @@ def add_message(conversation: dict, message: dict, now_iso: str, now_ms: int, da
                         **new_item,
                     }
                 },
-                conversations.touch_action(conversation, now_iso, now_ms, message_delta=1),
-                rollups.add_action(conversation["user_id"], day, conversation["model_name"], messages=1),
+                conversation_items.touch_action(conversation, now_iso, now_ms, message_delta=1),
+                rollup_items.add_action(conversation["user_id"], day, conversation["model_name"], messages=1),
             ]
         )
     except dynamodb.TransactionCancelled as exc:
