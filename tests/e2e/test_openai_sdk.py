@@ -511,7 +511,10 @@ def test_a_stream_failing_midway_is_logged_with_its_status_and_tokens(stack, htt
     [call] = all_calls(http, user)[0]
     assert call["api_endpoint"] == V1_CHAT_PATH
     assert call["status_code"] >= 500
-    assert call["response_tokens"] < usage_for(user_says(text), echo(text))["completion_tokens"]
+    # The connection dropped before the upstream's usage chunk: the tokens are estimated, not 0.
+    assert call["request_tokens"] > 0
+    assert 3 <= call["response_tokens"] < usage_for(user_says(text), echo(text))["completion_tokens"]
+    assert call["total_tokens"] == call["request_tokens"] + call["response_tokens"]
 
 
 def test_the_first_chunk_arrives_before_the_last_is_written(client):

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from bailian_chat.bailian import client
 from bailian_chat.errors import BadRequest, RateLimited, UpstreamStreamError, UpstreamUnavailable
+from bailian_chat.usage import usage_estimates
 from bailian_chat.usage.dates import DateRange
 from bailian_chat.usage.model_calls import CLOSED_EARLY_STATUS, CallSource, call_model, stream_model
 from bailian_chat.usage.statistics import statistics
@@ -90,15 +91,24 @@ def test_a_client_that_left_is_recorded_and_the_drained_usage_is_exact(upstream,
     assert statistics(USER, DateRange(day, day), None)["total_tokens"] == item["total_tokens"]
 
 
-def test_a_stream_broken_midway_is_logged_with_its_status_and_raised(upstream, ddb):
-    stream = stream_model(source(), payload("break #fault:cut-after:3"))
+def test_a_stream_broken_midway_is_logged_with_its_status_and_the_estimated_usage(upstream, ddb):
+    request = payload("break #fault:cut-after:3")
+    stream = stream_model(source(), request)
+    received = []
 
     with pytest.raises(UpstreamStreamError):
-        list(stream)
+        for chunk in stream:
+            received.append(chunk)
 
     [item] = call_items(ddb, USER)
     assert item["status_code"] == 503
-    assert logged(item) == (0, 0, 0)  # the upstream never said what it used
+    # The upstream never said what it used: estimated, never logged as free.
+    prompt = usage_estimates.prompt_tokens(request)
+    completion = usage_estimates.completion_tokens(stream.text, len(received))
+    assert prompt > 0 and completion >= len(received) > 0
+    assert logged(item) == (prompt, completion, prompt + completion)
+    assert item["usage_estimated"] is True
+    assert Decimal(item["cost"]) > 0
 
 
 def test_an_error_event_midway_is_logged_with_the_usage_the_upstream_sent(upstream, ddb):
@@ -150,7 +160,8 @@ def test_a_rate_limited_stream_is_refused_and_not_logged(upstream, ddb, unit_env
 
 def test_closing_a_stream_early_logs_it_once_as_closed_early(upstream, ddb):
     stream = stream_model(source(), payload("close me"))
-    next(stream)
+    next(stream)  # the role
+    next(stream)  # the first text
 
     stream.close()
     stream.close()
@@ -158,6 +169,16 @@ def test_closing_a_stream_early_logs_it_once_as_closed_early(upstream, ddb):
     assert list(stream) == []
     [item] = call_items(ddb, USER)
     assert item["status_code"] == CLOSED_EARLY_STATUS
+    assert item["usage_estimated"] is True
+    assert item["request_tokens"] == usage_estimates.prompt_tokens(payload("close me"))
+    assert item["response_tokens"] == usage_estimates.completion_tokens(stream.text, 1) >= 1
+
+
+def test_a_stream_with_the_upstream_usage_is_not_marked_estimated(upstream, ddb):
+    list(stream_model(source(), payload("exact")))
+
+    [item] = call_items(ddb, USER)
+    assert "usage_estimated" not in item
 
 
 def test_reasoning_and_tool_calls_are_assembled_from_the_deltas(upstream, ddb):

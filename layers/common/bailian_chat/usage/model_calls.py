@@ -15,11 +15,11 @@ from bailian_chat.bailian.stream import UpstreamStream
 from bailian_chat.config import get_settings
 from bailian_chat.errors import DomainError
 from bailian_chat.store import model_call_items
-from bailian_chat.usage import api_key_limits, budgets, metrics, money, pricing, rate_limit
+from bailian_chat.usage import api_key_limits, budgets, metrics, money, pricing, rate_limit, usage_estimates
 
 logger = Logger(child=True)
 # Logged for a stream closed before its end without an error (nginx's "client closed request"):
-# its usage is not known.
+# its usage is estimated (usage_estimates).
 CLOSED_EARLY_STATUS = 499
 
 
@@ -49,6 +49,7 @@ class Usage:
     completion_tokens: int = 0
     total_tokens: int = 0
     reasoning_tokens: int = 0  # of completion_tokens: billed at the thinking price
+    estimated: bool = False  # the upstream never reported it (usage_estimates)
 
     @classmethod
     def of(cls, usage: dict | None) -> "Usage":
@@ -169,6 +170,7 @@ class ModelStream:
         self._text: list[str] = []
         self._reasoning: list[str] = []
         self._tool_calls: dict[int, dict] = {}
+        self._chunks_received = 0  # chunks that carried text, reasoning or a tool call
         self._logged = False
 
     @property
@@ -227,6 +229,8 @@ class ModelStream:
             self.usage = Usage.of(chunk["usage"])
         for choice in chunk.get("choices") or ():
             delta = choice.get("delta") or {}
+            if delta.get("content") or delta.get("reasoning_content") or delta.get("tool_calls"):
+                self._chunks_received += 1
             if delta.get("content"):
                 self._text.append(delta["content"])
             if delta.get("reasoning_content"):
@@ -248,6 +252,8 @@ class ModelStream:
     def _log(self, status_code: int, usage: Usage | None = None) -> None:
         self._logged = True
         usage = self.usage if usage is None else usage
+        if self.raw_usage is None and usage == Usage():
+            usage = self._estimated_usage()
         billing = replace(self._billing, reasoning_seen=bool(self._reasoning))
         _log_call_safely(
             self.source,
@@ -258,6 +264,15 @@ class ModelStream:
             self.client_disconnected,
             billing=billing,
         )
+
+    def _estimated_usage(self) -> Usage:
+        """What the call used by estimate, the upstream having never said (usage_estimates)."""
+        calls = "".join(call["function"]["name"] + call["function"]["arguments"] for call in self.tool_calls)
+        received = self.text + self.reasoning + calls
+        prompt = usage_estimates.prompt_tokens(self._billing.payload)
+        completion = usage_estimates.completion_tokens(received, self._chunks_received)
+        reasoning = usage_estimates.text_tokens(self.reasoning) if self.reasoning else 0
+        return Usage(prompt, completion, prompt + completion, min(reasoning, completion), estimated=True)
 
 
 def _log_call_safely(*args, **kwargs) -> None:
@@ -302,6 +317,8 @@ def _log_call(
         "currency": pricing.currency(),
         "created_at": now.iso,
     }
+    if usage.estimated:
+        call["usage_estimated"] = True
     settle = budgets.settle_actions(source.user_id, source.api_key, now.day, cost, billing.reservation)
     # Should the reservation be gone (released after its lease), the cost is still settled.
     unreserved = budgets.settle_actions(source.user_id, source.api_key, now.day, cost, None)
