@@ -118,6 +118,36 @@ def test_a_user_disabled_while_a_request_is_in_flight_is_refused_on_the_next(api
     assert login.json()["message"] == "User account has been disabled"
 
 
+def test_a_user_disabled_while_their_stream_is_in_flight_is_refused_on_the_next(api, stack, admin):
+    """The same with a streamed /v1 call, made with an API key of the user's: the stream under way
+    ends as the model path decides; the key's next stream, and the session's next request, are 401."""
+    user = register_and_login(api, "instream")
+    created = api.post("/api/keys", json={"name": "script"}, headers=user["auth"])
+    assert created.status_code == 200, created.text
+    key = bearer(created.json()["data"]["key"])
+    body = {
+        "model": "qwen-plus",
+        "stream": True,
+        "messages": [{"role": "user", "content": "slow #fault:slow:200"}],
+    }
+    with httpx.Client(base_url=stack.base_url, timeout=60) as client:
+        with client.stream("POST", "/v1/chat/completions", json=body, headers=key) as stream:
+            assert stream.status_code == 200
+            lines = stream.iter_lines()
+            assert next(line for line in lines if line.startswith("data: "))  # under way
+            disabled = api.put(
+                f"/api/admin/users/{user['user_id']}", json={"status": 0}, headers=admin["auth"]
+            )
+            assert disabled.status_code == 200, disabled.text
+            for _line in lines:  # it finishes (how is the model path's business)
+                pass
+
+        again = client.post("/v1/chat/completions", json=body, headers=key)
+    assert again.status_code == 401
+    assert again.json()["error"]["type"]  # OpenAI's error shape under /v1
+    assert api.get("/api/auth/user", headers=user["auth"]).status_code == 401
+
+
 def test_admins_cannot_remove_themselves_nor_the_last_admin(api, stack, admin):
     assert (
         api.put(
