@@ -24,6 +24,12 @@ BODY_ROUTES = [
     ("PUT", "/api/conversations/1", True),
     ("POST", "/api/conversations/1/messages", True),
     ("POST", "/api/bailian/chat/completions", True),
+    ("POST", "/api/keys", True),
+    ("PUT", "/api/auth/user", True),
+    ("PUT", "/api/auth/password", True),
+    ("DELETE", "/api/auth/user", True),
+    ("PUT", "/api/usage/budget", True),
+    ("PUT", "/api/admin/users/1", True),  # refused before the role check: the body is read first
 ]
 HOSTILE_BODIES = [
     pytest.param('{"username": ' + HUGE_NUMBER + "}", TOO_LONG, id="5000-digit-int"),
