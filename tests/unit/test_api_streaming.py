@@ -28,6 +28,8 @@ from bailian_chat.errors import (
 from pydantic import BaseModel
 from starlette.requests import Request
 
+from tests.unit.test_hostile_bodies import HOSTILE_BODIES
+
 
 def request_with(headers: dict[str, str], path: str = "/v1/chat/completions", path_params=None) -> Request:
     scope = {
@@ -150,6 +152,13 @@ class Body(BaseModel):
 def test_bad_bodies_are_400_naming_the_problem(raw, content_type, message):
     with pytest.raises(BadRequest) as caught:
         parse_body(Body, raw, content_type)
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize(("body", "message"), HOSTILE_BODIES)
+def test_unreasonable_json_is_400_on_the_streaming_routes_too(body, message):
+    with pytest.raises(BadRequest) as caught:
+        parse_body(Body, body.encode(), "application/json")
     assert caught.value.message == message
 
 
