@@ -3,6 +3,7 @@ Bailian): the key's lifecycle, what a key may not do, revocation holding on the 
 request, and the official openai SDK with `api_key="sk-bc-…"` (streaming included) billed to that
 key in 5.1 (`api_key_id`)."""
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -55,7 +56,7 @@ def sdk(stack, secret: str) -> openai.OpenAI:
 def test_the_key_lifecycle(http, user):
     key = create_key(http, user, models=[MODEL], rate_limit_per_minute=30, monthly_budget="12.50")
     secret = key.pop("key")
-    assert secret.startswith("sk-bc-") and len(secret) == 6 + 43
+    assert re.fullmatch(r"sk-bc-[1-9][0-9]*\.[A-Za-z0-9_-]{43}", secret)
 
     listed = http.get("/api/keys", headers=user.headers)
     assert listed.status_code == 200

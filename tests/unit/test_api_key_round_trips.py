@@ -88,15 +88,14 @@ def test_with_an_api_key(gateway, signed_in, model, operations):
     steady = proxied_call(gateway, operations, secret)
 
     assert steady == [
-        "GetItem",  # authorizer: the key, by the digest of its secret
-        "GetItem",  # authorizer: its user (disabled?)
+        "BatchGetItem",  # authorizer: the key (by its secret's digest) and its user (the secret names it)
         "UpdateItem",  # the user's rate-limit window
         "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
         "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log item + daily rollup + the key's daily rollup + spend periods
     ]
     # The first use in a minute also writes last_used_at (once a minute per key at most).
-    assert first == [*steady[:2], "UpdateItem", *steady[2:]]
+    assert first == [steady[0], "UpdateItem", *steady[1:]]
 
 
 def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, operations):
@@ -106,8 +105,7 @@ def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, 
     steady = proxied_call(gateway, operations, secret)
 
     assert steady == [
-        "GetItem",
-        "GetItem",
+        "BatchGetItem",
         "UpdateItem",
         "UpdateItem",
         "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
@@ -123,8 +121,7 @@ def test_with_an_api_key_that_has_a_monthly_budget(gateway, signed_in, model, op
     steady = proxied_call(gateway, operations, secret)
 
     assert steady == [
-        "GetItem",  # authorizer: the key
-        "GetItem",  # authorizer: its user
+        "BatchGetItem",  # authorizer: the key and its user
         "UpdateItem",  # the user's rate-limit window
         "BatchGetItem",  # the user's own spend limits and an admin's ceilings
         "TransactWriteItems",  # the reservation against the key's budget

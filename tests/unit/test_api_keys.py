@@ -24,7 +24,7 @@ from tests.support.environment import UNIT_ENV
 from tests.support.events import LambdaContext, api_event, authorizer_event, template_route
 
 FAKE_KEY = "sk-unit-api-keys-0123456789"
-KEY_PATTERN = re.compile(r"^sk-bc-[A-Za-z0-9_-]{43}$")  # token_urlsafe(32): 43 characters
+KEY_PATTERN = re.compile(r"^sk-bc-([1-9][0-9]*)\.[A-Za-z0-9_-]{43}$")  # user id . token_urlsafe(32)
 PUBLIC_FIELDS = {
     "key_id",
     "name",
@@ -176,7 +176,7 @@ def test_create_needs_a_credential(gateway):
 def test_only_the_keyed_digest_is_stored(create_key, ddb):
     data = create_key()
     secret = data["key"]
-    random_part = secret.removeprefix("sk-bc-")
+    random_part = secret.split(".", 1)[1]
 
     items = ddb.scan(TableName=UNIT_ENV["TABLE_NAME"])["Items"]
     dumped = repr(items)
@@ -319,6 +319,27 @@ def test_a_disabled_users_key_is_401(gateway, signed_in, create_key, put_attribu
 )
 def test_an_unknown_key_is_401(gateway, signed_in, credential):
     assert gateway.request("GET", CALLS, token=credential).status == 401
+
+
+def test_a_key_names_its_user_and_another_user_id_in_it_is_401(gateway, signed_in, create_key, register):
+    secret = create_key()["key"]
+    assert int(KEY_PATTERN.fullmatch(secret).group(1)) == signed_in.user_id
+    other = register()  # a real user: the batch finds them, but the key's owner differs
+    moved = secret.replace(f"sk-bc-{signed_in.user_id}.", f"sk-bc-{other['user_id']}.", 1)
+
+    assert gateway.request("GET", CALLS, token=moved).status == 401
+
+
+def test_a_key_without_a_user_id_is_still_checked_by_its_digest(gateway, signed_in, ddb):
+    """Keys made before secrets named their user: the key, then its user (two reads), as before."""
+    from bailian_chat.auth import api_key_secrets
+    from bailian_chat.store import api_key_items
+
+    secret = "sk-bc-" + "B" * 43
+    key = {"user_id": signed_in.user_id, "name": "old", "hint": api_key_secrets.hint(secret), "models": None}
+    api_key_items.create_key(api_key_secrets.digest(secret), key)
+
+    assert gateway.request("GET", CALLS, token=secret).status == 200
 
 
 def test_a_key_with_one_character_changed_is_401(gateway, create_key):

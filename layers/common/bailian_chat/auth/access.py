@@ -61,7 +61,7 @@ def authenticate_api_key(secret: str, message: str = "Not authenticated") -> tup
     """The user and grant of a live API key: it exists, is not revoked or expired, and its user
     exists and is not disabled; Unauthorized otherwise."""
     digest = api_key_secrets.digest(secret)
-    key, user = api_key_items.get_key_and_user(digest)
+    key, user = api_key_items.get_key_and_user(digest, api_key_secrets.owner_of(secret))
     now = clock.now_epoch()
     if (
         key is None

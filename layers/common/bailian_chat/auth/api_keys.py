@@ -38,7 +38,7 @@ def _status(key: dict) -> str:
 
 def create(user_id: int, request: CreateApiKeyRequest) -> dict:
     """The new key's record and, this once, its secret as `key`."""
-    secret = api_key_secrets.new_secret()
+    secret = api_key_secrets.new_secret(user_id)
     key = {
         "user_id": user_id,
         "name": request.name,

@@ -1,6 +1,6 @@
 """API key items. The key item is addressed by the HMAC digest of its secret (never the secret
-itself), so the authorizer finds it in one GetItem; a pointer item finds it by its public id; a
-per-user count gives the list's total without a count Query."""
+itself), so the authorizer finds it with its user in one BatchGetItem; a pointer item finds it by
+its public id; a per-user count gives the list's total without a count Query."""
 
 import contextlib
 
@@ -41,14 +41,21 @@ def create_key(digest: str, key: dict) -> dict:
     return stored
 
 
-def get_key_and_user(digest: str) -> tuple[dict | None, dict | None]:
-    """The key (strongly consistent: a revocation holds on the very next request) and then its
-    user: two reads, since the secret carries no user id to fetch both in one batch."""
-    key = dynamodb.without_keys(dynamodb.get_item(*keys.api_key(digest), consistent=True))
-    if key is None:
+def get_key_and_user(digest: str, user_id: int | None) -> tuple[dict | None, dict | None]:
+    """The key and its user, strongly consistent (a revocation or a disabling holds on the very next
+    request). With the user id the secret names: one BatchGetItem, the key's own user_id checked
+    against it; without (a key from before ids were in secrets): the key, then its user."""
+    if user_id is None:
+        key = dynamodb.without_keys(dynamodb.get_item(*keys.api_key(digest), consistent=True))
+        if key is None:
+            return None, None
+        user = dynamodb.without_keys(dynamodb.get_item(*keys.user(key["user_id"]), consistent=True))
+        return key, user
+    found = dynamodb.get_items([keys.api_key(digest), keys.user(user_id)], consistent=True)
+    key = dynamodb.without_keys(found.get(keys.api_key(digest)))
+    if key is None or int(key["user_id"]) != user_id:
         return None, None
-    user = dynamodb.without_keys(dynamodb.get_item(*keys.user(key["user_id"]), consistent=True))
-    return key, user
+    return key, dynamodb.without_keys(found.get(keys.user(user_id)))
 
 
 def count_keys(user_id: int) -> int:
