@@ -4,8 +4,7 @@ of accounts, the active users and the top users; admins signed in with an access
 from bailian_chat.api.app import create_app, lambda_handler, require_admin
 from bailian_chat.api.envelope import ok
 from bailian_chat.api.params import DateFilter, ModelFilter
-from bailian_chat.usage.dates import date_range
-from bailian_chat.usage.deployment_statistics import deployment_statistics
+from bailian_chat.usage import deployment_statistics
 
 app = create_app()
 
@@ -15,7 +14,9 @@ def handle_admin_statistics(
     start_date: DateFilter = None, end_date: DateFilter = None, model_name: ModelFilter = None
 ):
     require_admin(app)
-    return ok("Retrieval successful", deployment_statistics(date_range(start_date, end_date), model_name))
+    return ok(
+        "Retrieval successful", deployment_statistics.admin_statistics(start_date, end_date, model_name)
+    )
 
 
 handler = lambda_handler(app)

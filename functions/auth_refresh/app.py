@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from bailian_chat.api.app import create_app, lambda_handler
 from bailian_chat.api.envelope import ok
-from bailian_chat.auth import service
+from bailian_chat.auth import token_responses
 from bailian_chat.auth.models import RefreshRequest
 
 app = create_app()
@@ -13,13 +13,7 @@ app = create_app()
 
 @app.post("/api/auth/refresh")
 def handle_refresh(request: Annotated[RefreshRequest, Body()]):
-    tokens = service.refresh(request.refresh_token)
-    data = {
-        "access_token": tokens.access_token,
-        "expires_in": tokens.expires_in,
-        "refresh_token": tokens.refresh_token,
-    }
-    return ok("Token refresh successful", data)
+    return ok("Token refresh successful", token_responses.refresh_response(request))
 
 
 handler = lambda_handler(app)

@@ -10,10 +10,7 @@ app = create_app()
 @app.get("/api/auth/sessions")
 def handle_list_sessions():
     identity = caller(app)
-    return ok(
-        "Retrieval successful",
-        {"sessions": self_service.list_sessions(identity.user_id, identity.session_id)},
-    )
+    return ok("Retrieval successful", self_service.list_sessions(identity.user_id, identity.session_id))
 
 
 handler = lambda_handler(app)

@@ -7,9 +7,8 @@ Deliberately free of Powertools' resolver, pydantic and argon2: it runs before e
 protected request, so its cold start is kept to PyJWT + boto3.
 """
 
-from bailian_chat.auth.access import authenticate_api_key, authenticate_with_role
-from bailian_chat.auth.api_key_secrets import looks_like_key
-from bailian_chat.auth.callers import ACCESS_TOKEN, API_KEY, KEY_ROUTES
+from bailian_chat.auth.access import authorizer_context
+from bailian_chat.auth.callers import API_KEY, KEY_ROUTES
 from bailian_chat.errors import Unauthorized
 
 
@@ -37,7 +36,7 @@ def handler(event: dict, context) -> dict:
     if token is None:
         raise Exception("Unauthorized")  # API Gateway answers 401 (GatewayResponse UNAUTHORIZED)
     try:
-        user_id, context = _authenticate(token)
+        user_id, context = authorizer_context(token)
     except Unauthorized:
         raise Exception("Unauthorized") from None
     return {
@@ -54,12 +53,3 @@ def handler(event: dict, context) -> dict:
         },
         "context": {"user_id": str(user_id), **context},
     }
-
-
-def _authenticate(credential: str) -> tuple[int, dict[str, str]]:
-    """The caller's user id and the rest of the context the functions get."""
-    if looks_like_key(credential):
-        user_id, grant = authenticate_api_key(credential)
-        return user_id, {"auth_type": API_KEY, **grant.context()}
-    claims, role = authenticate_with_role(credential)
-    return claims.user_id, {"auth_type": ACCESS_TOKEN, "session_id": claims.session_id, "role": role}

@@ -11,7 +11,6 @@ from bailian_chat.api.params import (
     page_request,
 )
 from bailian_chat.usage import history
-from bailian_chat.usage.dates import date_range
 
 app = create_app()
 
@@ -25,8 +24,9 @@ def handle_api_call_history(
     end_date: DateFilter = None,
     api_key_id: ApiKeyFilter = None,
 ):
-    days = date_range(start_date, end_date)
-    data = history.api_call_page(caller(app).user_id, page_request(page, limit), model_name, days, api_key_id)
+    data = history.api_call_history(
+        caller(app).user_id, page_request(page, limit), model_name, start_date, end_date, api_key_id
+    )
     return ok("Retrieval successful", data)
 
 

@@ -4,7 +4,6 @@ from bailian_chat.api.app import caller, create_app, lambda_handler
 from bailian_chat.api.envelope import ok
 from bailian_chat.api.params import DateFilter, ModelFilter
 from bailian_chat.usage import statistics
-from bailian_chat.usage.dates import date_range
 
 app = create_app()
 
@@ -13,7 +12,7 @@ app = create_app()
 def handle_statistics(
     start_date: DateFilter = None, end_date: DateFilter = None, model_name: ModelFilter = None
 ):
-    data = statistics.statistics(caller(app).user_id, date_range(start_date, end_date), model_name)
+    data = statistics.user_statistics(caller(app).user_id, start_date, end_date, model_name)
     return ok("Retrieval successful", data)
 
 

@@ -6,9 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from bailian_chat.api.app import create_app, lambda_handler
 from bailian_chat.api.openai_errors import register_openai_error_handlers
-from bailian_chat.chat import model_catalog
-from bailian_chat.chat.openai_models import model_object
-from bailian_chat.errors import NotFound
+from bailian_chat.chat import openai_models
 
 app = create_app()
 register_openai_error_handlers(app)
@@ -16,15 +14,12 @@ register_openai_error_handlers(app)
 
 @app.get("/v1/models", tags=["OpenAI-compatible"], summary="List the configured models")
 def list_models():
-    return {"object": "list", "data": [model_object(spec) for spec in model_catalog.configured_models()]}
+    return openai_models.model_list()
 
 
 @app.get("/v1/models/<model>", tags=["OpenAI-compatible"], summary="One configured model")
 def get_model(model: Annotated[str, Path(min_length=1, max_length=128, description="Model name")]):
-    spec = model_catalog.model_spec(model)
-    if spec is None:
-        raise NotFound(f"The model '{model}' does not exist")
-    return model_object(spec)
+    return openai_models.configured_model(model)
 
 
 handler = lambda_handler(app)

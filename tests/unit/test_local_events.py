@@ -275,13 +275,13 @@ def test_local_overrides_replace_the_secret_arn_and_point_at_dynamodb_local(temp
     assert environment["AWS_LAMBDA_FUNCTION_NAME"] == "AuthUserFunction"
     assert environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
     assert environment["POWERTOOLS_TRACE_DISABLED"] == "true"
-    assert environment["STAGE"] == "dev"
+    assert environment["RATE_LIMIT_PER_MINUTE"] == "60"
 
 
 def test_env_vars_file_only_overrides_declared_variables_and_says_what_it_ignores(template):
     env_vars = {
         "Parameters": {"POWERTOOLS_LOG_LEVEL": "DEBUG", "NOT_DECLARED": "x"},
-        "AuthUserFunction": {"STAGE": "local", "ALSO_NOT": "y"},
+        "AuthUserFunction": {"RATE_LIMIT_PER_MINUTE": "5", "ALSO_NOT": "y"},
         "NoSuchFunction": {"A": "b"},
     }
 
@@ -290,7 +290,7 @@ def test_env_vars_file_only_overrides_declared_variables_and_says_what_it_ignore
     warnings = "\n".join(env_vars_warnings(template, env_vars))
 
     assert user["POWERTOOLS_LOG_LEVEL"] == login["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
-    assert (user["STAGE"], login["STAGE"]) == ("local", "dev")
+    assert (user["RATE_LIMIT_PER_MINUTE"], login["RATE_LIMIT_PER_MINUTE"]) == ("5", "60")
     assert "NOT_DECLARED" not in user and "ALSO_NOT" not in user
     assert "NOT_DECLARED" in warnings and "ALSO_NOT" in warnings and "NoSuchFunction" in warnings
     assert "POWERTOOLS_LOG_LEVEL" not in warnings

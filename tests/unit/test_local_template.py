@@ -163,7 +163,7 @@ def test_the_authorizer_is_the_request_authorizer_function(template):
 def test_function_environment_merges_globals_and_resolves_intrinsics(template):
     environment = template.functions["AuthUserFunction"].environment
 
-    assert environment["STAGE"] == "dev"
+    assert environment["RATE_LIMIT_PER_MINUTE"] == "60"  # a Number parameter's default, as text
     assert environment["TABLE_NAME"] == "local-table"
     assert environment["JWT_ISSUER"] == "bailian-chat-api-dev"
     assert environment["CORS_ALLOW_ORIGIN"] == "http://localhost:5173"

@@ -23,20 +23,22 @@ MODEL_CALL_VARIABLES = {
     "BAILIAN_DEADLINE_SECONDS",
     "BAILIAN_STREAM_DEADLINE_SECONDS",
 }
+# Read by Powertools itself (Logger, Metrics), not by config.py.
+POWERTOOLS_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"}
 API_GATEWAY_TIMEOUT_SECONDS = 29  # buffered integrations
 STREAMING_INTEGRATION_TIMEOUT_SECONDS = 900  # RESPONSE_STREAM integrations: up to 15 minutes
 
 
 def config_reads(source: str) -> set[str]:
-    """Names config.py reads: env.get("NAME") and _positive(env, "NAME", ...)."""
+    """Names config.py reads: env.get("NAME") and helpers given the environment (_positive(env, "NAME"))."""
     names = set()
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
         is_env_get = isinstance(func, ast.Attribute) and func.attr == "get" and _is_name(func.value, "env")
-        is_positive = _is_name(func, "_positive") and len(node.args) > 1
-        arg = node.args[0] if is_env_get and node.args else node.args[1] if is_positive else None
+        is_helper = len(node.args) > 1 and _is_name(node.args[0], "env")
+        arg = node.args[0] if is_env_get and node.args else node.args[1] if is_helper else None
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
             names.add(arg.value)
     return names
@@ -69,6 +71,7 @@ def model_calling_functions(template: Template) -> list[str]:
 def test_the_parser_finds_config_reads_of_both_forms(read_variables):
     assert {"TABLE_NAME", "JWT_SECRET", "ALLOWED_MODELS"} <= read_variables  # env.get(...)
     assert {"ACCESS_TOKEN_TTL_SECONDS", "BAILIAN_MAX_ATTEMPTS", "REPLY_HISTORY_CHARS"} <= read_variables
+    assert {"DAILY_SPEND_LIMIT", "MONTHLY_SPEND_LIMIT"} <= read_variables  # _spend_limit(env, ...)
     assert read_variables >= MODEL_CALL_VARIABLES
     sample = 'def f(env):\n    env.get("A")\n    _positive(env, "B", 1)\n    other.get("C")\n'
     assert config_reads(sample) == {"A", "B"}
@@ -84,6 +87,13 @@ def test_every_setting_is_declared_for_every_function(template, read_variables):
     }
 
     assert missing == {}
+
+
+def test_every_declared_variable_is_read(template, read_variables):
+    """The reverse: a variable nothing reads (STAGE was one) is a setting that silently does nothing."""
+    declared = set(template.raw["Globals"]["Function"]["Environment"]["Variables"])
+
+    assert declared - read_variables - POWERTOOLS_VARIABLES == set()
 
 
 def test_model_calling_functions_declare_the_key_secret_and_a_deadline_inside_api_gateways(template):

@@ -10,7 +10,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from bailian_chat.paging import PageRequest
+from bailian_chat.request_models import documented
 from bailian_chat.text_rules import single_line_text
+from bailian_chat.usage.dates import calendar_day
 
 MAX_ID = 2**53 - 1  # ids stay exact in JavaScript
 PLAIN_NUMBER = re.compile(r"0|[1-9][0-9]{0,15}")  # no sign, space, separator or leading zero
@@ -47,7 +49,13 @@ def page_request(page: int, limit: int) -> PageRequest:
     return PageRequest(page=page, limit=limit)
 
 
-DateFilter = Annotated[str | None, Query(max_length=10, description="UTC date, YYYY-MM-DD (inclusive)")]
+# Checked like every other parameter (400 naming it, before the handler runs); whether start_date
+# comes after end_date is the use case's check (usage/dates.date_range), which sees both.
+DateFilter = Annotated[
+    Annotated[str, Field(max_length=10), documented(format="date")] | None,
+    Query(description="UTC date, YYYY-MM-DD (inclusive)"),
+    AfterValidator(calendar_day),
+]
 
 UserId = Annotated[int, Path(description="User ID"), Field(gt=0, le=MAX_ID), PlainNumber]
 SessionId = Annotated[

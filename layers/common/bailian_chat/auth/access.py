@@ -5,7 +5,7 @@ import logging
 
 from bailian_chat import clock
 from bailian_chat.auth import api_key_secrets, tokens
-from bailian_chat.auth.callers import KeyGrant
+from bailian_chat.auth.callers import ACCESS_TOKEN, API_KEY, KeyGrant
 from bailian_chat.errors import Unauthorized
 from bailian_chat.store import api_key_items, session_items
 
@@ -92,3 +92,13 @@ def _note_use(digest: str, key: dict, now: int) -> None:
         api_key_items.touch_last_used(digest, clock.iso_from_epoch(now), stale_before)
     except Exception:
         logger.exception("Could not record an API key's last use")
+
+
+def authorizer_context(credential: str) -> tuple[int, dict[str, str]]:
+    """Use case of the REQUEST authorizer: the caller's user id and the rest of the context the
+    functions get (auth_type, then the key's grant or the session and role); Unauthorized else."""
+    if api_key_secrets.looks_like_key(credential):
+        user_id, grant = authenticate_api_key(credential)
+        return user_id, {"auth_type": API_KEY, **grant.context()}
+    claims, role = authenticate_with_role(credential)
+    return claims.user_id, {"auth_type": ACCESS_TOKEN, "session_id": claims.session_id, "role": role}

@@ -80,11 +80,12 @@ def _fresh_pair(user_id: int, session_id: str, now: int) -> service.TokenPair:
     )
 
 
-def list_sessions(user_id: int, current_session_id: str) -> list[dict]:
-    """The user's live sessions, newest first. last_used_at is when its refresh token was last
-    rotated (or it was created): access-token use is not written down, to keep requests read-only."""
+def list_sessions(user_id: int, current_session_id: str) -> dict:
+    """The user's live sessions, newest first, as {"sessions": [...]}. last_used_at is when its
+    refresh token was last rotated (or it was created): access-token use is not written down, to
+    keep requests read-only."""
     now = clock.now_epoch()
-    return [
+    sessions = [
         {
             "session_id": pointer["session_id"],
             "created_at": clock.iso_from_epoch(session["created_at"]),
@@ -96,6 +97,7 @@ def list_sessions(user_id: int, current_session_id: str) -> list[dict]:
         for pointer, session in session_items.user_sessions(user_id)
         if _live(session, user_id, now)
     ]
+    return {"sessions": sessions}
 
 
 def end_session(user_id: int, session_id: str) -> None:

@@ -35,15 +35,20 @@ def _epoch_ms(day: str, days_after: int = 0) -> int:
     return int((moment + timedelta(days=days_after)).timestamp() * 1000)
 
 
-def _parse_day(field: str, value: str | None, default: str) -> str:
-    if value is None:
-        return default
-    if not (DAY_PATTERN.fullmatch(value) and _is_calendar_date(value)):
-        raise BadRequest(f"{field}: must be a date in YYYY-MM-DD format")
+NOT_A_DAY = "must be a date in YYYY-MM-DD format"
+
+
+def calendar_day(value: str | None) -> str | None:
+    """The query parameters' validator (api/params.py): the value if it is a day, else ValueError,
+    which the API answers 400 "<parameter>: must be a date in YYYY-MM-DD format"."""
+    if value is not None and not _is_day(value):
+        raise ValueError(NOT_A_DAY)
     return value
 
 
-def _is_calendar_date(value: str) -> bool:
+def _is_day(value: str) -> bool:
+    if not DAY_PATTERN.fullmatch(value):
+        return False
     try:
         date.fromisoformat(value)  # 2024-02-30, 2024-13-01 and 0000-01-01 are not
     except ValueError:
@@ -51,7 +56,17 @@ def _is_calendar_date(value: str) -> bool:
     return True
 
 
+def _parse_day(field: str, value: str | None, default: str) -> str:
+    if value is None:
+        return default
+    if not _is_day(value):
+        raise BadRequest(f"{field}: {NOT_A_DAY}")
+    return value
+
+
 def date_range(start_date: str | None, end_date: str | None) -> DateRange:
+    """The range the history endpoints read: all days when neither is given. The parameters come
+    checked one by one (calendar_day); the order of the two is checked here, where both are seen."""
     start = _parse_day("start_date", start_date, FIRST_DAY)
     end = _parse_day("end_date", end_date, LAST_DAY)
     if start > end:

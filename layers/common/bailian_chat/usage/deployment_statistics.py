@@ -7,10 +7,15 @@ BatchGetItem for the names of the users shown. Never grows with the number of ca
 from collections import defaultdict
 
 from bailian_chat.store import deployment_rollup_items, user_items
-from bailian_chat.usage.dates import DateRange
+from bailian_chat.usage.dates import DateRange, date_range
 from bailian_chat.usage.statistics import summary
 
 TOP_USERS = 10
+
+
+def admin_statistics(start_date: str | None, end_date: str | None, model_name: str | None) -> dict:
+    """Use case of GET /api/admin/statistics."""
+    return deployment_statistics(date_range(start_date, end_date), model_name)
 
 
 def deployment_statistics(days: DateRange, model_name: str | None) -> dict:

@@ -2,7 +2,7 @@
 
 from bailian_chat.paging import PageRequest, pagination
 from bailian_chat.store import model_call_items, rollup_items
-from bailian_chat.usage.dates import DateRange
+from bailian_chat.usage.dates import DateRange, date_range
 
 PUBLIC_FIELDS = (
     "id",
@@ -54,3 +54,15 @@ def api_call_page(
             user_id, model_name, days.start_ms, days.end_ms, page.offset, page.limit, api_key_id
         )
     return {"api_calls": [public_call(c) for c in calls], "pagination": pagination(page, total)}
+
+
+def api_call_history(
+    user_id: int,
+    page: PageRequest,
+    model_name: str | None,
+    start_date: str | None,
+    end_date: str | None,
+    api_key_id: int | None = None,
+) -> dict:
+    """Use case of GET /api/history/api-calls (spec 5.1): the days checked as a range, then the page."""
+    return api_call_page(user_id, page, model_name, date_range(start_date, end_date), api_key_id)

@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from bailian_chat.store import rollup_items
 from bailian_chat.usage import money, pricing
-from bailian_chat.usage.dates import DateRange
+from bailian_chat.usage.dates import DateRange, date_range
 
 
 def _counts(rows: list[dict]) -> dict:
@@ -15,6 +15,13 @@ def _counts(rows: list[dict]) -> dict:
         "token_count": sum(r.get("tokens", 0) for r in rows),
         "cost": money.nanos_text(sum(r.get("cost_nanos", 0) for r in rows)),
     }
+
+
+def user_statistics(
+    user_id: int, start_date: str | None, end_date: str | None, model_name: str | None
+) -> dict:
+    """Use case of GET /api/history/conversations/statistics (spec 5.2)."""
+    return statistics(user_id, date_range(start_date, end_date), model_name)
 
 
 def statistics(user_id: int, days: DateRange, model_name: str | None) -> dict:
