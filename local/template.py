@@ -2,8 +2,8 @@
 
 Parses the SAM template with CloudFormation's short tags and resolves the intrinsics it uses (and
 only those: INTRINSIC_METHODS; any other is a TemplateError) against the template's Parameters and
-Conditions plus local stand-ins for resources (the local table name,
-fake ARNs), so nothing local duplicates the route table, the auth setup or the environment.
+Conditions plus local stand-ins for resources (the local table name, fake ARNs), so nothing local
+duplicates the route table, the auth setup or the environment.
 """
 
 import json

@@ -18,7 +18,7 @@ Wire format (matched to the Model Studio docs and to bodies real clients have ca
   chunk with ``{"content":""}`` and the finish_reason; only when ``stream_options.include_usage`` is
   true, one more chunk with ``"choices":[]`` and ``usage``; then ``data: [DONE]\\n\\n``.
 * errors: ``{"error":{"code":..,"message":..,"param":null,"type":..},"id":"chatcmpl-<rid>",
-  "request_id":"<rid>"}``; the codes/types/messages are in ``ERRORS`` below.
+  "request_id":"<rid>"}``; the codes/types/messages are in ``errors.ERRORS``.
 
 Deterministic replies: the reply is ``"Echo: <text of the last user message>"`` (text parts joined with
 a newline), followed by ``" [images: N, videos: M]"`` when that message carried any image/video parts.

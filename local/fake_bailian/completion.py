@@ -51,7 +51,7 @@ def reply_text(messages: list[dict[str, Any]]) -> str:
 
 
 def tool_call_for(req: ChatRequest) -> dict[str, Any] | None:
-    """The deterministic tool call the request asks for, if any (see the module docstring)."""
+    """The deterministic tool call the request asks for, if any (see the package docstring)."""
     if not req.tool_names or req.messages[-1]["role"] != "user":
         return None
     text = text_of(req.messages[-1]["content"])

@@ -9,6 +9,7 @@ from starlette.types import Message, Receive, Scope
 
 
 def request_note(scope: Scope) -> dict[str, Any]:
+    """This request's notes: the fault marker for the access line, the server's own `receive`."""
     return scope.setdefault("fake_bailian", {})
 
 
