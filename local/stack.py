@@ -5,100 +5,27 @@ API gateway (uvicorn in a background thread), on free ports unless told otherwis
 import contextlib
 import os
 import secrets
-import socket
-import threading
-import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Self
-
-import uvicorn
+from typing import Self
 
 from local import fake_bailian
 from local.dynamodb_local import DynamoDBLocal, ensure_table, stream_arn
 from local.function_env import load_env_vars_file, local_overrides
 from local.gateway import DEFAULT_MAX_WORKERS, build_app
-from local.http_server import gateway_server_config
+
+# AsgiServer, PortInUseError, free_port: also imported from here by dev, sam_local, tests and benches.
+from local.http_server import AsgiServer, PortInUseError, bind_socket, free_port  # noqa: F401
 from local.stream_poller import StreamPoller
 from local.template import TEMPLATE_PATH, Template
 
 DEFAULT_TABLE_NAME = "bailian-chat-local"
 
 
-class PortInUseError(RuntimeError):
-    pass
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening socket on host:port (0 = any free port), bound now so nothing can take it."""
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
-    # without it keep-alive responses stall ~40 ms (Nagle + delayed ACK).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise PortInUseError(
-            f"cannot listen on {host}:{port}: {error.strerror} (is another stack running?)"
-        ) from error
-    sock.listen(128)
-    return sock
-
-
-def free_port(host: str = "127.0.0.1", port: int = 0) -> int:
-    """A port nothing listens on now (for servers we cannot hand a bound socket, like java)."""
-    with bind_socket(host, port) as sock:
-        return sock.getsockname()[1]
-
-
-class AsgiServer:
-    """uvicorn serving an ASGI app from a background thread, on a socket bound up front."""
-
-    def __init__(
-        self, app: Any, *, host: str = "127.0.0.1", port: int = 0, sock: socket.socket | None = None
-    ) -> None:
-        self.socket = sock or bind_socket(host, port)
-        self.host, self.port = self.socket.getsockname()[:2]
-        config = gateway_server_config(
-            app,
-            log_config=None,  # keep the host's logging setup (dev console, pytest capture)
-            timeout_graceful_shutdown=5,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> Self:
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the server on {self.base_url} did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        if self.thread.is_alive():
-            self.thread.join(timeout=15)
-        self.socket.close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-
 def start_fake_bailian(
     resources: contextlib.ExitStack, host: str, *, timeout_delay_seconds: float = 35.0
 ) -> dict[str, str | None]:
-    """Starts the fake Bailian (local/fake_bailian.py) on a free port unless DASHSCOPE_API_KEY is
+    """Starts the fake Bailian (local/fake_bailian/) on a free port unless DASHSCOPE_API_KEY is
     set, and returns the environment that points the functions at it (or at the real upstream)."""
     real_key = os.environ.get("DASHSCOPE_API_KEY")
     if real_key:

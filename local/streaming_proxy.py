@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from local.apigw_events import HttpRequest
+from local.http_server import free_port
 from local.template import LOCAL_ACCOUNT_ID, LOCAL_REGION, Function, Route
 
 log = logging.getLogger("local.gateway")
@@ -60,12 +61,6 @@ class WebAppTimeout(Exception):
     """The app sent no response head within the function's timeout (API Gateway: 504)."""
 
 
-def _free_port() -> int:
-    from local.stack import free_port  # local.stack imports the gateway, which imports this
-
-    return free_port()
-
-
 class WebApp:
     """One function's run.sh process (uvicorn), started on first use like a cold start."""
 
@@ -84,7 +79,7 @@ class WebApp:
         async with self._starting:
             if self.process is not None and self.process.returncode is None:
                 return
-            self.port = _free_port()
+            self.port = free_port()
             self.process = await asyncio.create_subprocess_exec(
                 str(self.function.code_uri / self.function.handler),
                 cwd=self.function.code_uri,

@@ -18,7 +18,7 @@ STATISTICS_PATH = "/api/history/conversations/statistics"
 UNAVAILABLE = "Bailian API service unavailable"
 RATE_LIMITED = "Request rate limit exceeded"
 
-# The fake Bailian's deterministic token formula (local/fake_bailian.py).
+# The fake Bailian's deterministic token formula (local/fake_bailian/).
 PER_MESSAGE_TOKENS = 4
 IMAGE_TOKENS = 256
 VIDEO_TOKENS = 1024

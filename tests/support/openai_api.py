@@ -24,7 +24,7 @@ VISION_MODEL = "qwen-vl-max-latest"
 ALWAYS_THINKING_MODEL = "qwq-plus"
 CURRENT_MODELS = ("qwen3-max", "qwen3-vl-plus", "qwq-plus")
 
-# The fake Bailian's markers (local/fake_bailian.py), in the text of the last user message.
+# The fake Bailian's markers (local/fake_bailian/), in the text of the last user message.
 TOOL_MARKER = "#tool:{name}"  # with `tools` in the request: a tool call to <name> instead of text
 CUT_AFTER_MARKER = "#fault:cut-after:{n}"  # the connection closes after n streamed chunks
 ERROR_AFTER_MARKER = "#fault:error-after:{n}"  # an error event after n streamed chunks

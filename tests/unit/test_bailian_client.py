@@ -1,7 +1,7 @@
 """bailian_chat.bailian: the DashScope compatible-mode client (retries, deadline, error mapping) and
 the message conversion both ways.
 
-Most tests run the real client against the fake Bailian (local/fake_bailian.py) on a free loopback
+Most tests run the real client against the fake Bailian (local/fake_bailian/) on a free loopback
 port; the fake is wrapped so that every request it receives is recorded *when it arrives* (before
 any answer), so request counts are exact without waiting. Status codes the fake cannot produce
 (403, 404, 502, 504, custom Retry-After) use an httpx.MockTransport with a fake clock, which also
@@ -74,7 +74,7 @@ def _recording_endpoint(received: list[Received]) -> type:
 def recording_fake() -> Iterator[RecordingFake]:
     received: list[Received] = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(fake_bailian, "ChatCompletions", _recording_endpoint(received))
+        patch.setattr(fake_bailian.endpoint, "ChatCompletions", _recording_endpoint(received))
         server = fake_bailian.serve("127.0.0.1", 0, API_KEY, timeout_delay_seconds=5.0, access_log=False)
     try:
         yield RecordingFake(server, received)

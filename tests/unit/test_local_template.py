@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from local.dynamodb_local import create_table_request
-from local.template import REPO_ROOT, Template, TemplateError, load_yaml
+from local.template import INTRINSIC_METHODS, REPO_ROOT, Template, TemplateError, load_yaml
 
 FAKE_APP_TEMPLATE = REPO_ROOT / "tests" / "e2e" / "fake_app" / "template.yaml"
 
@@ -50,10 +50,9 @@ def test_intrinsics_resolve_against_parameters_conditions_and_local_resources(tm
         """
         Parameters:
           Stage: {Type: String, Default: dev, AllowedValues: [dev, prod]}
-          Names: {Type: CommaDelimitedList, Default: "a,b,c"}
         Conditions:
           IsProd: !Equals [!Ref Stage, prod]
-          NotProd: !Not [!Condition IsProd]
+          NotProd: !Not [!Equals [!Ref Stage, prod]]
         Resources:
           Table: {Type: AWS::DynamoDB::Table}
           Fn: {Type: AWS::Serverless::Function}
@@ -63,15 +62,56 @@ def test_intrinsics_resolve_against_parameters_conditions_and_local_resources(tm
 
     assert resolve({"Fn::If": ["IsProd", 1, 2]}) == 2
     assert template.condition("NotProd") is True
-    assert resolve({"Fn::Sub": "api-${Stage}-${AWS::Region}-${!Literal}"}) == "api-dev-us-east-1-${Literal}"
-    assert resolve({"Fn::Sub": ["${A}/${Stage}", {"A": {"Ref": "Stage"}}]}) == "dev/dev"
-    assert resolve({"Fn::Select": [1, {"Ref": "Names"}]}) == "b"
-    assert resolve({"Fn::Join": [":", {"Ref": "Names"}]}) == "a:b:c"
-    assert resolve({"Fn::Split": [",", "x,y"]}) == ["x", "y"]
+    assert resolve({"Fn::Sub": "api-${Stage}-${AWS::Region}-${Table.Arn}"}) == (
+        "api-dev-us-east-1-arn:aws:dynamodb:us-east-1:123456789012:Table"
+    )
     assert resolve({"Ref": "Table"}) == "Table"  # no local stand-in: the logical id
     assert resolve({"Fn::GetAtt": ["Table", "Arn"]}) == "arn:aws:dynamodb:us-east-1:123456789012:Table"
     assert resolve({"Fn::GetAtt": ["Fn", "Arn"]}).startswith("arn:aws:lambda:")
     assert resolve({"Keep": 1, "Drop": {"Ref": "AWS::NoValue"}}) == {"Keep": 1}
+
+
+def _intrinsic_names(node) -> set[str]:
+    if isinstance(node, dict):
+        names = {key for key in node if len(node) == 1 and (key == "Ref" or key.startswith("Fn::"))}
+        return names.union(*(_intrinsic_names(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_intrinsic_names(value) for value in node))
+    return set()
+
+
+@pytest.mark.parametrize("path", [REPO_ROOT / "template.yaml", FAKE_APP_TEMPLATE], ids=["app", "fake_app"])
+def test_the_reader_evaluates_exactly_the_intrinsics_the_templates_use(path):
+    used = _intrinsic_names(load_yaml(path))
+
+    assert used <= set(INTRINSIC_METHODS)
+    if path == REPO_ROOT / "template.yaml":
+        assert used == set(INTRINSIC_METHODS)  # nothing evaluated that the template never uses
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        {"Fn::Select": [0, ["a", "b"]]},
+        {"Fn::Join": ["-", ["a", "b"]]},
+        {"Fn::FindInMap": ["M", "a", "b"]},
+        {"Fn::ImportValue": "x"},
+        {"Condition": "IsProd"},
+    ],
+)
+def test_an_intrinsic_the_template_does_not_use_fails_loudly(tmp_path, node):
+    template = write_template(tmp_path, "Resources: {}\n")
+    name = next(iter(node))
+
+    with pytest.raises(TemplateError, match=f"{name} is not supported by the local stack.*Fn::Sub"):
+        template.resolve({"Nested": [node]})
+
+
+def test_the_list_form_of_sub_fails_loudly(tmp_path):
+    template = write_template(tmp_path, "Resources: {}\n")
+
+    with pytest.raises(TemplateError, match="Fn::Sub: only the string form"):
+        template.resolve({"Fn::Sub": ["${A}", {"A": "x"}]})
 
 
 def test_parameter_overrides_are_validated(tmp_path):

@@ -1,12 +1,31 @@
 """DynamoDB's typed JSON (AttributeValue) <-> plain Python values, for the low-level client.
 
-Our own few lines instead of boto3's TypeSerializer: importing `boto3` (it pulls in s3transfer)
-costs every function ~80-100 ms of cold start, and the table only holds strings, integers,
-booleans, nulls, maps and lists.
+Our own codec, not boto3's TypeSerializer/TypeDeserializer, so that boto3 is never imported (cold
+start: see the package docstring). The wire is boto3's, checked value for value against it in
+tests/unit/test_attribute_values.py; numbers decode to int (or float) rather than Decimal, and NaN
+and Infinity are refused as boto3 refuses them.
 """
 
 from decimal import Decimal
 from typing import Any
+
+
+def _number(value: int | float | Decimal) -> str:
+    if isinstance(value, int):
+        return str(value)
+    if not Decimal(value).is_finite():
+        raise TypeError(f"Infinity and NaN not supported: DynamoDB numbers are finite (got {value})")
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
+def _set(values: set | frozenset) -> dict:
+    if values and all(isinstance(v, str) for v in values):
+        return {"SS": list(values)}
+    if values and all(isinstance(v, bytes) for v in values):
+        return {"BS": list(values)}
+    if values and all(isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in values):
+        return {"NS": [_number(v) for v in values]}
+    raise TypeError("a DynamoDB set is non-empty and all strings, all numbers or all bytes")
 
 
 def serialize(value: Any) -> dict:
@@ -14,10 +33,10 @@ def serialize(value: Any) -> dict:
         return {"NULL": True}
     if isinstance(value, bool):  # before int: bool is an int
         return {"BOOL": value}
-    if isinstance(value, int | Decimal):
-        return {"N": str(value)}
-    if isinstance(value, float):
-        return {"N": repr(value)}
+    if isinstance(value, int | float | Decimal):
+        return {"N": _number(value)}
+    if isinstance(value, set | frozenset):
+        return _set(value)
     if isinstance(value, str):
         return {"S": value}
     if isinstance(value, dict):
@@ -29,12 +48,9 @@ def serialize(value: Any) -> dict:
     raise TypeError(f"cannot store a {type(value).__name__} in DynamoDB")
 
 
-def _number(text: str) -> int | float:
-    try:
-        return int(text)
-    except ValueError:
-        number = float(text)
-        return int(number) if number.is_integer() else number
+def _decode_number(text: str) -> int | float:
+    number = Decimal(text)  # exact: "3.6E+16" is an integer a float would round
+    return int(number) if number == number.to_integral_value() else float(number)
 
 
 def deserialize(attribute: dict) -> Any:
@@ -43,7 +59,7 @@ def deserialize(attribute: dict) -> Any:
         case "S" | "B" | "BOOL":
             return value
         case "N":
-            return _number(value)
+            return _decode_number(value)
         case "NULL":
             return None
         case "M":
@@ -53,5 +69,5 @@ def deserialize(attribute: dict) -> Any:
         case "SS" | "BS":
             return set(value)
         case "NS":
-            return {_number(v) for v in value}
+            return {_decode_number(v) for v in value}
     raise TypeError(f"unknown DynamoDB attribute type {kind}")
