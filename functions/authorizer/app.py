@@ -7,10 +7,13 @@ Deliberately free of Powertools' resolver, pydantic and argon2: it runs before e
 protected request, so its cold start is kept to PyJWT + boto3.
 """
 
+from bailian_chat import warm_start
 from bailian_chat.auth.access import authenticate_api_key, authenticate_with_role
 from bailian_chat.auth.api_key_secrets import looks_like_key
 from bailian_chat.auth.callers import ACCESS_TOKEN, API_KEY, KEY_ROUTES
 from bailian_chat.errors import Unauthorized
+
+warm_start.prime()  # at init: the DynamoDB client created and primed, not in the first request
 
 
 def _bearer_token(event: dict) -> str | None:
