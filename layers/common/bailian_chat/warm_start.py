@@ -10,13 +10,27 @@ tests (no AWS_LAMBDA_FUNCTION_NAME) nothing is primed.
 import random
 import sys
 
+from aws_lambda_powertools import Logger
+
 from bailian_chat.config import get_settings
+
+logger = Logger(child=True)
 
 
 def prime() -> None:
-    """Creates and primes the DynamoDB and model clients and argon2, if the function imported them."""
+    """Creates and primes the DynamoDB and model clients and argon2, if the function imported them.
+    Best effort: a priming that fails (say, no credentials outside Lambda) leaves the work to the
+    first request, as without it, and never stops the function from starting."""
     if not get_settings().prime_at_init:
         return
+    try:
+        _prime_imported()
+    except Exception:  # the first request does the same work, and reports a failure then
+        logger.warning("Priming at init failed; the first request creates the clients", exc_info=True)
+    _register_snapshot_hooks()
+
+
+def _prime_imported() -> None:
     if "bailian_chat.store.dynamodb" in sys.modules:
         from bailian_chat.store import dynamodb
 
@@ -30,7 +44,6 @@ def prime() -> None:
 
         # argon2's first hash faults in its 19 MiB; later ones reuse them (about half its time).
         passwords.hash_password("warm start")
-    _register_snapshot_hooks()
 
 
 def _register_snapshot_hooks() -> None:
