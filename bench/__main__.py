@@ -28,6 +28,7 @@ def scripts(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
     # Cold imports first: they are the most sensitive to load, and no DynamoDB Local runs yet.
     return [
         ("bench_cold_import", ["--runs", str(args.runs)]),
+        ("bench_first_call", ["--runs", "3"]),
         ("bench_endpoint_calls", []),
         ("bench_model_path", ["--large", str(statistics_large)]),
         ("bench_paging", ["--large", str(paging_large)]),

@@ -114,6 +114,11 @@ def lambda_environment(function_env: dict[str, str], function_name: str) -> dict
         "AWS_LAMBDA_FUNCTION_NAME": function_name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        # Lambda hands the function its role's credentials in the environment (fakes here: the
+        # clients primed at init sign one request without sending it).
+        "AWS_ACCESS_KEY_ID": "ASIABENCHCOLDIMPORT00",
+        "AWS_SECRET_ACCESS_KEY": "bench-cold-import-secret",
+        "AWS_SESSION_TOKEN": "bench-cold-import-token",
     }
     env.update(function_env)
     return env

@@ -1,7 +1,7 @@
 """Benchmark (not a test): DynamoDB calls per request for every endpoint, plus the authorizer's
 calls in front of each protected one.
 
-Every function in template.yaml is invoked in-process, once, with its sample event (the same ones
+Every function in template.yaml is invoked in-process with its sample event (the same ones
 as events/, built by local/sample_events.py) against Amazon's DynamoDB Local (in memory), with the
 fake Bailian as the model. Calls are counted with botocore's `before-call.dynamodb` event on the
 layer's one DynamoDB client, so every API call counts (GetItem, Query pages, TransactWriteItems,
@@ -9,17 +9,23 @@ BatchWriteItem ...), retries excluded. The functions run in a life-cycle order o
 register, login, create, read, send, ..., delete, logout; so the data is small (one user, one
 conversation, a few messages): the cost at scale is bench_paging's and bench_model_path's.
 
+CPU and wall ms per request: the handler's own (the calling thread's CPU, `time.thread_time`: the
+fake Bailian's server thread and DynamoDB Local's JVM are not in it), in-process, so the local
+gateway's overhead is not in it either; the median of REPEAT more calls where the request can be
+repeated (reads, and the writes in REPEATABLE), else that one call (marked `1x`).
+
     .venv/bin/python -m bench.bench_endpoint_calls
 """
 
 import argparse
-import copy
 import json
+import statistics
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from bench import spend_variants
+from bench.sample_session import sample_session_tokens, with_current_password, with_live_tokens
 from bench.support import (
     CallCounter,
     Row,
@@ -52,7 +58,20 @@ FIRST = (
     "history_api_calls",
     "history_statistics",
 )
-LAST = ("messages_delete", "conversations_delete", "auth_logout")
+# The account's deletion last of all, with the sample session made again after the logout.
+LAST = ("messages_delete", "conversations_delete", "auth_logout", "auth_user_delete")
+REPEAT = 15
+# Writes that answer the same when sent again (reads always may be).
+REPEATABLE = frozenset(
+    {
+        "auth_login",
+        "conversations_create",
+        "conversations_update",
+        "messages_send",
+        "bailian_chat_completions",
+        "v1_chat_completions",
+    }
+)
 
 
 @dataclass
@@ -70,34 +89,6 @@ class LambdaContext:
 def ordered(functions: list[str]) -> list[str]:
     middle = sorted(set(functions) - set(FIRST) - set(LAST))
     return [f for f in FIRST if f in functions] + middle + [f for f in LAST if f in functions]
-
-
-def sample_session_tokens() -> dict[str, str]:
-    """The sample session (SAMPLE_SESSION_ID of user 1) and a live token pair for it."""
-    from bailian_chat.auth import tokens
-    from bailian_chat.store import session_items
-
-    now = int(time.time())
-    jti = tokens.new_token_id()
-    user, session = sample_events.SAMPLE_USER_ID, sample_events.SAMPLE_SESSION_ID
-    session_items.create_session(session, user, jti, now, now + 3600)
-    # The sample user's other session, which auth_sessions_delete's sample ends.
-    session_items.create_session(sample_events.SAMPLE_OTHER_SESSION_ID, user, "other", now, now + 3600)
-    return {
-        "access": tokens.issue(user, session, tokens.ACCESS, now + 600),
-        "refresh": tokens.issue(user, session, tokens.REFRESH, now + 3600, jti),
-    }
-
-
-def with_live_tokens(event: dict, live: dict[str, str]) -> dict:
-    event = copy.deepcopy(event)
-    placeholder = f"Bearer {sample_events.ACCESS_TOKEN_PLACEHOLDER}"
-    if event.get("headers", {}).get("Authorization") == placeholder:
-        event["headers"]["Authorization"] = f"Bearer {live['access']}"
-        event["multiValueHeaders"]["Authorization"] = [f"Bearer {live['access']}"]
-    if event.get("body") and sample_events.REFRESH_TOKEN_PLACEHOLDER in event["body"]:
-        event["body"] = json.dumps({"refresh_token": live["refresh"]})
-    return event
 
 
 class OperationLog:
@@ -134,10 +125,11 @@ def run(counter: CallCounter, operations: OperationLog, template: Template) -> l
         """The handler's result and what it cost: DynamoDB calls, items read, operations, ms."""
         calls, items = counter.snapshot()
         operations.names.clear()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         result = modules[name].handler(event, LambdaContext(function_name=name))
         cost = {
             "ms": (time.perf_counter() - started) * 1000,
+            "cpu": (time.thread_time() - cpu) * 1000,
             "handler": counter.calls - calls,
             "items": counter.items_read - items,
             "operations": summarize(operations.names),
@@ -145,6 +137,7 @@ def run(counter: CallCounter, operations: OperationLog, template: Template) -> l
         return result, cost
 
     variants: list = []
+    password = sample_events.SAMPLE_USER["password"]
 
     def measure_variants() -> list:  # while the sample session is live (before the logout)
         auth_event = with_live_tokens(events[authorizer_dir], live)
@@ -153,18 +146,24 @@ def run(counter: CallCounter, operations: OperationLog, template: Template) -> l
     for name in ordered(list(events)):
         if name == LAST[0]:
             variants = measure_variants()
-        if name in routes and routes[name].streaming:
+        if name != authorizer_dir and name not in routes:
+            print(f"(skipped {name}: a stream function, no API request)")
+            continue
+        if routes.get(name) and routes[name].streaming:
             # An ASGI app behind the Lambda Web Adapter, not a handler: its route is streamed and
             # its cost is the model call's (bench_streaming, and stream_model's unit tests).
             print(f"(skipped {name}: a streaming ASGI function, no Lambda handler to invoke)")
             continue
         if name != "auth_register" and not live:
             live.update(sample_session_tokens())  # user 1 exists once auth_register ran
-        event = with_live_tokens(events[name], live)
+        if name == LAST[-1]:  # after the logout: a new session
+            live.update(sample_session_tokens("bench-session-after-logout"))
+        event = with_current_password(with_live_tokens(events[name], live), password)
         if name == authorizer_dir:
             result, cost = invoke(name, event)
             assert result["principalId"] == str(sample_events.SAMPLE_USER_ID), result
             label = "the authorizer alone (REQUEST event)"
+            cost.update(repeated(invoke, name, event))
             results.append({"function": name, "label": label, "authorizer": 0, **cost})
             continue
         authorizer_calls = 0
@@ -172,13 +171,27 @@ def run(counter: CallCounter, operations: OperationLog, template: Template) -> l
             _, authorizer_cost = invoke(authorizer_dir, with_live_tokens(events[authorizer_dir], live))
             authorizer_calls = authorizer_cost["handler"]
         result, cost = invoke(name, event)
+        if name == "auth_password" and result["statusCode"] == 200:
+            password = json.loads(event["body"])["new_password"]
         if result["statusCode"] != 200:
             raise SystemExit(
                 f"{name}: its sample event answered {result['statusCode']}: {result.get('body')}"
             )
         label = f"{event['httpMethod']} {event['resource']}"
+        if event["httpMethod"] == "GET" or name in REPEATABLE:
+            cost.update(repeated(invoke, name, event))
         results.append({"function": name, "label": label, "authorizer": authorizer_calls, **cost})
     return results, variants
+
+
+def repeated(invoke, name: str, event: dict) -> dict:
+    """The median wall and CPU ms of REPEAT more calls (the first one paid for first uses)."""
+    costs = [invoke(name, event)[1] for _ in range(REPEAT)]
+    return {
+        "ms": statistics.median(c["ms"] for c in costs),
+        "cpu": statistics.median(c["cpu"] for c in costs),
+        "runs": REPEAT,
+    }
 
 
 def main() -> None:
@@ -205,17 +218,30 @@ def main() -> None:
         results, variants = run(CallCounter(client), OperationLog(client), template)
 
     width = max(len(r["label"]) for r in results)
-    heading = f"{'handler':>8} {'authorizer':>11} {'total':>6} {'items':>6} {'ms':>7}  function: operations"
+    heading = (
+        f"{'handler':>8} {'authorizer':>11} {'total':>6} {'items':>6} "
+        f"{'cpu ms':>7} {'wall ms':>7} {'runs':>4}  function: operations"
+    )
     print(f"\n{'request':<{width}} {heading}")
-    rows = []
+    rows, cpu_rows = [], []
     for r in results:
         total = r["handler"] + r["authorizer"]
-        counts = f"{r['handler']:>8} {r['authorizer']:>11} {total:>6} {r['items']:>6} {r['ms']:>7.1f}"
-        print(f"{r['label']:<{width}} {counts}  {r['function']}: {r['operations'] or '-'}")
+        runs = f"{r.get('runs', 1)}x"
+        counts = f"{r['handler']:>8} {r['authorizer']:>11} {total:>6} {r['items']:>6}"
+        timing = f"{r['cpu']:>7.1f} {r['ms']:>7.1f} {runs:>4}"
+        print(f"{r['label']:<{width}} {counts} {timing}  {r['function']}: {r['operations'] or '-'}")
         operations = f" ({r['operations']})" if r["operations"] else ""
         note = f"handler {r['handler']}{operations} + authorizer {r['authorizer']}"
         rows.append(Row("DynamoDB calls/request", r["label"], total, "calls", note=note))
-    print("(calls: DynamoDB API calls of one request; ms: that one in-process call, informational)")
+        cpu_rows.append(
+            Row("handler CPU/request (in-process)", r["label"], round(r["cpu"], 2), "ms",
+                note=f"wall {r['ms']:.1f} ms; {'median of ' + runs if r.get('runs') else 'one call'}")
+        )  # fmt: skip
+    print(
+        "(calls: DynamoDB API calls of one request; cpu/wall ms: the handler in-process, median of"
+        f" {REPEAT} repeated calls, or the one call where a request cannot be repeated: 1x)"
+    )
+    rows += cpu_rows
     rows += print_variants(variants)
     write_rows(args.json, rows)
 

@@ -2,11 +2,12 @@
 
 1. p50/p95 latency of a proxied call (POST /api/bailian/chat/completions through the local gateway:
    authorizer, rate limit, the call, its log item and rollup) vs the same request sent straight to
-   the fake Bailian: the overhead we add.
+   the fake Bailian: the overhead we add; with 1 client (interleaved) and with --clients at once
+   (requests per second and p50, side by side).
 2. DynamoDB calls per proxied call (authorizer + handler, counted in-process on the same code).
 3. Statistics latency and items read with 100 vs 20,000 logged calls.
 
-    .venv/bin/python -m bench.bench_model_path [--calls 100] [--large 20000] [--json rows.json]
+    .venv/bin/python -m bench.bench_model_path [--calls 100] [--clients 8] [--large 20000] [--json rows.json]
 
 (`python -m bench` runs it with --large 2000 unless given --full.)
 """
@@ -15,6 +16,7 @@ import argparse
 import contextlib
 import random
 import sys
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -49,7 +51,19 @@ def login(api: httpx.Client) -> str:
     return response.json()["data"]["access_token"]
 
 
-def latency_rows(calls: int) -> list[dict]:
+def concurrent(request, clients: int, calls: int) -> dict:
+    """`clients` threads sending `calls` requests each: requests per second and p50 latency."""
+    started = time.perf_counter()
+
+    def client(_: int) -> list[float]:
+        return [time_ms(request) for _ in range(calls)]
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        timings = [ms for batch in pool.map(client, range(clients)) for ms in batch]
+    return {"rps": len(timings) / (time.perf_counter() - started), "p50": percentile(timings, 0.5)}
+
+
+def latency_rows(calls: int, clients: int) -> list[dict]:
     # The stack's fake Bailian prints an access line per request: keep them off stdout.
     with (
         contextlib.redirect_stdout(sys.stderr),
@@ -67,6 +81,12 @@ def latency_rows(calls: int) -> list[dict]:
         def direct() -> None:
             upstream.post(direct_url, json=upstream_body).raise_for_status()
 
+        one = {"proxied": concurrent(proxied, 1, calls // 2), "direct": concurrent(direct, 1, calls // 2)}
+        many = {
+            "proxied": concurrent(proxied, clients, max(1, calls // clients)),
+            "direct": concurrent(direct, clients, max(1, calls // clients)),
+        }
+
         for warm in (proxied, direct):
             for _ in range(5):
                 warm()
@@ -80,11 +100,15 @@ def latency_rows(calls: int) -> list[dict]:
             "label": "proxied call via local gateway",
             "p50": percentile(proxied_ms, 0.5),
             "p95": percentile(proxied_ms, 0.95),
+            "one": one["proxied"],
+            "many": many["proxied"],
         },
         {
             "label": "same request straight to fake",
             "p50": percentile(direct_ms, 0.5),
             "p95": percentile(direct_ms, 0.95),
+            "one": one["direct"],
+            "many": many["direct"],
         },
     ]
 
@@ -159,11 +183,12 @@ def statistics_rows(counter: CallCounter, large: int) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients beside the single one")
     parser.add_argument("--large", type=int, default=20_000)
     add_json_argument(parser)
     args = parser.parse_args()
 
-    latency = latency_rows(args.calls)
+    latency = latency_rows(args.calls, args.clients)
     with DynamoDBLocal(free_port()) as dynamodb_local:
         table = "bench-model-path"
         ensure_table(dynamodb_local.endpoint, table)
@@ -185,6 +210,13 @@ def main() -> None:
         print(f"{row['label']:<40} {row['p50']:>8.2f} {row['p95']:>8.2f}")
     overhead = latency[0]["p50"] - latency[1]["p50"]
     print(f"overhead we add (p50): {overhead:.2f} ms over {args.calls} interleaved calls")
+    print(f"\n{'request':<40} {'1 client':>18} {f'{args.clients} clients':>18}")
+    for row in latency:
+        one, many = row["one"], row["many"]
+        print(
+            f"{row['label']:<40} {one['rps']:>6.1f} req/s {one['p50']:>5.1f} ms"
+            f" {many['rps']:>6.1f} req/s {many['p50']:>5.1f} ms"
+        )
     total = per_call["authorizer"] + per_call["handler"]
     print(f"\nDynamoDB calls per proxied call: {total}")
     print(f"  authorizer {per_call['authorizer']} + handler {per_call['handler']}")
@@ -207,6 +239,11 @@ def summary_rows(latency: list[dict], per_call: dict, stats: list[dict], args) -
             f"+{proxied['p50'] - direct['p50']:.1f} ms overhead; {calls}"),
         Row("model path", "proxied call p95", proxied["p95"], "ms",
             "straight to the fake, p95", direct["p95"], f"+{proxied['p95'] - direct['p95']:.1f} ms"),
+        Row("model path", "proxied calls/s, 1 client", proxied["one"]["rps"], "req/s",
+            "straight to the fake, 1 client", direct["one"]["rps"], f"p50 {proxied['one']['p50']:.1f} ms"),
+        Row("model path", f"proxied calls/s, {args.clients} clients", proxied["many"]["rps"], "req/s",
+            f"straight to the fake, {args.clients} clients", direct["many"]["rps"],
+            f"p50 {proxied['many']['p50']:.1f} ms vs {direct['many']['p50']:.1f} ms"),
         Row("model path", "DynamoDB calls per proxied call", per_call["authorizer"] + per_call["handler"],
             "calls", note=f"authorizer {per_call['authorizer']} + handler {per_call['handler']}"),
         Row("model path", f"statistics, {args.large:,} logged calls", stats[1]["median_ms"], "ms",

@@ -94,6 +94,8 @@ def sam_template(template_path: Path = TEMPLATE_PATH, architecture: str | None =
                 properties["Timeout"] = int(properties["Timeout"]) + INIT_BUDGET_SECONDS
             if isinstance(properties.get("CodeUri"), str):
                 properties["CodeUri"] = str((root / properties["CodeUri"]).resolve())
+        elif resource.get("Type") == "AWS::Serverless::Api":
+            _authorizers_invoke_functions(properties)
         elif resource.get("Type") == "AWS::Serverless::LayerVersion":
             properties["CompatibleArchitectures"] = [architecture]
             metadata = resource.setdefault("Metadata", {})
@@ -102,6 +104,16 @@ def sam_template(template_path: Path = TEMPLATE_PATH, architecture: str | None =
             if isinstance(properties.get("ContentUri"), str):
                 properties["ContentUri"] = str((root / properties["ContentUri"]).resolve())
     return template
+
+
+def _authorizers_invoke_functions(api_properties: dict[str, Any]) -> None:
+    """sam local finds an authorizer's function only by !GetAtt <Function>.Arn: the template's
+    !Ref <Function>.Alias (the published version, for SnapStart) becomes that; locally they are
+    the same code."""
+    for authorizer in ((api_properties.get("Auth") or {}).get("Authorizers") or {}).values():
+        reference = authorizer.get("FunctionArn")
+        if isinstance(reference, dict) and str(reference.get("Ref", "")).endswith(".Alias"):
+            authorizer["FunctionArn"] = {"Fn::GetAtt": [reference["Ref"].removesuffix(".Alias"), "Arn"]}
 
 
 def env_vars(

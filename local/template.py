@@ -431,9 +431,14 @@ class Template:
 
     def _authorizer(self, name: str, spec: dict[str, Any]) -> Authorizer:
         function_arn = spec.get("FunctionArn")
-        if not (isinstance(function_arn, dict) and "Fn::GetAtt" in function_arn):
-            raise TemplateError(f"authorizer {name}: FunctionArn must be !GetAtt <Function>.Arn")
-        function_id = function_arn["Fn::GetAtt"][0]
+        if isinstance(function_arn, dict) and "Fn::GetAtt" in function_arn:
+            function_id = function_arn["Fn::GetAtt"][0]
+        elif isinstance(function_arn, dict) and str(function_arn.get("Ref", "")).endswith(".Alias"):
+            function_id = function_arn["Ref"].removesuffix(".Alias")  # SAM's !Ref <Function>.Alias
+        else:
+            raise TemplateError(
+                f"authorizer {name}: FunctionArn must be !GetAtt <Function>.Arn or !Ref <Function>.Alias"
+            )
         if function_id not in self.functions:
             raise TemplateError(f"authorizer {name}: {function_id} is not a function of this template")
         identity = self.resolve(spec.get("Identity") or {})

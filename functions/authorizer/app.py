@@ -7,9 +7,12 @@ Deliberately free of Powertools' resolver, pydantic and argon2: it runs before e
 protected request, so its cold start is kept to PyJWT + boto3.
 """
 
+from bailian_chat import warm_start
 from bailian_chat.auth.access import authorizer_context
 from bailian_chat.auth.callers import API_KEY, KEY_ROUTES
 from bailian_chat.errors import Unauthorized
+
+warm_start.prime()  # at init: the DynamoDB client created and primed, not in the first request
 
 
 def _bearer_token(event: dict) -> str | None:

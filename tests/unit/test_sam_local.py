@@ -12,7 +12,7 @@ from local.sam_local import (
     sam_template,
     write_private_json,
 )
-from local.template import REPO_ROOT, Template
+from local.template import REPO_ROOT, TEMPLATE_PATH, Template, load_yaml
 
 
 def local_env_vars() -> dict[str, dict[str, str]]:
@@ -96,3 +96,13 @@ def test_env_file_is_owner_only(tmp_path):
 
     assert path.stat().st_mode & 0o777 == 0o600
     assert write_private_json(path, {"Parameters": {"A": "1"}}).read_text().count('"A"') == 1
+
+
+def test_sam_template_lets_sam_local_find_the_authorizer_of_the_alias():
+    """template.yaml's authorizer invokes the published alias (SnapStart); sam local only finds a
+    function by !GetAtt <Function>.Arn, so its copy says that."""
+    assert load_yaml(TEMPLATE_PATH)["Resources"]["Api"]["Properties"]["Auth"]["Authorizers"]["JwtAuthorizer"][
+        "FunctionArn"
+    ] == {"Ref": "AuthorizerFunction.Alias"}
+    authorizer = sam_template()["Resources"]["Api"]["Properties"]["Auth"]["Authorizers"]["JwtAuthorizer"]
+    assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}

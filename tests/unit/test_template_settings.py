@@ -16,7 +16,7 @@ from local.template import Template
 
 CONFIG_PATH = Path(config.__file__)
 # Lambda sets these itself and refuses them in a function's environment.
-LAMBDA_RESERVED = {"AWS_REGION", "AWS_DEFAULT_REGION"}
+LAMBDA_RESERVED = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME"}
 # Only the functions that call the model need these (and only they may read the key secret).
 MODEL_CALL_VARIABLES = {
     "BAILIAN_API_KEY_SECRET_ARN",

@@ -65,6 +65,9 @@ class Settings:
     reply_history_chars: int
     metrics_namespace: str
     audit_retention_days: int
+    # In a Lambda execution environment (the runtime sets AWS_LAMBDA_FUNCTION_NAME; so do the local
+    # stack and `sam local`): clients are created and primed at init (bailian_chat.warm_start).
+    prime_at_init: bool = False
 
 
 def _positive[N: (int, float)](env: dict, name: str, default: N, kind: type[N] = int) -> N:
@@ -167,6 +170,7 @@ def load_settings(env: dict | None = None) -> Settings:
         reply_history_chars=_positive(env, "REPLY_HISTORY_CHARS", 48_000),
         metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or "BailianChat",
         audit_retention_days=_positive(env, "AUDIT_RETENTION_DAYS", 365),
+        prime_at_init=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
     )
 
 

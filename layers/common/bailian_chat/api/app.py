@@ -7,6 +7,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
 from aws_lambda_powertools.logging import correlation_paths
 
+from bailian_chat import warm_start
 from bailian_chat.api.envelope import to_json
 from bailian_chat.api.errors import register_error_handlers
 from bailian_chat.auth.callers import Caller, authorized_caller
@@ -89,7 +90,9 @@ def create_app() -> APIGatewayRestResolver:
 
 
 def lambda_handler(app: APIGatewayRestResolver):
-    """The function's handler: logs with the API Gateway request id as correlation id."""
+    """The function's handler: logs with the API Gateway request id as correlation id. Called at
+    init (module level): the clients the function imported are primed then (warm_start)."""
+    warm_start.prime()
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def handler(event: dict, context) -> dict:

@@ -73,6 +73,20 @@ def _http() -> httpx.Client:
     )
 
 
+def prime_client() -> None:
+    """Creates the pooled client at init (its one SSL context, certifi's bundle loaded once) and
+    builds one request through it (URL, headers, JSON): no connection is opened and no key read,
+    so a SnapStart snapshot holds neither."""
+    payload = {"model": "prime", "messages": [{"role": "user", "content": "prime"}]}
+    _http().build_request(
+        "POST",
+        f"{get_settings().bailian_base_url}/chat/completions",
+        json=payload,
+        headers={"Authorization": "Bearer prime"},
+        timeout=httpx.Timeout(1.0, connect=1.0),
+    )
+
+
 def _api_key() -> str:
     settings = get_settings()
     if settings.bailian_api_key:

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import botocore.session
+from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -55,6 +56,31 @@ def aws_client(service: str, endpoint_url: str | None = None):
             retries={"mode": "standard", "max_attempts": 3},
         ),
     )
+
+
+class _EmptyBody:
+    """The raw body of the in-process answer `prime_client` gives its one call."""
+
+    def stream(self, **_kwargs):
+        yield b"{}"
+
+
+def prime_client() -> None:
+    """Creates the client (at init, not in the first request) and takes one GetItem through its
+    whole request path -- serialise, resolve the endpoint, sign, parse -- with the send answered
+    in-process: the first real call then costs what a warm one does, and no connection is opened
+    (nothing connected is captured in a SnapStart snapshot)."""
+    events = client().meta.events
+    event, unique_id = "before-send.dynamodb.GetItem", "bailian-chat-prime"
+
+    def answer(request, **_kwargs) -> AWSResponse:
+        return AWSResponse(request.url, 200, {}, _EmptyBody())
+
+    events.register_first(event, answer, unique_id=unique_id)
+    try:
+        get_item("PRIME", "PRIME")
+    finally:
+        events.unregister(event, unique_id=unique_id)
 
 
 def table_name() -> str:

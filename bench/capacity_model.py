@@ -1,0 +1,127 @@
+"""The capacity model of docs/capacity.md: writes per second per item and partition at a given rate of
+model calls, from the code's own constants, against DynamoDB's per-partition limits.
+
+    .venv/bin/python -m bench.capacity_model [--rate 1000 10000] [--users 100000]
+
+Write units (WCU) are per 1 KB written; a write inside TransactWriteItems costs twice. Sizes are
+upper bounds of the items as written today (checked in tests/unit/test_capacity_model.py). The
+per-user items are bounded by the rate limit, whatever the spread of calls over users; the
+deployment-wide items by the usage aggregator's batching.
+"""
+
+import argparse
+import math
+import re
+from dataclasses import dataclass
+
+from bench.support import REPO_ROOT  # first: it puts the layer on sys.path
+
+# isort: split
+from bailian_chat.config import load_settings
+from bailian_chat.store import rate_limit_items
+from bailian_chat.usage import aggregation, rate_limit
+
+PARTITION_WCU = 1000  # per partition (and so per item), per second
+PARTITION_RCU = 3000
+TRANSACTION_FACTOR = 2  # TransactWriteItems writes cost two write units each
+# Keep every partition under half its limit: headroom for bursts (adaptive capacity absorbs
+# short ones, not a sustained overload of one item).
+HEADROOM = 0.5
+MODELS = len(load_settings({"TABLE_NAME": "t", "JWT_SECRET": "x" * 32}).allowed_models)
+DEFAULT_RATE_LIMIT_PER_MINUTE = load_settings(
+    {"TABLE_NAME": "t", "JWT_SECRET": "x" * 32}
+).rate_limit_per_minute
+
+
+def aggregator_batch_size() -> int:
+    """The usage aggregator's stream BatchSize, as template.yaml sets it."""
+    text = (REPO_ROOT / "template.yaml").read_text()
+    block = text[text.index("UsageAggregatorFunction:") :]
+    return int(re.search(r"BatchSize:\s*(\d+)", block).group(1))
+
+
+def rate_window_wcu() -> int:
+    """A RATE#<subject> item holds at most BUCKETS_PER_ITEM counters `s<n>` (<= 3 digits, values
+    <= 7 bytes) and its key and TTL: one update rewrites all of it."""
+    size = 60 + rate_limit_items.BUCKETS_PER_ITEM * (4 + 7)
+    return math.ceil(size / 1024)
+
+
+@dataclass(frozen=True)
+class Load:
+    item: str
+    partition: str
+    wcu_per_second: float
+    kept_under_by: str
+
+    @property
+    def share(self) -> float:
+        return self.wcu_per_second / PARTITION_WCU
+
+
+def per_user_loads(rate_limit_per_minute: int) -> list[Load]:
+    """One user's partitions at their rate limit (the most one user can cause)."""
+    per_second = rate_limit_per_minute / 60
+    # A call's 31 window buckets span two RATE items in (window - 1) of BUCKETS_PER_ITEM buckets:
+    # then the update is a two-item transaction.
+    spans_two = (rate_limit.WINDOW_BUCKETS - 1) / rate_limit_items.BUCKETS_PER_ITEM
+    rate_wcu = rate_window_wcu() * ((1 - spans_two) + spans_two * TRANSACTION_FACTOR)
+    tx = TRANSACTION_FACTOR
+    return [
+        Load("rate-limit window", "RATE#<user>", per_second * rate_wcu, "the rate limit itself"),
+        # The call item, its rollup and the spend settlement: one transaction (items < 1 KB).
+        Load("call log item", "USER#<id>#CALLS (+ GSI2 per model)", per_second * tx, "the rate limit"),
+        Load("daily rollup", "USER#<id>#DAILY", per_second * tx, "the rate limit"),
+        # Reserve (ADD to the day and month items) and settle (ADD again): both transactional.
+        Load("spend periods (day, month)", "USER#<id>#SPEND", per_second * 2 * 2 * tx, "the rate limit"),
+        Load("spend reservation", "USER#<id>#RESERVATIONS", per_second * 2 * tx, "the rate limit"),
+    ]
+
+
+def deployment_loads(calls_per_second: float, models_per_chunk: int) -> list[Load]:
+    """The aggregator's rows, written off the request path: one transaction per CHUNK records."""
+    transactions = calls_per_second / aggregation.CHUNK
+    tx = TRANSACTION_FACTOR
+    rows_per_chunk = min(aggregation.CHUNK, models_per_chunk)
+    return [
+        Load("deployment daily row (one model)", "STATS#DAILY", transactions * tx,
+             "one ADD per CHUNK records (aggregator)"),
+        Load("deployment daily rows (all models)", "STATS#DAILY", transactions * rows_per_chunk * tx,
+             "one ADD per CHUNK records and model"),
+        # Distinct users in a chunk: at 100,000 users nearly every record is its own (user, model).
+        Load("top-users rows of the day", "STATS#USERS#<day>", calls_per_second * tx,
+             "nothing today: one partition per day"),
+        Load("aggregation markers", "AGG#<event id>", 0.0, "one partition per record"),
+    ]  # fmt: skip
+
+
+def shards_needed(wcu_per_second: float) -> int:
+    """Write shards that keep each under HEADROOM of a partition's limit."""
+    return max(1, math.ceil(wcu_per_second / (PARTITION_WCU * HEADROOM)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, nargs="+", default=[1000, 10_000])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--models-per-chunk", type=int, default=3)
+    args = parser.parse_args()
+    limit = DEFAULT_RATE_LIMIT_PER_MINUTE
+    print(f"per user at the rate limit ({limit}/min), whatever the rate or the number of users:")
+    for load in per_user_loads(limit):
+        print(f"  {load.item:<36} {load.partition:<36} {load.wcu_per_second:7.1f} WCU/s  {load.share:6.2%}")
+    batch = aggregator_batch_size()
+    print(f"(aggregator: CHUNK {aggregation.CHUNK}, stream BatchSize {batch}, {MODELS} models)")
+    for rate in args.rate:
+        print(f"\n{rate:,.0f} model calls/s over {args.users:,} users ({rate / args.users:.3f}/s each):")
+        for load in deployment_loads(rate, args.models_per_chunk):
+            shards = shards_needed(load.wcu_per_second)
+            verdict = "ok" if load.wcu_per_second <= PARTITION_WCU * HEADROOM else f"needs {shards} shards"
+            print(
+                f"  {load.item:<36} {load.partition:<20} {load.wcu_per_second:9.1f} WCU/s "
+                f"{load.share:8.1%}  {verdict}"
+            )
+
+
+if __name__ == "__main__":
+    main()
