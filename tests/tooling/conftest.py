@@ -3,6 +3,7 @@ load checks, sample events): the sample-event tests run the real handlers in-pro
 so they reuse the unit fixtures that do that (imported here, not copied)."""
 
 from tests.unit.conftest import (  # noqa: F401  (fixtures)
+    cheap_password_hashing,
     load_function,
     raw_client,
     table,

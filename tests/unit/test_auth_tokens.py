@@ -123,7 +123,7 @@ def test_verify_failure_carries_the_callers_message():
 # ----------------------------------------------------------------------------- passwords
 
 
-def test_hash_password_is_argon2id_with_owasp_parameters():
+def test_hash_password_is_argon2id_with_owasp_parameters(production_password_hashing):
     hashed = passwords.hash_password("correct horse battery")
 
     assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
