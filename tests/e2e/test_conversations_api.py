@@ -5,6 +5,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from bailian_chat.config import DEFAULT_MODELS
 
 from tests.support.chat_client import (
     CONVERSATION_FIELDS,
@@ -20,21 +21,7 @@ from tests.support.chat_client import (
 
 pytestmark = pytest.mark.needs_handlers
 
-CONFIGURED_MODELS = [
-    "qwen-vl-max-latest",
-    "qwen-vl-max",
-    "qwen-vl-plus",
-    "qwen-max",
-    "qwen-plus",
-    "qwen-turbo",
-    # Current models, added to the default by issue 11.
-    "qwen3-max",
-    "qwen3-vl-plus",
-    "qwen3-vl-flash",
-    "qwen-plus-latest",
-    "qwen-flash",
-    "qwq-plus",
-]
+CONFIGURED_MODELS = list(DEFAULT_MODELS)  # what the settings allow when ALLOWED_MODELS is unset
 MISSING_ID = 2**53 - 1  # valid, never allocated
 NOT_A_STRING = "has the wrong type (input should be a valid string)"
 NOT_FOUND = (404, "Conversation does not exist")

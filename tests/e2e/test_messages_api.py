@@ -15,6 +15,7 @@ from tests.support.chat_client import (
     NOT_AUTHENTICATED,
     PAGINATION_FIELDS,
     assert_error,
+    assistant_reply,
     bad_request_message,
     success_data,
     text_content,
@@ -254,16 +255,7 @@ def test_send_with_generation_stores_the_models_reply_in_the_history(chat, owner
     data = success_data(response, "Send successful")
     assert data["reply_error"] is None
     reply = data["reply"]
-    assert reply == {
-        "message_id": reply["message_id"],
-        "conversation_id": conversation_id,
-        "user_id": 0,
-        "role": "assistant",
-        "content_type": "text",
-        "content": [{"type": "text", "text": "Echo: Who are you?"}],
-        "status": 1,
-        "created_at": reply["created_at"],
-    }
+    assert reply == assistant_reply(reply, conversation_id, "Echo: Who are you?")
     assert reply["message_id"] > data["message_id"]
     assert ISO_SECONDS_Z.match(reply["created_at"])
     assert reply["created_at"] >= data["created_at"]

@@ -29,6 +29,21 @@ PAGINATION_FIELDS = {"current_page", "per_page", "total", "total_pages"}
 DEFAULT_MODEL = "qwen-max"
 
 
+def assistant_reply(reply: dict, conversation_id: int, text: str) -> dict:
+    """The stored assistant message `reply` must equal: `text` in one text part, from user 0, status 1
+    (its generated id and time taken from `reply` itself)."""
+    return {
+        "message_id": reply["message_id"],
+        "conversation_id": conversation_id,
+        "user_id": 0,
+        "role": "assistant",
+        "content_type": "text",
+        "content": [{"type": "text", "text": text}],
+        "status": 1,
+        "created_at": reply["created_at"],
+    }
+
+
 class SteppingClock:
     """Stands in for `bailian_chat.clock.instant`: the first call answers `start` (epoch seconds),
     each later call `step_ms` milliseconds after the previous one, so orderings and timestamps are

@@ -21,7 +21,7 @@ for _name in UNSET_ENV:
 
 import boto3  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
-from bailian_chat import config  # noqa: E402
+from bailian_chat import clock, config  # noqa: E402
 from bailian_chat.auth import passwords  # noqa: E402
 from bailian_chat.store import dynamodb  # noqa: E402
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: E402
@@ -30,6 +30,7 @@ from moto import mock_aws  # noqa: E402
 from local.fake_bailian import FakeBailianServer, serve  # noqa: E402
 from local.functions import import_handler_module  # noqa: E402
 from tests.support import payloads, template  # noqa: E402
+from tests.support.chat_client import SteppingClock  # noqa: E402
 from tests.support.events import DEFAULT_SOURCE_IP, LambdaContext  # noqa: E402
 from tests.support.lambda_api import InProcessGateway  # noqa: E402
 from tests.support.tokens import claims_of  # noqa: E402
@@ -123,6 +124,14 @@ def load_function(table) -> Callable[[str], ModuleType]:
 def gateway(load_function) -> InProcessGateway:
     """The handlers behind template.yaml's routes, with the real authorizer in front."""
     return InProcessGateway(load_function)
+
+
+@pytest.fixture
+def steady_clock(monkeypatch: pytest.MonkeyPatch) -> SteppingClock:
+    """Every write one second after the previous one: exact timestamps, no ties in the ordering."""
+    fake = SteppingClock()
+    monkeypatch.setattr(clock, "instant", fake)
+    return fake
 
 
 @pytest.fixture
