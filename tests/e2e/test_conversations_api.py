@@ -87,33 +87,15 @@ def test_create_conversation_accepts_a_200_character_title(chat):
     assert chat.create_ok(title=title)["title"] == title
 
 
+# Each rule is checked in unit/test_chat_validation.py; over HTTP, the stack's configured models
+# and a body that is not an object show the handler answers 400 before it stores anything.
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({}, "model_name: is required"),
-        ({"title": "no model"}, "model_name: is required"),
         ({"model_name": "gpt-4o"}, "model_name: must be one of: " + ", ".join(CONFIGURED_MODELS)),
-        ({"model_name": 3}, f"model_name: {NOT_A_STRING}"),
-        ({"model_name": "qwen-max", "title": "x" * 201}, "title: must be at most 200 characters"),
-        ({"model_name": "qwen-max", "title": ""}, "title: must not be empty"),
-        ({"model_name": "qwen-max", "title": "   "}, "title: must not be empty"),
-        (
-            {"model_name": "qwen-max", "title": 5},
-            f"title: {NOT_A_STRING}",
-        ),
         (["qwen-max"], "Request body must be a JSON object"),
     ],
-    ids=[
-        "empty",
-        "no-model",
-        "unknown-model",
-        "model-number",
-        "title-201",
-        "title-empty",
-        "title-blank",
-        "title-number",
-        "array-body",
-    ],
+    ids=["unknown-model", "array-body"],
 )
 def test_create_conversation_with_bad_body_is_400_naming_the_field(chat, body, message):
     before = chat.listing_ok()["pagination"]["total"]
