@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.gateway_answers import NOT_AUTHENTICATED
 from tests.support.payloads import login_for, registration, unique_suffix
+from tests.support.user_shape import LOGIN_USER_FIELDS
 
 pytestmark = pytest.mark.needs_handlers
 
@@ -78,16 +79,7 @@ def test_register_login_read_refresh_logout_then_the_token_is_rejected(api):
     tokens = logged_in.json()["data"]
     assert tokens["expires_in"] == 3600
     assert tokens["user"] == {key: user[key] for key in tokens["user"]}
-    assert set(tokens["user"]) == {
-        "user_id",
-        "username",
-        "email",
-        "nickname",
-        "avatar_url",
-        "phone",
-        "status",
-        "role",  # issue 13: added to the spec's user shape
-    }
+    assert set(tokens["user"]) == LOGIN_USER_FIELDS
     assert tokens["user"]["role"] == "user"
 
     me = api.get("/api/auth/user", headers=bearer(tokens["access_token"]))

@@ -2,7 +2,6 @@
 stack and thin wrappers over the chat endpoints (the `*_ok` variants assert the happy path where a
 test only arranges data); for unit tests, a deterministic clock."""
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,8 +11,8 @@ from bailian_chat.clock import Instant
 
 from tests.support import payloads
 from tests.support.gateway_answers import NOT_AUTHENTICATED  # noqa: F401 - the suites import it here
+from tests.support.user_shape import ISO_SECONDS_Z  # noqa: F401 - the suites import it here
 
-ISO_SECONDS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 CONVERSATION_FIELDS = {"conversation_id", "title", "model_name", "status", "created_at", "updated_at"}
 MESSAGE_FIELDS = {
     "message_id",

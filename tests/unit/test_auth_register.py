@@ -1,7 +1,6 @@
 """POST /api/auth/register (spec 1.1) through the real handler, against moto."""
 
 import json
-import re
 import time
 from datetime import UTC, datetime
 
@@ -10,20 +9,7 @@ from bailian_chat.store import dynamodb, keys
 from botocore.exceptions import ClientError
 
 from tests.support.payloads import registration
-
-ISO_SECONDS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-# The spec's user shape plus role (issue 13, add-only).
-USER_FIELDS = {
-    "user_id",
-    "username",
-    "email",
-    "nickname",
-    "avatar_url",
-    "phone",
-    "status",
-    "role",
-    "created_at",
-}
+from tests.support.user_shape import ISO_SECONDS_Z, REGISTERED_USER_FIELDS
 
 
 def assert_bad_request(response, message_start: str) -> None:
@@ -46,7 +32,7 @@ def test_register_with_valid_body_returns_the_user_in_the_spec_shape(gateway):
     assert response.body["code"] == 200
     assert response.body["message"] == "Registration successful"
     data = response.body["data"]
-    assert set(data) == USER_FIELDS
+    assert set(data) == REGISTERED_USER_FIELDS
     assert type(data["user_id"]) is int and 0 < data["user_id"] < 2**53
     assert data["username"] == body["username"]
     assert data["email"] == body["email"]
