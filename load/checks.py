@@ -1,6 +1,6 @@
 """The load test's pure logic: which answers are expected, what a model call means for the call log,
 the per-user ledger the locust process hands back, the consistency verdicts, and reading locust's
-CSV stats. No I/O beyond reading a CSV file; unit-tested in tests/unit/test_load_checks.py."""
+CSV stats. No I/O beyond reading a CSV file; unit-tested in tests/tooling/test_load_checks.py."""
 
 import csv
 import json

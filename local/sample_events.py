@@ -4,7 +4,7 @@ The events come from the template (route, method, whether the authorizer guards 
 stack's own event builders (local/apigw_events.py), so they have exactly the shape the local
 gateway and the tests send: REST API proxy (v1) events for the endpoint functions, the REQUEST
 authorizer event for the authorizer. They are deterministic (fixed request ids and times), so a
-regenerated file only changes when the template or a sample below does; tests/unit/
+regenerated file only changes when the template or a sample below does; tests/tooling/
 test_sample_events.py checks the files are current and that every handler answers its event.
 
     .venv/bin/python -m local.sample_events          # (re)write events/

@@ -5,12 +5,12 @@ API gateway (uvicorn in a background thread), on free ports unless told otherwis
 import contextlib
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Self
 
 from local import fake_bailian
-from local.dynamodb_local import DynamoDBLocal, ensure_table, stream_arn
+from local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError, ensure_table, stream_arn
 from local.function_env import load_env_vars_file, local_overrides
 from local.gateway import DEFAULT_MAX_WORKERS, build_app
 
@@ -20,6 +20,37 @@ from local.stream_poller import StreamPoller
 from local.template import TEMPLATE_PATH, Template
 
 DEFAULT_TABLE_NAME = "bailian-chat-local"
+
+
+DYNAMODB_LOCAL_PORT_ATTEMPTS = 3
+
+
+@contextlib.contextmanager
+def run_dynamodb_local(
+    host: str = "127.0.0.1", port: int = 0, *, data_dir: Path | None = None
+) -> Iterator[DynamoDBLocal]:
+    """DynamoDB Local on `port`, or on a free one when 0. Java cannot take a bound socket and
+    DynamoDB Local refuses port 0, so a free port is handed over by number, and between our check
+    and java's bind another process can take it (an outgoing connection's ephemeral port, another
+    stack starting): java then exits with a BindException and we start it again on a new port."""
+    for attempt in range(1, DYNAMODB_LOCAL_PORT_ATTEMPTS + 1):
+        server = DynamoDBLocal(free_port(host, port), data_dir=data_dir)
+        try:
+            server.start()
+        except DynamoDBLocalError as error:
+            if port or attempt == DYNAMODB_LOCAL_PORT_ATTEMPTS or not _lost_its_port(error):
+                raise
+            continue
+        try:
+            yield server
+        finally:
+            server.stop()
+        return
+
+
+def _lost_its_port(error: DynamoDBLocalError) -> bool:
+    """Java's own words (the error carries the tail of its output) for a port someone else holds."""
+    return "BindException" in str(error) or "Address already in use" in str(error)
 
 
 def start_fake_bailian(
@@ -98,8 +129,9 @@ class LocalStack:
         with contextlib.ExitStack() as resources:
             # Bind the gateway's port first: a taken port fails before java starts.
             gateway_socket = resources.enter_context(bind_socket(self.host, self.port))
-            dynamodb_port = free_port(self.host, self.dynamodb_port)
-            self.dynamodb = resources.enter_context(DynamoDBLocal(dynamodb_port, data_dir=self.data_dir))
+            self.dynamodb = resources.enter_context(
+                run_dynamodb_local(self.host, self.dynamodb_port, data_dir=self.data_dir)
+            )
             ensure_table(self.dynamodb.endpoint, self.table_name, self.template)
             overrides: dict[str, str | None] = local_overrides(
                 dynamodb_endpoint=self.dynamodb.endpoint,

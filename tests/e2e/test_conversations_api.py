@@ -5,6 +5,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from bailian_chat.config import DEFAULT_MODELS
 
 from tests.support.chat_client import (
     CONVERSATION_FIELDS,
@@ -20,21 +21,7 @@ from tests.support.chat_client import (
 
 pytestmark = pytest.mark.needs_handlers
 
-CONFIGURED_MODELS = [
-    "qwen-vl-max-latest",
-    "qwen-vl-max",
-    "qwen-vl-plus",
-    "qwen-max",
-    "qwen-plus",
-    "qwen-turbo",
-    # Current models, added to the default by issue 11.
-    "qwen3-max",
-    "qwen3-vl-plus",
-    "qwen3-vl-flash",
-    "qwen-plus-latest",
-    "qwen-flash",
-    "qwq-plus",
-]
+CONFIGURED_MODELS = list(DEFAULT_MODELS)  # what the settings allow when ALLOWED_MODELS is unset
 MISSING_ID = 2**53 - 1  # valid, never allocated
 NOT_A_STRING = "has the wrong type (input should be a valid string)"
 NOT_FOUND = (404, "Conversation does not exist")
@@ -100,33 +87,15 @@ def test_create_conversation_accepts_a_200_character_title(chat):
     assert chat.create_ok(title=title)["title"] == title
 
 
+# Each rule is checked in unit/test_chat_validation.py; over HTTP, the stack's configured models
+# and a body that is not an object show the handler answers 400 before it stores anything.
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({}, "model_name: is required"),
-        ({"title": "no model"}, "model_name: is required"),
         ({"model_name": "gpt-4o"}, "model_name: must be one of: " + ", ".join(CONFIGURED_MODELS)),
-        ({"model_name": 3}, f"model_name: {NOT_A_STRING}"),
-        ({"model_name": "qwen-max", "title": "x" * 201}, "title: must be at most 200 characters"),
-        ({"model_name": "qwen-max", "title": ""}, "title: must not be empty"),
-        ({"model_name": "qwen-max", "title": "   "}, "title: must not be empty"),
-        (
-            {"model_name": "qwen-max", "title": 5},
-            f"title: {NOT_A_STRING}",
-        ),
         (["qwen-max"], "Request body must be a JSON object"),
     ],
-    ids=[
-        "empty",
-        "no-model",
-        "unknown-model",
-        "model-number",
-        "title-201",
-        "title-empty",
-        "title-blank",
-        "title-number",
-        "array-body",
-    ],
+    ids=["unknown-model", "array-body"],
 )
 def test_create_conversation_with_bad_body_is_400_naming_the_field(chat, body, message):
     before = chat.listing_ok()["pagination"]["total"]

@@ -8,8 +8,8 @@ import pytest
 from bailian_chat import config
 from bailian_chat.store import dynamodb
 
-from local.dynamodb_local import DynamoDBLocal, ensure_table
-from local.stack import free_port
+from local.dynamodb_local import ensure_table
+from local.stack import run_dynamodb_local
 from tests.support.environment import UNIT_ENV
 
 TABLE = "bailian-chat-integration"
@@ -17,7 +17,7 @@ TABLE = "bailian-chat-integration"
 
 @pytest.fixture(scope="session")
 def dynamodb_local() -> Iterator[str]:
-    with DynamoDBLocal(free_port()) as server:
+    with run_dynamodb_local() as server:
         ensure_table(server.endpoint, TABLE)
         yield server.endpoint
 

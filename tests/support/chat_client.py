@@ -2,7 +2,6 @@
 stack and thin wrappers over the chat endpoints (the `*_ok` variants assert the happy path where a
 test only arranges data); for unit tests, a deterministic clock."""
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,8 +11,8 @@ from bailian_chat.clock import Instant
 
 from tests.support import payloads
 from tests.support.gateway_answers import NOT_AUTHENTICATED  # noqa: F401 - the suites import it here
+from tests.support.user_shape import ISO_SECONDS_Z  # noqa: F401 - the suites import it here
 
-ISO_SECONDS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 CONVERSATION_FIELDS = {"conversation_id", "title", "model_name", "status", "created_at", "updated_at"}
 MESSAGE_FIELDS = {
     "message_id",
@@ -27,6 +26,21 @@ MESSAGE_FIELDS = {
 }
 PAGINATION_FIELDS = {"current_page", "per_page", "total", "total_pages"}
 DEFAULT_MODEL = "qwen-max"
+
+
+def assistant_reply(reply: dict, conversation_id: int, text: str) -> dict:
+    """The stored assistant message `reply` must equal: `text` in one text part, from user 0, status 1
+    (its generated id and time taken from `reply` itself)."""
+    return {
+        "message_id": reply["message_id"],
+        "conversation_id": conversation_id,
+        "user_id": 0,
+        "role": "assistant",
+        "content_type": "text",
+        "content": [{"type": "text", "text": text}],
+        "status": 1,
+        "created_at": reply["created_at"],
+    }
 
 
 class SteppingClock:

@@ -2,9 +2,14 @@
 
 import base64
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 import jwt
+import pytest
+
+from tests.support.environment import JWT_SECRET, OTHER_KEY
 
 REMOVE = object()  # pass as a claim override to drop the claim
 
@@ -32,3 +37,21 @@ def unsigned(claims: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
     return f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."
+
+
+def _without(claim: str) -> Callable[[dict[str, Any]], str]:
+    return lambda claims: forge(claims, JWT_SECRET, **{claim: REMOVE})
+
+
+# A genuine token's claims -> a token that must be refused: not signed by our key with HS256, not
+# issued by us, expired, or missing a required claim. `@each_forgery` runs a test once per entry.
+FORGERIES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "alg-none": unsigned,
+    "another-key": lambda claims: forge(claims, OTHER_KEY),
+    "HS384": lambda claims: forge(claims, JWT_SECRET, algorithm="HS384"),
+    "HS512": lambda claims: forge(claims, JWT_SECRET, algorithm="HS512"),
+    "another-issuer": lambda claims: forge(claims, JWT_SECRET, iss="someone-else"),
+    "expired": lambda claims: forge(claims, JWT_SECRET, exp=int(time.time()) - 60),
+    **{f"without-{claim}": _without(claim) for claim in ("sub", "sid", "jti", "typ", "iat", "exp", "iss")},
+}
+each_forgery = pytest.mark.parametrize("forgery", list(FORGERIES.values()), ids=list(FORGERIES))

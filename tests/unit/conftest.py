@@ -20,7 +20,9 @@ for _name in UNSET_ENV:
     os.environ.pop(_name, None)
 
 import boto3  # noqa: E402
-from bailian_chat import config  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
+from bailian_chat import clock, config  # noqa: E402
+from bailian_chat.auth import passwords  # noqa: E402
 from bailian_chat.store import dynamodb  # noqa: E402
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: E402
 from moto import mock_aws  # noqa: E402
@@ -28,6 +30,7 @@ from moto import mock_aws  # noqa: E402
 from local.fake_bailian import FakeBailianServer, serve  # noqa: E402
 from local.functions import import_handler_module  # noqa: E402
 from tests.support import payloads, template  # noqa: E402
+from tests.support.chat_client import SteppingClock  # noqa: E402
 from tests.support.events import DEFAULT_SOURCE_IP, LambdaContext  # noqa: E402
 from tests.support.lambda_api import InProcessGateway  # noqa: E402
 from tests.support.tokens import claims_of  # noqa: E402
@@ -57,6 +60,31 @@ def unit_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
 
     yield set_env
     clear_caches()
+
+
+PRODUCTION_PASSWORD_HASHER = passwords._hasher
+# argon2's smallest parameters: a hash costs ~0.1 ms instead of ~0.4 s of CPU at production's.
+CHEAP_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def use_password_hasher(monkeypatch: pytest.MonkeyPatch, hasher: PasswordHasher) -> None:
+    monkeypatch.setattr(passwords, "_hasher", hasher)
+    passwords._dummy_hash.cache_clear()  # the unknown-user hash is made with the hasher in use
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every unit test hashes passwords with argon2's cheapest parameters (verification reads the
+    parameters from the hash, so it is cheap too); `production_password_hashing` opts out."""
+    use_password_hasher(monkeypatch, CHEAP_PASSWORD_HASHER)
+    yield
+    passwords._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def production_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hasher Lambda runs (OWASP parameters), for the test that checks them."""
+    use_password_hasher(monkeypatch, PRODUCTION_PASSWORD_HASHER)
 
 
 @pytest.fixture(scope="session")
@@ -96,6 +124,14 @@ def load_function(table) -> Callable[[str], ModuleType]:
 def gateway(load_function) -> InProcessGateway:
     """The handlers behind template.yaml's routes, with the real authorizer in front."""
     return InProcessGateway(load_function)
+
+
+@pytest.fixture
+def steady_clock(monkeypatch: pytest.MonkeyPatch) -> SteppingClock:
+    """Every write one second after the previous one: exact timestamps, no ties in the ordering."""
+    fake = SteppingClock()
+    monkeypatch.setattr(clock, "instant", fake)
+    return fake
 
 
 @pytest.fixture

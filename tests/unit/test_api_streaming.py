@@ -9,6 +9,7 @@ import time
 
 import pytest
 from bailian_chat.api import openai_errors
+from bailian_chat.api.app import AFTER_MODEL_CALL_SECONDS
 from bailian_chat.api.asgi import envelope_response, openai_error_response, parse_body, path_id
 from bailian_chat.api.streaming import (
     EventStreamResponse,
@@ -66,7 +67,8 @@ def test_the_caller_comes_from_the_request_context_header():
     caller = found.caller
     assert (caller.user_id, caller.session_id, caller.client_ip) == (42, "s-1", "203.0.113.9")
     assert found.route == "/v1/chat/completions"
-    assert 90 < found.time_budget() < 100  # the deadline less what logging needs afterwards
+    # 100 s before the deadline (a fixed `now`, not the wall clock): the rest less what logging needs.
+    assert found.time_budget(now=deadline_ms / 1000 - 100) == 100 - AFTER_MODEL_CALL_SECONDS
     source = found.call_source()
     assert (source.user_id, source.client_ip) == (42, "203.0.113.9")
     assert source.api_endpoint == "/v1/chat/completions"

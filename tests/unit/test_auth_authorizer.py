@@ -6,9 +6,9 @@ import time
 import pytest
 from bailian_chat.store import keys
 
-from tests.support.environment import JWT_SECRET, OTHER_KEY
+from tests.support.environment import JWT_SECRET
 from tests.support.events import LambdaContext, authorizer_event
-from tests.support.tokens import REMOVE, claims_of, forge, unsigned
+from tests.support.tokens import claims_of, each_forgery, forge
 
 PATH = "/api/auth/user"
 
@@ -89,45 +89,15 @@ def test_authorizer_with_garbage_token_raises_unauthorized(authorizer, table, to
     assert_unauthorized(authorizer, {"Authorization": f"Bearer {token}"})
 
 
-def test_authorizer_with_alg_none_token_raises_unauthorized(authorizer, signed_in):
-    token = unsigned(claims_of(signed_in.access_token))
-
-    assert_unauthorized(authorizer, {"Authorization": f"Bearer {token}"})
-
-
-def test_authorizer_with_token_signed_by_another_key_raises_unauthorized(authorizer, signed_in):
-    token = forge(claims_of(signed_in.access_token), OTHER_KEY)
-
-    assert_unauthorized(authorizer, {"Authorization": f"Bearer {token}"})
-
-
-def test_authorizer_with_token_signed_by_another_algorithm_raises_unauthorized(authorizer, signed_in):
-    token = forge(claims_of(signed_in.access_token), JWT_SECRET, algorithm="HS384")
-
-    assert_unauthorized(authorizer, {"Authorization": f"Bearer {token}"})
-
-
-def test_authorizer_with_token_of_another_issuer_raises_unauthorized(authorizer, signed_in):
-    token = forge(claims_of(signed_in.access_token), JWT_SECRET, iss="bailian-chat-api-prod")
-
-    assert_unauthorized(authorizer, {"Authorization": f"Bearer {token}"})
-
-
-def test_authorizer_with_expired_token_raises_unauthorized(authorizer, signed_in):
-    token = forge(claims_of(signed_in.access_token), JWT_SECRET, exp=int(time.time()) - 1)
+@each_forgery
+def test_authorizer_with_a_forged_token_raises_unauthorized(authorizer, signed_in, forgery):
+    token = forgery(claims_of(signed_in.access_token))
 
     assert_unauthorized(authorizer, {"Authorization": f"Bearer {token}"})
 
 
 def test_authorizer_with_refresh_token_raises_unauthorized(authorizer, signed_in):
     assert_unauthorized(authorizer, {"Authorization": f"Bearer {signed_in.refresh_token}"})
-
-
-@pytest.mark.parametrize("claim", ["sub", "sid", "jti", "typ", "iat", "exp", "iss"])
-def test_authorizer_with_token_missing_a_claim_raises_unauthorized(authorizer, signed_in, claim):
-    token = forge(claims_of(signed_in.access_token), JWT_SECRET, **{claim: REMOVE})
-
-    assert_unauthorized(authorizer, {"Authorization": f"Bearer {token}"})
 
 
 def test_authorizer_with_non_numeric_subject_raises_unauthorized(authorizer, signed_in):

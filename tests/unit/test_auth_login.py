@@ -2,7 +2,6 @@
 response shape, disabled accounts, bad bodies and the per-account+IP failure throttle."""
 
 import json
-import re
 
 import pytest
 from bailian_chat import clock
@@ -14,10 +13,8 @@ from bailian_chat.store import keys
 from tests.support.events import DEFAULT_SOURCE_IP
 from tests.support.payloads import login_for
 from tests.support.tokens import claims_of
+from tests.support.user_shape import ISO_SECONDS_Z, LOGIN_USER_FIELDS
 
-ISO_SECONDS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-# The spec's user shape plus role (issue 13, add-only).
-LOGIN_USER_FIELDS = {"user_id", "username", "email", "nickname", "avatar_url", "phone", "status", "role"}
 BAD_CREDENTIALS = {"code": 401, "message": "Username or password incorrect", "data": None}
 DISABLED = {"code": 403, "message": "User account has been disabled", "data": None}
 LOCKED_OUT = {"code": 429, "message": "Too many failed login attempts, try again later", "data": None}

@@ -1,16 +1,14 @@
 """POST /api/auth/refresh (spec 1.4): rotation, reuse detection and every way a refresh token can
 be invalid."""
 
-import time
-
 import pytest
 from bailian_chat import clock
 from bailian_chat.auth import service, tokens
 from bailian_chat.store import keys
 
-from tests.support.environment import JWT_SECRET, OTHER_KEY
+from tests.support.environment import JWT_SECRET
 from tests.support.gateway_answers import NOT_AUTHENTICATED
-from tests.support.tokens import REMOVE, claims_of, forge, unsigned
+from tests.support.tokens import claims_of, each_forgery, forge
 
 BAD_REFRESH = {"code": 401, "message": "Refresh token is invalid or expired", "data": None}
 KEY = JWT_SECRET
@@ -129,53 +127,9 @@ def test_refresh_with_an_access_token_returns_401(gateway, signed_in):
     assert response.body == BAD_REFRESH
 
 
-def test_refresh_with_an_expired_refresh_token_returns_401(gateway, signed_in):
-    expired = forge(claims_of(signed_in.refresh_token), KEY, exp=int(time.time()) - 60)
-
-    response = gateway.refresh({"refresh_token": expired})
-
-    assert response.status == 401
-    assert response.body == BAD_REFRESH
-
-
-def test_refresh_with_a_token_signed_by_another_key_returns_401(gateway, signed_in):
-    token = forge(claims_of(signed_in.refresh_token), OTHER_KEY)
-
-    response = gateway.refresh({"refresh_token": token})
-
-    assert response.status == 401
-    assert response.body == BAD_REFRESH
-
-
-def test_refresh_with_a_token_of_another_issuer_returns_401(gateway, signed_in):
-    token = forge(claims_of(signed_in.refresh_token), KEY, iss="someone-else")
-
-    response = gateway.refresh({"refresh_token": token})
-
-    assert response.status == 401
-    assert response.body == BAD_REFRESH
-
-
-def test_refresh_with_an_unsigned_alg_none_token_returns_401(gateway, signed_in):
-    token = unsigned(claims_of(signed_in.refresh_token))
-
-    response = gateway.refresh({"refresh_token": token})
-
-    assert response.status == 401
-    assert response.body == BAD_REFRESH
-
-
-def test_refresh_with_a_token_signed_by_another_hmac_algorithm_returns_401(gateway, signed_in):
-    token = forge(claims_of(signed_in.refresh_token), KEY, algorithm="HS512")
-
-    response = gateway.refresh({"refresh_token": token})
-
-    assert response.status == 401
-
-
-@pytest.mark.parametrize("claim", ["sub", "sid", "jti", "typ", "iat", "exp", "iss"])
-def test_refresh_with_a_token_missing_a_claim_returns_401(gateway, signed_in, claim):
-    token = forge(claims_of(signed_in.refresh_token), KEY, **{claim: REMOVE})
+@each_forgery
+def test_refresh_with_a_forged_refresh_token_returns_401(gateway, signed_in, forgery):
+    token = forgery(claims_of(signed_in.refresh_token))
 
     response = gateway.refresh({"refresh_token": token})
 

@@ -7,8 +7,8 @@ import pytest
 from bailian_chat.auth import passwords, tokens
 from bailian_chat.errors import Unauthorized
 
-from tests.support.environment import JWT_ISSUER, JWT_SECRET, OTHER_KEY
-from tests.support.tokens import REMOVE, claims_of, forge, header_of, unsigned
+from tests.support.environment import JWT_ISSUER, JWT_SECRET
+from tests.support.tokens import FORGERIES, claims_of, each_forgery, header_of
 
 IN_AN_HOUR = int(time.time()) + 3600
 
@@ -51,21 +51,11 @@ def test_verify_returns_the_claims_of_a_valid_token():
 
 def test_verify_pins_the_algorithm():
     assert tokens.ALGORITHM == "HS256"
-    token = forge(claims_of(tokens.issue(1, "s", tokens.ACCESS, IN_AN_HOUR)), JWT_SECRET, algorithm="HS512")
-
-    with pytest.raises(Unauthorized):
-        tokens.verify(token, tokens.ACCESS)
 
 
-def test_verify_rejects_alg_none():
-    token = unsigned(claims_of(tokens.issue(1, "s", tokens.ACCESS, IN_AN_HOUR)))
-
-    with pytest.raises(Unauthorized):
-        tokens.verify(token, tokens.ACCESS)
-
-
-def test_verify_rejects_another_key():
-    token = forge(claims_of(tokens.issue(1, "s", tokens.ACCESS, IN_AN_HOUR)), OTHER_KEY)
+@each_forgery
+def test_verify_rejects_a_forged_token(forgery):
+    token = forgery(claims_of(tokens.issue(1, "s", tokens.ACCESS, IN_AN_HOUR)))
 
     with pytest.raises(Unauthorized):
         tokens.verify(token, tokens.ACCESS)
@@ -81,30 +71,16 @@ def test_verify_rejects_the_other_token_type(issued, expected):
         tokens.verify(token, expected)
 
 
-def test_verify_rejects_an_expired_token():
+def test_verify_rejects_a_token_it_issued_already_expired():
     token = tokens.issue(1, "s", tokens.ACCESS, int(time.time()) - 1)
 
     with pytest.raises(Unauthorized):
         tokens.verify(token, tokens.ACCESS)
 
 
-def test_verify_rejects_another_issuer():
-    token = forge(claims_of(tokens.issue(1, "s", tokens.ACCESS, IN_AN_HOUR)), JWT_SECRET, iss="other")
-
-    with pytest.raises(Unauthorized):
-        tokens.verify(token, tokens.ACCESS)
-
-
-@pytest.mark.parametrize("claim", tokens.REQUIRED_CLAIMS)
-def test_verify_requires_every_claim(claim):
-    token = forge(claims_of(tokens.issue(1, "s", tokens.ACCESS, IN_AN_HOUR)), JWT_SECRET, **{claim: REMOVE})
-
-    with pytest.raises(Unauthorized):
-        tokens.verify(token, tokens.ACCESS)
-
-
-def test_required_claims_are_the_design_set():
+def test_required_claims_are_the_design_set_each_forgery_drops_one_of():
     assert set(tokens.REQUIRED_CLAIMS) == {"sub", "sid", "jti", "typ", "iat", "exp", "iss"}
+    assert {f"without-{claim}" for claim in tokens.REQUIRED_CLAIMS} <= set(FORGERIES)
 
 
 @pytest.mark.parametrize("token", ["", "garbage", "a.b.c", "...."])
@@ -123,7 +99,7 @@ def test_verify_failure_carries_the_callers_message():
 # ----------------------------------------------------------------------------- passwords
 
 
-def test_hash_password_is_argon2id_with_owasp_parameters():
+def test_hash_password_is_argon2id_with_owasp_parameters(production_password_hashing):
     hashed = passwords.hash_password("correct horse battery")
 
     assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")

@@ -1,13 +1,11 @@
 """GET /api/auth/user (spec 1.5)."""
 
 import json
-import re
 
 from bailian_chat.store import keys
 
 from tests.support.gateway_answers import NOT_AUTHENTICATED
-
-ISO_SECONDS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+from tests.support.user_shape import CURRENT_USER_FIELDS, ISO_SECONDS_Z
 
 
 def test_current_user_returns_the_profile_in_the_spec_shape(gateway, register, sign_in):
@@ -20,18 +18,7 @@ def test_current_user_returns_the_profile_in_the_spec_shape(gateway, register, s
     assert response.body["code"] == 200
     assert response.body["message"] == "Retrieval successful"
     data = response.body["data"]
-    assert set(data) == {
-        "user_id",
-        "username",
-        "email",
-        "nickname",
-        "avatar_url",
-        "phone",
-        "status",
-        "role",  # issue 13: added to the spec's shape
-        "created_at",
-        "last_login_at",
-    }
+    assert set(data) == CURRENT_USER_FIELDS
     assert data["user_id"] == user["user_id"]
     assert data["username"] == user["username"]
     assert data["email"] == user["email"]

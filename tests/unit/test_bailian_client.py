@@ -264,19 +264,9 @@ def test_a_timeout_is_unavailable_at_the_deadline_without_retrying(fake, unit_en
     with pytest.raises(UpstreamUnavailable):
         client.chat_completion({"model": MODEL, "messages": user_text("slow #fault:timeout")})
 
-    elapsed = time.monotonic() - started
-    assert 0.5 <= elapsed < 1.5  # the fake would answer only after 5 s
-    assert len(fake.received) == 1
-
-
-def test_a_retry_after_beyond_the_deadline_fails_at_once(fake, unit_env):
-    unit_env(BAILIAN_DEADLINE_SECONDS="0.6")
-    started = time.monotonic()
-
-    with pytest.raises(RateLimited):
-        client.chat_completion({"model": MODEL, "messages": user_text("busy #fault:429")})
-
-    assert time.monotonic() - started < 0.6  # no sleep that the deadline cannot afford
+    # Gave up at the deadline, not when the fake answers (after 5 s): the read timeout the client
+    # sets is checked exactly on the virtual clock (test_a_timeout_waits_exactly_the_deadline).
+    assert time.monotonic() - started >= 0.5
     assert len(fake.received) == 1
 
 
@@ -310,11 +300,14 @@ def unused_port() -> int:
 # ---------------------------------------------------------------- exact schedule with a mock upstream
 
 
+CLOCK_START = 1000.0
+
+
 class FakeClock:
     """Stands in for the client module's `time`: sleeping only advances the clock."""
 
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = CLOCK_START
         self.sleeps: list[float] = []
 
     def monotonic(self) -> float:
@@ -355,6 +348,49 @@ def mock_upstream(monkeypatch, unit_env) -> MockUpstream:
     monkeypatch.setattr(client, "time", upstream.clock)
     monkeypatch.setattr(client.random, "uniform", lambda low, high: high)
     return upstream
+
+
+@dataclass
+class TimingOutUpstream:
+    clock: FakeClock
+    read_timeouts: list[float] = field(default_factory=list)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Waits the whole read timeout (on the virtual clock), then times out, like a silent upstream."""
+        timeout = request.extensions["timeout"]["read"]
+        self.read_timeouts.append(timeout)
+        self.clock.now += timeout
+        raise httpx.ReadTimeout("timed out", request=request)
+
+
+@pytest.fixture
+def timing_out_upstream(mock_upstream, monkeypatch) -> TimingOutUpstream:
+    """An upstream that never answers, on the mock upstream's virtual clock."""
+    upstream = TimingOutUpstream(mock_upstream.clock)
+    http = httpx.Client(transport=httpx.MockTransport(upstream.handle))
+    monkeypatch.setattr(client, "_http", lambda: http)
+    return upstream
+
+
+def test_a_timeout_waits_exactly_the_deadline_and_is_not_retried(timing_out_upstream, unit_env):
+    unit_env(BAILIAN_DEADLINE_SECONDS="0.5")
+
+    with pytest.raises(UpstreamUnavailable):
+        client.chat_completion({"model": MODEL, "messages": user_text("slow")})
+
+    assert timing_out_upstream.read_timeouts == [pytest.approx(0.5)]
+    assert timing_out_upstream.clock.sleeps == []
+
+
+def test_a_retry_after_beyond_the_deadline_fails_at_once(mock_upstream, unit_env):
+    unit_env(BAILIAN_DEADLINE_SECONDS="0.6")
+    mock_upstream.responses = [error_response(429, "limit_requests", headers={"Retry-After": "1"})]
+
+    with pytest.raises(RateLimited):
+        client.chat_completion({"model": MODEL, "messages": user_text("busy")})
+
+    assert mock_upstream.clock.sleeps == []  # no sleep that the deadline cannot afford
+    assert len(mock_upstream.requests) == 1
 
 
 def completion_body(content, **overrides) -> dict:
@@ -636,17 +672,15 @@ def test_the_proxy_converts_both_ways(mock_upstream, table):
     }
 
 
-def test_a_callers_time_budget_shorter_than_the_deadline_wins(fake, unit_env):
+def test_a_callers_time_budget_shorter_than_the_deadline_wins(timing_out_upstream, unit_env):
     """The Lambda invocation's remaining time caps the call, so the function still ends in time."""
     unit_env(BAILIAN_DEADLINE_SECONDS="4")
-    started = time.monotonic()
 
     with pytest.raises(UpstreamUnavailable):
-        client.chat_completion(
-            {"model": MODEL, "messages": user_text("slow #fault:timeout")}, time_budget=0.4
-        )
+        client.chat_completion({"model": MODEL, "messages": user_text("slow")}, time_budget=0.4)
 
-    assert time.monotonic() - started < 1.5
+    assert timing_out_upstream.read_timeouts == [pytest.approx(0.4)]
+    assert timing_out_upstream.clock.now - CLOCK_START == pytest.approx(0.4)
 
 
 # ---------------------------------------------------------------- streaming against the fake

@@ -22,14 +22,6 @@ MODEL = "qwen-max"
 OTHER_MODEL = "qwen-vl-plus"
 
 
-@pytest.fixture
-def steady_clock(monkeypatch) -> SteppingClock:
-    """Every write one second after the previous one: exact timestamps, no ties in the ordering."""
-    fake = SteppingClock()
-    monkeypatch.setattr(clock, "instant", fake)
-    return fake
-
-
 def page(number: int = 1, limit: int = 10) -> PageRequest:
     return PageRequest(page=number, limit=limit)
 

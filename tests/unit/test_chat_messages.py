@@ -4,7 +4,6 @@ delete) and replies, with user ids."""
 from types import SimpleNamespace
 
 import pytest
-from bailian_chat import clock
 from bailian_chat.api.errors import validation_message
 from bailian_chat.chat import conversations, messages, replies
 from bailian_chat.chat.models import SendMessageOptions, SendMessageRequest
@@ -14,19 +13,11 @@ from bailian_chat.store import keys
 from bailian_chat.usage.model_calls import CallSource
 from pydantic import ValidationError
 
-from tests.support.chat_client import MESSAGE_FIELDS, SteppingClock
+from tests.support.chat_client import MESSAGE_FIELDS, assistant_reply
 
 ALICE = 101
 BOB = 202
 MODEL = "qwen-vl-max"
-
-
-@pytest.fixture
-def steady_clock(monkeypatch) -> SteppingClock:
-    """Every write one second after the previous one: exact timestamps."""
-    fake = SteppingClock()
-    monkeypatch.setattr(clock, "instant", fake)
-    return fake
 
 
 @pytest.fixture
@@ -191,16 +182,7 @@ def test_reply_is_stored_as_assistant_message_and_moves_totals_by_two(conversati
     reply, reply_error = replies.reply(target, user_message, source)
 
     assert reply_error is None
-    assert reply == {
-        "message_id": reply["message_id"],
-        "conversation_id": conversation["conversation_id"],
-        "user_id": 0,
-        "role": "assistant",
-        "content_type": "text",
-        "content": [{"type": "text", "text": "I am Qwen."}],
-        "status": 1,
-        "created_at": reply["created_at"],
-    }
+    assert reply == assistant_reply(reply, conversation["conversation_id"], "I am Qwen.")
     assert reply["message_id"] > user_message["message_id"]
     page = history(conversation["conversation_id"])
     assert page["messages"] == [user_message, reply]

@@ -9,24 +9,11 @@ from bailian_chat.chat.models import (
     SendMessageOptions,
     UpdateConversationRequest,
 )
+from bailian_chat.config import DEFAULT_MODELS
 from bailian_chat.content import content_type_of
 from pydantic import ValidationError
 
-CONFIGURED_MODELS = [
-    "qwen-vl-max-latest",
-    "qwen-vl-max",
-    "qwen-vl-plus",
-    "qwen-max",
-    "qwen-plus",
-    "qwen-turbo",
-    # Current models, added to the default by issue 11.
-    "qwen3-max",
-    "qwen3-vl-plus",
-    "qwen3-vl-flash",
-    "qwen-plus-latest",
-    "qwen-flash",
-    "qwq-plus",
-]
+CONFIGURED_MODELS = list(DEFAULT_MODELS)  # what the settings allow when ALLOWED_MODELS is unset
 NOT_A_STRING = "has the wrong type (input should be a valid string)"
 NOT_A_BOOLEAN = "has the wrong type (input should be a valid boolean)"
 NOT_HTTP = "must be an http or https URL"

@@ -12,6 +12,8 @@ from bailian_chat.usage.dates import date_range
 from bailian_chat.usage.history import api_call_page
 from bailian_chat.usage.model_calls import CallSource
 
+from tests.support.chat_client import assistant_reply
+
 USER = 31
 SEND = "/api/conversations/{conversation_id}/messages"
 
@@ -46,16 +48,7 @@ def test_a_reply_is_stored_and_its_call_logged(upstream):
     message, reply, error = send_and_reply(cid, "hello")
 
     assert error is None
-    assert reply == {
-        "message_id": reply["message_id"],
-        "conversation_id": cid,
-        "user_id": 0,
-        "role": "assistant",
-        "content_type": "text",
-        "content": [{"type": "text", "text": "Echo: hello"}],
-        "status": 1,
-        "created_at": reply["created_at"],
-    }
+    assert reply == assistant_reply(reply, cid, "Echo: hello")
     assert reply["message_id"] > message["message_id"]
     assert stored(cid) == [message, reply]
     [call] = logged_calls()

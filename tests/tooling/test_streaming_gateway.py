@@ -1,5 +1,5 @@
 """The local gateway's streamed routes (RESPONSE_STREAM behind the Lambda Web Adapter) over a tiny
-fake app (tests/e2e/fake_streaming_app): the authorizer first, LWA's context headers set over what
+fake app (tests/tooling/fake_streaming_app): the authorizer first, LWA's context headers set over what
 the client sent, chunks passed through as they are written, and a client's disconnect reaching
 the app. Independent of the real business code and of DynamoDB."""
 

@@ -1,4 +1,4 @@
-"""The local gateway's mechanics over a tiny fake SAM app (tests/e2e/fake_app): the events it
+"""The local gateway's mechanics over a tiny fake SAM app (tests/tooling/fake_app): the events it
 builds, the authorizer verdicts, worker processes, timeouts and broken integrations. Independent
 of the real business code and of DynamoDB."""
 

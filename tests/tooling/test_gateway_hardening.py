@@ -1,7 +1,7 @@
 """The local gateway against what a hostile client sends (issue 9): forged X-Forwarded-For,
 methods and paths API Gateway has no route for, requests uvicorn cannot parse, control characters
 in logged request data, and payloads over Lambda's 6 MB limits. Over the fake app
-(tests/e2e/fake_app), independent of the business code."""
+(tests/tooling/fake_app), independent of the business code."""
 
 import json
 import logging

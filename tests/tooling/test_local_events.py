@@ -12,7 +12,7 @@ from local.function_env import env_vars_warnings, function_environment, local_ov
 from local.gateway import GatewayResponses, MalformedProxyResponse, RouteTable, http_response
 from local.template import REPO_ROOT, Template
 
-FAKE_APP_TEMPLATE = REPO_ROOT / "tests" / "e2e" / "fake_app" / "template.yaml"
+FAKE_APP_TEMPLATE = REPO_ROOT / "tests" / "tooling" / "fake_app" / "template.yaml"
 
 ARN = method_arn("dev", "GET", "/api/auth/user")
 

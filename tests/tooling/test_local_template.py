@@ -9,7 +9,7 @@ import pytest
 from local.dynamodb_local import create_table_request
 from local.template import INTRINSIC_METHODS, REPO_ROOT, Template, TemplateError, load_yaml
 
-FAKE_APP_TEMPLATE = REPO_ROOT / "tests" / "e2e" / "fake_app" / "template.yaml"
+FAKE_APP_TEMPLATE = REPO_ROOT / "tests" / "tooling" / "fake_app" / "template.yaml"
 
 
 @pytest.fixture(scope="module")
