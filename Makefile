@@ -9,7 +9,7 @@ SAM_LOCAL_ARGS ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help bootstrap dev admin sam-local test test-unit test-e2e lint format validate fuzz build bench load clean
+.PHONY: help bootstrap dev admin sam-local test test-unit test-e2e test-tooling lint format validate fuzz build bench load clean
 
 help:
 	@echo "make dev [PORT=3000] [ENV_VARS=env.json]  run the API locally on 127.0.0.1:\$$PORT"
@@ -43,6 +43,9 @@ test-unit: bootstrap
 
 test-e2e: bootstrap
 	$(PY) -m pytest tests/e2e
+
+test-tooling: bootstrap
+	$(PY) -m pytest tests/tooling
 
 lint: bootstrap
 	$(VENV)/bin/ruff check .

@@ -29,7 +29,7 @@ WEB_ADAPTER_LAYER = re.compile(
 )
 
 # The intrinsics template.yaml uses, and so the only ones evaluated: an unknown one is a TemplateError
-# rather than a guess (tests/unit/test_local_template.py checks the template against this list).
+# rather than a guess (tests/tooling/test_local_template.py checks the template against this list).
 INTRINSIC_METHODS = {
     "Ref": "_ref",
     "Fn::GetAtt": "_get_att",
