@@ -3,16 +3,31 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from bailian_chat.api.answers import BAD_REQUEST, answers
 from bailian_chat.api.app import client_ip, create_app, lambda_handler, user_agent
-from bailian_chat.api.envelope import ok
 from bailian_chat.auth import service
 from bailian_chat.auth.models import LoginRequest
+from bailian_chat.auth.responses import LoginData
 
 app = create_app()
 
 
-@app.post("/api/auth/login")
-def handle_login(request: Annotated[LoginRequest, Body()]):
+@app.post(
+    "/api/auth/login",
+    summary="1.2 User login",
+    tags=["auth"],
+    responses=answers(
+        "Login successful",
+        {
+            400: BAD_REQUEST,
+            401: "Username or password incorrect",
+            403: "User account has been disabled",
+            429: "Too many failed login attempts for this account from this client (Retry-After), "
+            "or API Gateway throttling",
+        },
+    ),
+)
+def handle_login(request: Annotated[LoginRequest, Body()]) -> LoginData:
     tokens, user = service.login(request, client_ip(app), user_agent(app))
     data = {
         "access_token": tokens.access_token,
@@ -20,7 +35,7 @@ def handle_login(request: Annotated[LoginRequest, Body()]):
         "expires_in": tokens.expires_in,
         "user": user,
     }
-    return ok("Login successful", data)
+    return data
 
 
 handler = lambda_handler(app)

@@ -1,7 +1,7 @@
 """GET /api/history/api-calls (spec 5.1): the caller's model calls, newest first."""
 
+from bailian_chat.api.answers import BAD_REQUEST, NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import caller, create_app, lambda_handler
-from bailian_chat.api.envelope import ok
 from bailian_chat.api.params import (
     ApiKeyFilter,
     DateFilter,
@@ -12,11 +12,17 @@ from bailian_chat.api.params import (
 )
 from bailian_chat.usage import history
 from bailian_chat.usage.dates import date_range
+from bailian_chat.usage.responses import ApiCallPage
 
 app = create_app()
 
 
-@app.get("/api/history/api-calls")
+@app.get(
+    "/api/history/api-calls",
+    summary="5.1 Query API call history",
+    tags=["history"],
+    responses=answers("Retrieval successful", {400: BAD_REQUEST, 401: NOT_AUTHENTICATED}),
+)
 def handle_api_call_history(
     page: PageNumber = 1,
     limit: PageLimit = 10,
@@ -24,10 +30,10 @@ def handle_api_call_history(
     start_date: DateFilter = None,
     end_date: DateFilter = None,
     api_key_id: ApiKeyFilter = None,
-):
+) -> ApiCallPage:
     days = date_range(start_date, end_date)
     data = history.api_call_page(caller(app).user_id, page_request(page, limit), model_name, days, api_key_id)
-    return ok("Retrieval successful", data)
+    return data
 
 
 handler = lambda_handler(app)

@@ -4,21 +4,38 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from bailian_chat.api.answers import BAD_REQUEST, GATEWAY_TIMEOUT, NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import create_app, lambda_handler, model_call_source
-from bailian_chat.api.envelope import ok
 from bailian_chat.api.params import ConversationId
 from bailian_chat.chat import messages, replies
 from bailian_chat.chat.models import SendMessageOptions
+from bailian_chat.chat.responses import SentMessage
 
 app = create_app()
 
 
-@app.post("/api/conversations/<conversation_id>/messages")
-def handle_send_message(conversation_id: ConversationId, request: Annotated[SendMessageOptions, Body()]):
+@app.post(
+    "/api/conversations/<conversation_id>/messages",
+    summary="3.1 Send message",
+    tags=["messages"],
+    responses=answers(
+        "Send successful",
+        {
+            400: BAD_REQUEST,
+            401: NOT_AUTHENTICATED,
+            403: "No permission to send messages in this conversation",
+            404: "Conversation does not exist",
+            504: GATEWAY_TIMEOUT,
+        },
+    ),
+)
+def handle_send_message(
+    conversation_id: ConversationId, request: Annotated[SendMessageOptions, Body()]
+) -> SentMessage:
     source = model_call_source(app)
     message, conversation = messages.send(source.user_id, conversation_id, request.content)
     reply, reply_error = replies.reply(conversation, message, source) if request.generate else (None, None)
-    return ok("Send successful", {**message, "reply": reply, "reply_error": reply_error})
+    return {**message, "reply": reply, "reply_error": reply_error}
 
 
 handler = lambda_handler(app)

@@ -10,7 +10,7 @@ from bailian_chat.chat import model_catalog
 from bailian_chat.chat.openai_models import model_object
 from bailian_chat.errors import NotFound
 
-app = create_app()
+app = create_app(enveloped=False)  # OpenAI's own shapes
 register_openai_error_handlers(app)
 
 

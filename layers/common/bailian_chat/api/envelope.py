@@ -24,5 +24,12 @@ def envelope(status_code: int, message: str, data: Any = None, headers: dict | N
     )
 
 
-def ok(message: str, data: Any = None) -> Response:
-    return envelope(200, message, data)
+def envelope_middleware(app, next_middleware) -> Response:
+    """What a handler returned (already checked against its declared return model by Powertools)
+    in the envelope, with its route's 200 description as the message. A handler that builds its
+    own Response (a str body) is answered as it is."""
+    message = app.context["_route"].responses[200]["description"]  # read first, as Powertools' own do
+    response = next_middleware(app)
+    if isinstance(response.body, str | bytes):
+        return response
+    return envelope(response.status_code, message, response.body)
