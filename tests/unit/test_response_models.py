@@ -19,11 +19,11 @@ STORED = {
 }
 
 
-def answer_of(returned: dict) -> HandlerResponse:
+def answer_of(returned: dict, route: str = "/api/conversations/<conversation_id>") -> HandlerResponse:
     app = create_app()
 
     @app.get(
-        "/api/conversations/<conversation_id>",
+        route,
         responses=answers("Retrieval successful", {400: BAD_REQUEST}),
     )
     def handle(conversation_id: int) -> Conversation:
@@ -51,3 +51,10 @@ def test_a_missing_field_is_a_server_error_too():
     response = answer_of({key: value for key, value in STORED.items() if key != "title"})
 
     assert response.status == 500
+
+
+def test_a_path_no_route_matches_is_the_envelopes_404():
+    response = answer_of(STORED, route="/api/conversations/<conversation_id>/elsewhere")
+
+    assert response.status == 404
+    assert response.body == {"code": 404, "message": "Resource not found", "data": None}
