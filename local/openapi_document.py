@@ -7,10 +7,10 @@
 Every function behind a route of template.yaml is imported (under a unique module name, with a
 dummy environment: nothing is called) and its Powertools resolver describes its own operations
 (`get_openapi_schema`: path and query parameters, request bodies from the handlers' pydantic
-models). The per-function documents are merged, then every operation gets, from
-`bailian_chat.api.openapi` (the one table of status codes): its summary and tag, every status code
-the spec gives it plus what API Gateway itself may answer, each with the envelope schema; and,
-from template.yaml, bearer security on the routes behind the authorizer.
+models; summary, tags and status codes from the route decorators; the 200 data schema from the
+handlers' return types). The per-function documents are merged, then `local.openapi.envelopes`
+wraps every answer in the envelope and adds what API Gateway itself may answer, and template.yaml
+gives bearer security to the routes behind the authorizer.
 """
 
 import argparse
@@ -117,7 +117,7 @@ def _import_function(function: Function) -> ModuleType:
 def function_documents(template: Template) -> dict[str, dict[str, Any]]:
     """{function logical id: the OpenAPI document its resolver generates}, for every function
     behind a route."""
-    # The streamed routes' ASGI apps have no resolver: bailian_chat.api.openapi_openai states them.
+    # The streamed routes' ASGI apps have no resolver: local.openapi.openai_routes states them.
     functions = {route.function_id: route.function for route in template.routes if not route.streaming}
     documents = {}
     for logical_id, function in sorted(functions.items()):
@@ -147,25 +147,35 @@ def _merge(documents: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[s
 # ------------------------------------------------------------------ decorating the operations
 
 
-def _decorate(method: str, path: str, operation: dict[str, Any], route: Route | None) -> dict[str, Any]:
-    from bailian_chat.api import openapi, openapi_openai
+def _decorate(
+    method: str, path: str, operation: dict[str, Any], route: Route | None, components: dict[str, Any]
+) -> dict[str, Any]:
+    """The function's own operation (summary, tags and responses from its route decorator, the 200
+    data schema from its handler's return type) with every answer in the envelope; the envelope
+    components it uses are added to `components`."""
+    from local.openapi import envelopes, openai_routes
 
-    if openapi_openai.is_openai_path(path):  # OpenAI's bodies and errors, not the envelope
+    if openai_routes.is_openai_path(path):  # OpenAI's bodies and errors, not the envelope
         decorated = {
-            "tags": [openapi_openai.OPENAI_TAG],
-            "summary": openapi_openai.models_summary(path),
+            "tags": [openai_routes.OPENAI_TAG],
+            "summary": openai_routes.models_summary(path),
             **{key: value for key, value in operation.items() if key not in ("summary", "tags", "responses")},
-            "responses": openapi_openai.models_responses(path),
+            "responses": openai_routes.models_responses(path),
         }
         return _secured(decorated, route)
-    spec = openapi.operation(method, path)
-    decorated = {
-        "tags": [spec.tag],
-        "summary": spec.summary,
-        **{key: value for key, value in operation.items() if key not in ("summary", "tags", "responses")},
-        "responses": openapi.responses_for(method, path, has_body="requestBody" in operation),
-    }
-    example = openapi.REQUEST_EXAMPLES.get((method.upper(), path))
+    decorated = {"tags": operation.get("tags"), "summary": operation.get("summary"), **operation}
+    if path in envelopes.RAW_PATHS:
+        decorated["responses"] = envelopes.raw_responses(operation["responses"])
+    else:
+        try:
+            responses, envelope = envelopes.enveloped_responses(
+                operation["responses"], has_body="requestBody" in operation
+            )
+        except ValueError as error:
+            raise DocumentError(f"{method.upper()} {path} {error}") from error
+        decorated["responses"] = responses
+        components.update(envelope)
+    example = envelopes.REQUEST_EXAMPLES.get((method.upper(), path))
     if example is not None and "requestBody" in decorated:
         body = copy.deepcopy(decorated["requestBody"])
         body["content"]["application/json"]["example"] = example
@@ -174,10 +184,10 @@ def _decorate(method: str, path: str, operation: dict[str, Any], route: Route | 
 
 
 def _secured(operation: dict[str, Any], route: Route | None) -> dict[str, Any]:
-    from bailian_chat.api import openapi
+    from local.openapi import envelopes
 
     if route is not None and route.auth_required:
-        operation["security"] = [{openapi.BEARER_SCHEME: []}]
+        operation["security"] = [{envelopes.BEARER_SCHEME: []}]
     else:
         operation.pop("security", None)
     return operation
@@ -187,15 +197,16 @@ def _streamed_operations(template: Template) -> tuple[dict[str, Any], dict[str, 
     """The ASGI routes' operations (paths, schemas, envelope error codes), secured per template."""
     if not any(route.streaming for route in template.routes):
         return {}, {}, set()
-    from bailian_chat.api import openapi_openai
     from bailian_chat.chat import openai_chat, reply_streams
 
-    paths, schemas, codes = openapi_openai.asgi_operations(
+    from local.openapi import openai_routes
+
+    paths, schemas, codes = openai_routes.asgi_operations(
         openai_chat.OpenAIChatRequest, reply_streams.StreamSendRequest
     )
     routes = {(route.method.lower(), route.path): route for route in template.routes if route.streaming}
     if {(m, p) for p, item in paths.items() for m in item} != set(routes):
-        raise DocumentError("the streamed routes of template.yaml and bailian_chat.api.openapi_openai differ")
+        raise DocumentError("the streamed routes of template.yaml and local.openapi.openai_routes differ")
     for path, item in paths.items():
         for method, operation in item.items():
             _secured(operation, routes[(method, path)])
@@ -232,54 +243,64 @@ def _used_schemas(paths: dict[str, Any], schemas: dict[str, Any]) -> dict[str, A
 def build_document(template: Template | None = None) -> dict[str, Any]:
     template = template or Template()
     with _generation_environment({layer for f in template.functions.values() for layer in f.layers}):
-        from bailian_chat.api import openapi, openapi_openai  # the layer is on sys.path only now
+        from local.openapi import envelopes, openai_routes  # the layer is on sys.path only now
 
         paths, schemas = _merge(function_documents(template))
 
         routes = {(route.method, route.path): route for route in template.routes}
         decorated_paths: dict[str, dict[str, Any]] = {}
+        envelope_components: dict[str, Any] = {}
         codes: set[int] = set()
         for path in sorted(paths):
             for method in HTTP_METHODS:
                 if method not in paths[path]:
                     continue
-                operation = _decorate(method, path, paths[path][method], routes.get((method.upper(), path)))
+                route = routes.get((method.upper(), path))
+                operation = _decorate(method, path, paths[path][method], route, envelope_components)
                 decorated_paths.setdefault(path, {})[method] = operation
-                if not openapi_openai.is_openai_path(path):
+                if not openai_routes.is_openai_path(path):
                     codes.update(int(code) for code in operation["responses"] if code != "200")
         streamed_paths, streamed_schemas, streamed_codes = _streamed_operations(template)
         for name in POWERTOOLS_ONLY_SCHEMAS:
             schemas.pop(name, None)
-        operations = [
-            (m.upper(), p)
-            for p, item in decorated_paths.items()
-            for m in item
-            if not openapi_openai.is_openai_path(p)
-        ]
         decorated_paths = dict(sorted({**decorated_paths, **streamed_paths}.items()))
         codes |= streamed_codes
         schemas.update(streamed_schemas)
-        schemas.update(openapi_openai.SCHEMAS)
-        for name, schema in {
-            **openapi.response_components(operations),
-            **openapi.error_components(codes),
-        }.items():
+        schemas.update(openai_routes.SCHEMAS)
+        for name, schema in {**envelope_components, **envelopes.error_components(codes)}.items():
             if name in schemas and schemas[name] != schema:
                 raise DocumentError(f"response schema {name!r} clashes with a request schema of that name")
             schemas[name] = schema
-        tags = copy.deepcopy([*openapi.TAGS, openapi_openai.TAG])
-        security_schemes = {openapi.BEARER_SCHEME: dict(openapi.BEARER_SECURITY_SCHEME)}
+        tags = copy.deepcopy([*envelopes.TAGS, openai_routes.TAG])
+        security_schemes = {envelopes.BEARER_SCHEME: dict(envelopes.BEARER_SECURITY_SCHEME)}
     return {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
         "servers": copy.deepcopy(SERVERS),
         "tags": tags,
-        "paths": decorated_paths,
+        "paths": _integral_bounds(decorated_paths),
         "components": {
-            "schemas": _used_schemas(decorated_paths, schemas),
+            "schemas": _integral_bounds(_used_schemas(decorated_paths, schemas)),
             "securitySchemes": security_schemes,
         },
     }
+
+
+BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _integral_bounds(node: Any) -> Any:
+    """Powertools' OpenAPI model reads every bound as a float (1.0); an integer's bounds are integers."""
+    if isinstance(node, dict):
+        return {
+            key: int(value)
+            if key in BOUNDS and isinstance(value, float) and value.is_integer()
+            else _integral_bounds(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_integral_bounds(value) for value in node]
+    return node
 
 
 def render(document: dict[str, Any]) -> str:

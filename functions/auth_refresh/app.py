@@ -3,17 +3,25 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from bailian_chat.api.answers import BAD_REQUEST, answers
 from bailian_chat.api.app import create_app, lambda_handler
-from bailian_chat.api.envelope import ok
 from bailian_chat.auth import token_responses
 from bailian_chat.auth.models import RefreshRequest
+from bailian_chat.auth.responses import RefreshData
 
 app = create_app()
 
 
-@app.post("/api/auth/refresh")
-def handle_refresh(request: Annotated[RefreshRequest, Body()]):
-    return ok("Token refresh successful", token_responses.refresh_response(request))
+@app.post(
+    "/api/auth/refresh",
+    summary="1.4 Refresh token",
+    tags=["auth"],
+    responses=answers(
+        "Token refresh successful", {400: BAD_REQUEST, 401: "Refresh token is invalid or expired"}
+    ),
+)
+def handle_refresh(request: Annotated[RefreshRequest, Body()]) -> RefreshData:
+    return token_responses.refresh_response(request)
 
 
 handler = lambda_handler(app)

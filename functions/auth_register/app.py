@@ -3,17 +3,23 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from bailian_chat.api.answers import BAD_REQUEST, answers
 from bailian_chat.api.app import create_app, lambda_handler
-from bailian_chat.api.envelope import ok
 from bailian_chat.auth import service
 from bailian_chat.auth.models import RegisterRequest
+from bailian_chat.auth.responses import RegisteredUser
 
 app = create_app()
 
 
-@app.post("/api/auth/register")
-def handle_register(request: Annotated[RegisterRequest, Body()]):
-    return ok("Registration successful", service.register(request))
+@app.post(
+    "/api/auth/register",
+    summary="1.1 User registration",
+    tags=["auth"],
+    responses=answers("Registration successful", {400: BAD_REQUEST, 409: "Username or email already exists"}),
+)
+def handle_register(request: Annotated[RegisterRequest, Body()]) -> RegisteredUser:
+    return service.register(request)
 
 
 handler = lambda_handler(app)

@@ -1,15 +1,21 @@
 """GET /api/auth/user (spec 1.5)."""
 
+from bailian_chat.api.answers import NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import caller, create_app, lambda_handler
-from bailian_chat.api.envelope import ok
 from bailian_chat.auth import service
+from bailian_chat.auth.responses import CurrentUser
 
 app = create_app()
 
 
-@app.get("/api/auth/user")
-def handle_current_user():
-    return ok("Retrieval successful", service.current_user(caller(app).user_id))
+@app.get(
+    "/api/auth/user",
+    summary="1.5 Get current user information",
+    tags=["auth"],
+    responses=answers("Retrieval successful", {401: NOT_AUTHENTICATED}),
+)
+def handle_current_user() -> CurrentUser:
+    return service.current_user(caller(app).user_id)
 
 
 handler = lambda_handler(app)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from aws_lambda_powertools import event_handler
 from aws_lambda_powertools.event_handler import Response, content_types
+from bailian_chat.api.answers import SERVER_ERROR
 from bailian_chat.api.app import create_app, lambda_handler
 
 DOCUMENT_PATH = Path(__file__).resolve().parent / "openapi.json"
@@ -20,7 +21,7 @@ DOCUMENT_PATH = Path(__file__).resolve().parent / "openapi.json"
 SWAGGER_UI_ASSETS = Path(event_handler.__file__).resolve().parent / "openapi" / "swagger_ui"
 NO_CACHE = {"Cache-Control": "no-cache"}
 
-app = create_app()
+app = create_app(enveloped=False)  # it answers the document and the page themselves
 
 
 @functools.cache
@@ -36,12 +37,33 @@ def swagger_ui_page() -> str:
     return PAGE.replace("/*STYLE*/", style).replace("/*SCRIPT*/", script)
 
 
-@app.get("/api/openapi.json")
+@app.get(
+    "/api/openapi.json",
+    summary="This OpenAPI document",
+    tags=["docs"],
+    responses={
+        200: {
+            "description": "The OpenAPI 3.1 document",
+            "content": {
+                "application/json": {"schema": {"type": "object", "required": ["openapi", "info", "paths"]}}
+            },
+        },
+        500: {"description": SERVER_ERROR},
+    },
+)
 def handle_openapi_document():
     return Response(200, content_types.APPLICATION_JSON, openapi_document(), headers=NO_CACHE)
 
 
-@app.get("/api/docs")
+@app.get(
+    "/api/docs",
+    summary="Swagger UI for this document",
+    tags=["docs"],
+    responses={
+        200: {"description": "The Swagger UI page", "content": {"text/html": {"schema": {"type": "string"}}}},
+        500: {"description": SERVER_ERROR},
+    },
+)
 def handle_swagger_ui():
     return Response(200, "text/html; charset=utf-8", swagger_ui_page(), headers=NO_CACHE)
 

@@ -1,7 +1,7 @@
 """GET /api/history/api-calls (spec 5.1): the caller's model calls, newest first."""
 
+from bailian_chat.api.answers import BAD_REQUEST, NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import caller, create_app, lambda_handler
-from bailian_chat.api.envelope import ok
 from bailian_chat.api.params import (
     ApiKeyFilter,
     DateFilter,
@@ -11,11 +11,17 @@ from bailian_chat.api.params import (
     page_request,
 )
 from bailian_chat.usage import history
+from bailian_chat.usage.responses import ApiCallPage
 
 app = create_app()
 
 
-@app.get("/api/history/api-calls")
+@app.get(
+    "/api/history/api-calls",
+    summary="5.1 Query API call history",
+    tags=["history"],
+    responses=answers("Retrieval successful", {400: BAD_REQUEST, 401: NOT_AUTHENTICATED}),
+)
 def handle_api_call_history(
     page: PageNumber = 1,
     limit: PageLimit = 10,
@@ -23,11 +29,10 @@ def handle_api_call_history(
     start_date: DateFilter = None,
     end_date: DateFilter = None,
     api_key_id: ApiKeyFilter = None,
-):
-    data = history.api_call_history(
+) -> ApiCallPage:
+    return history.api_call_history(
         caller(app).user_id, page_request(page, limit), model_name, start_date, end_date, api_key_id
     )
-    return ok("Retrieval successful", data)
 
 
 handler = lambda_handler(app)

@@ -1,16 +1,22 @@
 """GET /api/usage/budget: the caller's spend limits, and what they spent and hold reserved today
 and this month."""
 
+from bailian_chat.api.answers import KEY_ONLY_BY_TOKEN, NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import caller, create_app, lambda_handler
-from bailian_chat.api.envelope import ok
 from bailian_chat.usage import spend_limits
+from bailian_chat.usage.responses import Budget
 
 app = create_app()
 
 
-@app.get("/api/usage/budget")
-def handle_get_budget():
-    return ok("Retrieval successful", spend_limits.budget(caller(app).user_id))
+@app.get(
+    "/api/usage/budget",
+    summary="Your spend limits, and what you spent and hold reserved today and this month",
+    tags=["usage"],
+    responses=answers("Retrieval successful", {401: NOT_AUTHENTICATED, 403: KEY_ONLY_BY_TOKEN}),
+)
+def handle_get_budget() -> Budget:
+    return spend_limits.budget(caller(app).user_id)
 
 
 handler = lambda_handler(app)

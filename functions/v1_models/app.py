@@ -8,7 +8,7 @@ from bailian_chat.api.app import create_app, lambda_handler
 from bailian_chat.api.openai_errors import register_openai_error_handlers
 from bailian_chat.chat import openai_models
 
-app = create_app()
+app = create_app(enveloped=False)  # OpenAI's own shapes
 register_openai_error_handlers(app)
 
 

@@ -7,7 +7,8 @@ from bailian_chat.clock import iso_from_epoch
 from bailian_chat.paging import PageRequest
 from bailian_chat.store import keys, model_call_items
 from bailian_chat.usage.dates import date_range
-from bailian_chat.usage.history import PUBLIC_FIELDS, api_call_page
+from bailian_chat.usage.history import api_call_page
+from bailian_chat.usage.responses import ApiCall
 from bailian_chat.usage.statistics import statistics
 
 from tests.support.environment import UNIT_ENV
@@ -205,10 +206,11 @@ def test_history_is_newest_first_with_exact_totals(calls):
 
     assert ids(data) == newest_first(calls)
     assert data["pagination"] == {"current_page": 1, "per_page": 10, "total": 7, "total_pages": 1}
+    public_fields = list(ApiCall.model_fields)
     # An item logged without client_disconnected (as before streaming existed) shows it false.
-    expected = {field: calls[0].get(field) for field in PUBLIC_FIELDS} | {"client_disconnected": False}
+    expected = {field: calls[0].get(field) for field in public_fields} | {"client_disconnected": False}
     assert data["api_calls"][-1] == expected
-    assert list(data["api_calls"][0]) == list(PUBLIC_FIELDS)
+    assert list(data["api_calls"][0]) == list(public_fields)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from bailian_chat.request_models import StrictBody, documented
+from bailian_chat.response_models import ResponseModel
 from bailian_chat.text_rules import message_text, single_line_text
 
 MAX_TEXT_CHARS = 32_000
@@ -102,3 +103,27 @@ def content_type_of(parts: list) -> str:
 
 def dump_parts(parts: list) -> list[dict]:
     return [part.model_dump() for part in parts]
+
+
+# The parts as the API answers them (stored messages, model replies): the same keys, nothing to
+# validate again.
+class Url(ResponseModel):
+    url: str
+
+
+class TextContent(ResponseModel):
+    type: Literal["text"]
+    text: str
+
+
+class ImageUrlContent(ResponseModel):
+    type: Literal["image_url"]
+    image_url: Url
+
+
+class VideoUrlContent(ResponseModel):
+    type: Literal["video_url"]
+    video_url: Url
+
+
+ContentItem = Annotated[TextContent | ImageUrlContent | VideoUrlContent, Field(discriminator="type")]

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 
 from bailian_chat import warm_start
-from bailian_chat.api.envelope import to_json
+from bailian_chat.api.envelope import envelope_middleware, to_json
 from bailian_chat.api.errors import register_error_handlers
 from bailian_chat.auth.callers import Caller, authorized_caller
 from bailian_chat.config import get_settings
@@ -75,7 +75,10 @@ def _depth(value) -> int:
     return deepest
 
 
-def create_app() -> APIGatewayRestResolver:
+def create_app(*, enveloped: bool = True) -> APIGatewayRestResolver:
+    """The function's resolver. `enveloped`: what the handlers return goes in the envelope (False
+    for the OpenAI-compatible routes, which answer OpenAI's own shapes). A response that fails its
+    declared model is a 500, never the caller's 400."""
     settings = get_settings()
     cors = CORSConfig(
         allow_origin=settings.cors_allow_origin,
@@ -83,9 +86,15 @@ def create_app() -> APIGatewayRestResolver:
         max_age=600,
     )
     app = APIGatewayRestResolver(
-        enable_validation=True, cors=cors, json_body_deserializer=json_object, serializer=to_json
+        enable_validation=True,
+        response_validation_error_http_code=500,
+        cors=cors,
+        json_body_deserializer=json_object,
+        serializer=to_json,
     )
     register_error_handlers(app)
+    if enveloped:
+        app.use([envelope_middleware])
     return app
 
 

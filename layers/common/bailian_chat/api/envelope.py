@@ -24,5 +24,13 @@ def envelope(status_code: int, message: str, data: Any = None, headers: dict | N
     )
 
 
-def ok(message: str, data: Any = None) -> Response:
-    return envelope(200, message, data)
+def envelope_middleware(app, next_middleware) -> Response:
+    """What a handler returned (already checked against its declared return model by Powertools)
+    in the envelope, with its route's 200 description as the message. A handler that builds its
+    own Response (a str body) is answered as it is."""
+    route = app.context.get("_route")  # read first, as Powertools' own middlewares do
+    declared = (route.responses or {}).get(200) if route else None
+    response = next_middleware(app)
+    if declared is None or isinstance(response.body, str | bytes):
+        return response  # a Response of its own: the docs, an error handler's, Powertools' not-found
+    return envelope(response.status_code, declared["description"], response.body)

@@ -11,10 +11,10 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from bailian_chat.paging import PageRequest
 from bailian_chat.request_models import documented
+from bailian_chat.response_models import MAX_ID
 from bailian_chat.text_rules import single_line_text
 from bailian_chat.usage.dates import calendar_day
 
-MAX_ID = 2**53 - 1  # ids stay exact in JavaScript
 PLAIN_NUMBER = re.compile(r"0|[1-9][0-9]{0,15}")  # no sign, space, separator or leading zero
 NOT_PLAIN = "must be a whole number in plain digits (no sign, spaces, separators or leading zeros)"
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from aws_lambda_powertools import Logger
 
 from bailian_chat.auth import audit, service
+from bailian_chat.auth.responses import AdminUserDetail, CurrentUser
 from bailian_chat.errors import BadRequest, Conflict, NotFound
 from bailian_chat.paging import PageRequest, pagination
 from bailian_chat.store import account_items, rollup_items, user_items
@@ -21,8 +22,6 @@ NOTHING_TO_CHANGE = (
     "Request body must set at least one of status, role, daily_limit_ceiling, monthly_limit_ceiling"
 )
 CHANGE_TRIES = 3  # a concurrent change of the same user sends us round again
-LISTED_FIELDS = ("created_at", "last_login_at")
-DETAIL_FIELDS = (*LISTED_FIELDS, "daily_limit_ceiling", "monthly_limit_ceiling")
 
 
 def list_users(query: str | None, status: int | None, page: PageRequest) -> dict:
@@ -36,7 +35,7 @@ def list_users(query: str | None, status: int | None, page: PageRequest) -> dict
     shown_ids = matching[page.offset : page.offset + page.limit]
     found = user_items.get_users(shown_ids)
     return {
-        "users": [service.public_user(found[i], *LISTED_FIELDS) for i in shown_ids if i in found],
+        "users": [service.public_user(found[i], CurrentUser) for i in shown_ids if i in found],
         "pagination": pagination(page, len(matching)),
     }
 
@@ -45,7 +44,7 @@ def user_detail(user_id: int) -> dict:
     user = user_items.get_user(user_id)
     if user is None:
         raise NotFound(NO_SUCH_USER)
-    return {**service.public_user(user, *DETAIL_FIELDS), "usage_this_month": month_usage(user_id)}
+    return service.public_user(user, AdminUserDetail, usage_this_month=month_usage(user_id))
 
 
 def month_usage(user_id: int, today: datetime | None = None) -> dict:

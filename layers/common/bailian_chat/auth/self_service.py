@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bailian_chat import clock
 from bailian_chat.auth import audit, passwords, service, tokens
+from bailian_chat.auth.responses import CurrentUser
 from bailian_chat.config import get_settings
 from bailian_chat.errors import BadRequest, Conflict, NotFound, Unauthorized
 from bailian_chat.store import dynamodb, session_items, user_items
@@ -25,7 +26,7 @@ def update_profile(user_id: int, changes: dict) -> dict:
         user = user_items.update_profile(user_id, changes)
     except dynamodb.ConditionFailed as exc:
         raise Unauthorized() from exc
-    return service.public_user(user, "created_at", "last_login_at")
+    return service.public_user(user, CurrentUser)
 
 
 def change_password(

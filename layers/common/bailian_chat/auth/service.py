@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bailian_chat import clock
 from bailian_chat.auth import audit, passwords, tokens
 from bailian_chat.auth.access import ROLE_USER, STATUS_DISABLED, DisabledUser, live_session
+from bailian_chat.auth.responses import CurrentUser, RegisteredUser, User
 from bailian_chat.config import get_settings
 from bailian_chat.errors import Conflict, Forbidden, RateLimited, Unauthorized
+from bailian_chat.response_models import ResponseModel
 from bailian_chat.store import login_failure_items, session_items, user_items
 
 if TYPE_CHECKING:
@@ -21,16 +23,6 @@ BAD_CREDENTIALS = "Username or password incorrect"
 BAD_REFRESH = "Refresh token is invalid or expired"
 # The just-rotated refresh token presented again within this many seconds is a race, not theft.
 REFRESH_GRACE_SECONDS = 10
-PUBLIC_USER_FIELDS = (
-    "user_id",
-    "username",
-    "email",
-    "nickname",
-    "avatar_url",
-    "phone",
-    "status",
-    "role",
-)
 USER_AGENT_MAX = 512  # stored with the session for the user's session list; longer ones are cut
 
 
@@ -41,11 +33,10 @@ class TokenPair:
     expires_in: int
 
 
-def public_user(user: dict, *extra: str) -> dict:
-    """The user as the API shows it: never the password hash or internal attributes."""
-    shown = {field: user.get(field) for field in (*PUBLIC_USER_FIELDS, *extra)}
-    shown["role"] = user.get("role") or ROLE_USER  # users stored before roles existed are users
-    return shown
+def public_user(user: dict, shape: type[ResponseModel] = User, **values: Any) -> dict:
+    """The user as `shape` shows it: never the password hash or internal attributes."""
+    # Users stored before roles existed are users.
+    return shape.pick(user, role=user.get("role") or ROLE_USER, **values)
 
 
 def register(request: RegisterRequest) -> dict:
@@ -63,7 +54,7 @@ def register(request: RegisterRequest) -> dict:
         user = user_items.create_user(profile)
     except user_items.UserExists as exc:
         raise Conflict(f"{exc.field.capitalize()} already exists") from exc
-    return public_user(user, "created_at")
+    return public_user(user, RegisteredUser)
 
 
 def account_of(user: dict) -> str:
@@ -221,4 +212,4 @@ def current_user(user_id: int) -> dict:
     user = user_items.get_user(user_id)
     if user is None:
         raise Unauthorized()
-    return public_user(user, "created_at", "last_login_at")
+    return public_user(user, CurrentUser)

@@ -2,17 +2,17 @@
 conversation is 403, a missing one 404."""
 
 from bailian_chat import clock
+from bailian_chat.chat.responses import Conversation
 from bailian_chat.errors import Forbidden, NotFound
 from bailian_chat.paging import PageRequest, pagination
 from bailian_chat.store import conversation_items, message_items
 
 DEFAULT_TITLE = "New Conversation"
-PUBLIC_FIELDS = ("conversation_id", "title", "model_name", "status", "created_at", "updated_at")
 NOT_FOUND = "Conversation does not exist"
 
 
 def public_conversation(conversation: dict) -> dict:
-    return {field: conversation.get(field) for field in PUBLIC_FIELDS}
+    return Conversation.pick(conversation)
 
 
 def owned_conversation(user_id: int, conversation_id: int, forbidden_message: str) -> dict:

@@ -3,26 +3,17 @@
 from bailian_chat import clock
 from bailian_chat.bailian.wire import reply_content
 from bailian_chat.chat.conversations import NOT_FOUND, owned_conversation
+from bailian_chat.chat.responses import Message
 from bailian_chat.content import clip_text, content_type_of, dump_parts
 from bailian_chat.errors import Forbidden, NotFound
 from bailian_chat.paging import PageRequest, pagination
 from bailian_chat.store import message_items
 
 ASSISTANT_USER_ID = 0
-PUBLIC_FIELDS = (
-    "message_id",
-    "conversation_id",
-    "user_id",
-    "role",
-    "content_type",
-    "content",
-    "status",
-    "created_at",
-)
 
 
 def public_message(message: dict) -> dict:
-    return {field: message.get(field) for field in PUBLIC_FIELDS}
+    return Message.pick(message)
 
 
 def store_message(

@@ -3,35 +3,13 @@
 from bailian_chat.paging import PageRequest, pagination
 from bailian_chat.store import model_call_items, rollup_items
 from bailian_chat.usage.dates import DateRange, date_range
-
-PUBLIC_FIELDS = (
-    "id",
-    "user_id",
-    "api_key_id",
-    "conversation_id",
-    "message_id",
-    "model_name",
-    "api_endpoint",
-    "status_code",
-    "request_tokens",
-    "response_tokens",
-    "total_tokens",
-    "call_duration",
-    "client_ip",
-    "client_disconnected",
-    "cost",
-    "created_at",
-)
+from bailian_chat.usage.responses import ApiCall
 
 
 def public_call(call: dict) -> dict:
-    public = {field: call.get(field) for field in PUBLIC_FIELDS}
-    # Items logged before streaming existed lack the field: their client never disconnected.
-    public["client_disconnected"] = bool(call.get("client_disconnected", False))
-    # A decimal string in the price table's currency, fixed when the call was made (null for calls
-    # logged before costs were recorded).
-    public["cost"] = call.get("cost")
-    return public
+    # Items logged before streaming existed lack client_disconnected: their client never
+    # disconnected. (cost is null for calls logged before costs were recorded.)
+    return ApiCall.pick(call, client_disconnected=bool(call.get("client_disconnected", False)))
 
 
 def api_call_page(

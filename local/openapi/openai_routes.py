@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bailian_chat.api.openapi import COMPONENT_REF, GATEWAY_THROTTLED, error_schema_name
+from local.openapi.envelopes import COMPONENT_REF, GATEWAY_THROTTLED, error_schema_name
 
 TAG = {
     "name": "OpenAI-compatible",
