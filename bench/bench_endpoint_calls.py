@@ -213,7 +213,8 @@ def main() -> None:
 
         client = dynamodb.client()
         template = Template(resource_values={"Table": TABLE})
-        results, variants = run(CallCounter(client), OperationLog(client), template)
+        with sample_events.sequential_ids():  # the sample events carry user 1, conversation 1, ...
+            results, variants = run(CallCounter(client), OperationLog(client), template)
 
     width = max(len(r["label"]) for r in results)
     heading = f"{'handler':>8} {'authorizer':>11} {'total':>6} {'items':>6} {'ms':>7}  function: operations"

@@ -60,7 +60,6 @@ def test_with_an_access_token(gateway, signed_in, model, operations):
         "BatchGetItem",  # authorizer: session + user
         "UpdateItem",  # the user's rate-limit window
         "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
-        "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log item + daily rollup + the cost in the user's day and month
     ]
 
@@ -76,7 +75,6 @@ def test_with_an_access_token_and_a_daily_spend_limit(gateway, signed_in, daily_
         "UpdateItem",  # the user's rate-limit window
         "BatchGetItem",  # the user's own spend limits and an admin's ceilings
         "TransactWriteItems",  # the reservation: one conditional write
-        "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log + rollup + settlement (spent, reservation released)
     ]
 
@@ -92,7 +90,6 @@ def test_with_an_api_key(gateway, signed_in, model, operations):
         "GetItem",  # authorizer: its user (disabled?)
         "UpdateItem",  # the user's rate-limit window
         "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
-        "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log item + daily rollup + the key's daily rollup + spend periods
     ]
     # The first use in a minute also writes last_used_at (once a minute per key at most).
@@ -111,7 +108,6 @@ def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, 
         "UpdateItem",
         "UpdateItem",
         "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
-        "UpdateItem",
         "TransactWriteItems",
     ]
 
@@ -128,6 +124,5 @@ def test_with_an_api_key_that_has_a_monthly_budget(gateway, signed_in, model, op
         "UpdateItem",  # the user's rate-limit window
         "BatchGetItem",  # the user's own spend limits and an admin's ceilings
         "TransactWriteItems",  # the reservation against the key's budget
-        "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log + rollups + settlement
     ]

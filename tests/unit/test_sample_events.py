@@ -71,6 +71,11 @@ def load_event(function_dir: str) -> dict[str, Any]:
 
 
 def seed_sample_data() -> dict[str, str]:
+    with sample_events.sequential_ids():  # the events carry user 1, conversation 1, ...
+        return _seed_sample_data()
+
+
+def _seed_sample_data() -> dict[str, str]:
     """What the samples refer to, with the ids they carry; returns a live token pair of the session."""
     user = service.register(RegisterRequest.model_validate(SAMPLE_USER))
     assert user["user_id"] == SAMPLE_USER_ID

@@ -4,7 +4,7 @@ per-user count gives the list's total without a count Query."""
 
 import contextlib
 
-from bailian_chat.store import dynamodb, id_counters, keys
+from bailian_chat.store import dynamodb, ids, keys, transactions
 
 ACTIVE = "active"
 REVOKED = "revoked"
@@ -13,10 +13,12 @@ REVOKED = "revoked"
 def create_key(digest: str, key: dict) -> dict:
     """Stores a new key (`key` without its id) with its pointer and the owner's count, in one
     transaction; returns it with its new `key_id`."""
-    key_id = id_counters.next_id("api_key")
+    return ids.write_with_new_id("api_key", lambda key_id: _create_key(digest, key, key_id))
+
+
+def _create_key(digest: str, key: dict, key_id: int) -> dict:
     stored = {**key, "key_id": key_id, "status": ACTIVE}
     user_id = key["user_id"]
-    not_exists = "attribute_not_exists(PK)"
     item = {
         **keys.pk_sk(keys.api_key(digest)),
         "GSI1PK": keys.user_api_keys(user_id),
@@ -24,20 +26,25 @@ def create_key(digest: str, key: dict) -> dict:
         **stored,
     }
     pointer = {**keys.pk_sk(keys.api_key_pointer(key_id)), "user_id": user_id, "digest": digest}
-    dynamodb.transact_write(
-        [
-            {"Put": {"Item": dynamodb.to_item(item), "ConditionExpression": not_exists}},
-            {"Put": {"Item": dynamodb.to_item(pointer), "ConditionExpression": not_exists}},
-            {
-                "Update": {
-                    "Key": dynamodb.key(*keys.api_key_counts(user_id)),
-                    "UpdateExpression": "ADD #count :one",
-                    "ExpressionAttributeNames": {"#count": "count"},
-                    "ExpressionAttributeValues": dynamodb.to_values({":one": 1}),
-                }
-            },
-        ]
-    )
+    count = {
+        "Update": {
+            "Key": dynamodb.key(*keys.api_key_counts(user_id)),
+            "UpdateExpression": "ADD #count :one",
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": dynamodb.to_values({":one": 1}),
+        }
+    }
+    actions = [
+        ("key", transactions.put_if_absent(item)),
+        ("pointer", transactions.put_if_absent(pointer)),  # keyed by the id alone
+        ("count", count),
+    ]
+    try:
+        transactions.write(actions)
+    except dynamodb.TransactionCancelled as exc:
+        if "pointer" in transactions.failed(exc, actions):
+            raise ids.IdTaken() from exc
+        raise
     return stored
 
 

@@ -11,7 +11,7 @@ reserved -amount, the reservation item deleted. A reservation whose function die
 
 from dataclasses import dataclass
 
-from bailian_chat.store import dynamodb, keys
+from bailian_chat.store import dynamodb, keys, transactions
 
 DAY_PERIOD_TTL_SECONDS = 40 * 86_400
 MONTH_PERIOD_TTL_SECONDS = 400 * 86_400
@@ -36,6 +36,10 @@ class LimitReached(Exception):
         super().__init__(f"spend limit reached in {period.pk} {period.sk}")
         self.period = period
 
+
+# Names of the settlement's actions in the call log's transaction.
+PERIOD = "period"
+RESERVATION = "reservation"
 
 CEILINGS = ("daily_limit_ceiling", "monthly_limit_ceiling")  # set by an admin on the user item
 
@@ -115,25 +119,19 @@ def settle_actions(
     reservation_id: str | None = None,
     reserved: int = 0,
     reserved_periods: list[tuple[str, str]] = (),
-) -> list[dict]:
+) -> list[transactions.NamedAction]:
     """Actions for the call log's transaction: `cost` spent in `periods`, and the reservation (if
     any) released from the periods it was held in; its item must still exist (else the
-    transaction fails on it: see `RESERVATION_GONE`)."""
+    transaction fails on the action named RESERVATION)."""
     changes: dict[tuple[str, str], list] = {(p.pk, p.sk): [p, cost, 0] for p in periods}
     if reservation_id is not None:
         for pk, sk in reserved_periods:
             change = changes.setdefault((pk, sk), [Period(pk, sk, 0), 0, 0])
             change[2] -= reserved
-    actions = [_period_update(period, spent, held) for period, spent, held in changes.values()]
+    actions = [(PERIOD, _period_update(period, spent, held)) for period, spent, held in changes.values()]
     if reservation_id is not None:
-        actions.append(
-            {
-                "Delete": {
-                    "Key": dynamodb.key(keys.spend_reservations(user_id), reservation_id),
-                    "ConditionExpression": "attribute_exists(PK)",
-                }
-            }
-        )
+        pair = (keys.spend_reservations(user_id), reservation_id)
+        actions.append((RESERVATION, transactions.delete_if_present(pair)))
     return actions
 
 

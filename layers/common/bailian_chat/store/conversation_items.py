@@ -4,7 +4,7 @@ GSI1 holds a user's conversations by recency, GSI2 the same per model; both sort
 whenever a conversation is renamed or gets a message, so the list is newest-updated first.
 """
 
-from bailian_chat.store import dynamodb, id_counters, keys, rollup_items
+from bailian_chat.store import dynamodb, ids, keys, rollup_items, transactions
 
 TOTAL = "total"
 LIVE = "attribute_exists(PK) AND attribute_not_exists(deleting)"
@@ -38,7 +38,18 @@ def _count_action(user_id: int, model_name: str, amount: int) -> dict:
 def create_conversation(
     user_id: int, title: str, model_name: str, now_iso: str, now_ms: int, day: str
 ) -> dict:
-    conversation_id = id_counters.next_id("conversation")
+    """Stores a new conversation under a new id, with its user's counts and daily rollup."""
+    return ids.write_with_new_id(
+        "conversation",
+        lambda conversation_id: _create_conversation(
+            conversation_id, user_id, title, model_name, now_iso, now_ms, day
+        ),
+    )
+
+
+def _create_conversation(
+    conversation_id: int, user_id: int, title: str, model_name: str, now_iso: str, now_ms: int, day: str
+) -> dict:
     conversation = {
         "conversation_id": conversation_id,
         "user_id": user_id,
@@ -54,13 +65,17 @@ def create_conversation(
         **conversation,
         **_recency_attributes(user_id, model_name, conversation_id, now_ms),
     }
-    dynamodb.transact_write(
-        [
-            {"Put": {"Item": dynamodb.to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}},
-            _count_action(user_id, model_name, 1),
-            rollup_items.add_action(user_id, day, model_name, conversations=1),
-        ]
-    )
+    actions = [
+        ("conversation", transactions.put_if_absent(item)),
+        ("counts", _count_action(user_id, model_name, 1)),
+        ("rollup", rollup_items.add_action(user_id, day, model_name, conversations=1)),
+    ]
+    try:
+        transactions.write(actions)
+    except dynamodb.TransactionCancelled as exc:
+        if "conversation" in transactions.failed(exc, actions):
+            raise ids.IdTaken() from exc
+        raise
     return conversation
 
 

@@ -1,6 +1,6 @@
 """Message items (one per message, under their conversation) and the by-id pointers."""
 
-from bailian_chat.store import conversation_items, dynamodb, id_counters, keys, rollup_items
+from bailian_chat.store import conversation_items, dynamodb, ids, keys, rollup_items, transactions
 
 MESSAGE_PREFIX = "MSG#"
 
@@ -11,40 +11,43 @@ class ConversationGone(Exception):
 
 def add_message(conversation: dict, message: dict, now_iso: str, now_ms: int, day: str) -> dict:
     """Stores a message, its pointer, the conversation's new recency and count, and the daily
-    rollup, in one transaction."""
+    rollup, in one transaction, under a new id."""
+    return ids.write_with_new_id(
+        "message", lambda message_id: _add_message(conversation, message, message_id, now_iso, now_ms, day)
+    )
+
+
+def _add_message(
+    conversation: dict, message: dict, message_id: int, now_iso: str, now_ms: int, day: str
+) -> dict:
     conversation_id = conversation["conversation_id"]
-    message_id = id_counters.next_id("message")
     stored = {**message, "message_id": message_id, "conversation_id": conversation_id, "created_at": now_iso}
     pointer = {
         "message_id": message_id,
         "conversation_id": conversation_id,
         "owner_id": conversation["user_id"],
     }
-    new_item = {"ConditionExpression": "attribute_not_exists(PK)"}
+    actions = [
+        (
+            "message",
+            transactions.put_if_absent({**keys.pk_sk(keys.message(conversation_id, message_id)), **stored}),
+        ),
+        # Keyed by the id alone: the put that finds an id taken in any conversation.
+        ("pointer", transactions.put_if_absent({**keys.pk_sk(keys.message_pointer(message_id)), **pointer})),
+        ("conversation", conversation_items.touch_action(conversation, now_iso, now_ms, message_delta=1)),
+        (
+            "rollup",
+            rollup_items.add_action(conversation["user_id"], day, conversation["model_name"], messages=1),
+        ),
+    ]
     try:
-        dynamodb.transact_write(
-            [
-                {
-                    "Put": {
-                        "Item": dynamodb.to_item(
-                            {**keys.pk_sk(keys.message(conversation_id, message_id)), **stored}
-                        ),
-                        **new_item,
-                    }
-                },
-                {
-                    "Put": {
-                        "Item": dynamodb.to_item({**keys.pk_sk(keys.message_pointer(message_id)), **pointer}),
-                        **new_item,
-                    }
-                },
-                conversation_items.touch_action(conversation, now_iso, now_ms, message_delta=1),
-                rollup_items.add_action(conversation["user_id"], day, conversation["model_name"], messages=1),
-            ]
-        )
+        transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
-        if exc.reasons[2:3] == ["ConditionalCheckFailed"]:
+        failed = transactions.failed(exc, actions)
+        if "conversation" in failed:
             raise ConversationGone() from exc
+        if failed & {"message", "pointer"}:
+            raise ids.IdTaken() from exc
         raise
     return stored
 
