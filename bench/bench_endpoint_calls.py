@@ -178,8 +178,13 @@ def run(counter: CallCounter, operations: OperationLog, template: Template) -> l
             continue
         authorizer_calls = 0
         if routes[name].auth_required:
-            _, authorizer_cost = invoke(authorizer_dir, with_live_tokens(events[authorizer_dir], live))
+            answer, authorizer_cost = invoke(authorizer_dir, with_live_tokens(events[authorizer_dir], live))
             authorizer_calls = authorizer_cost["handler"]
+            # What API Gateway passes on: the context the authorizer answered (spend limits included).
+            event["requestContext"]["authorizer"] = {
+                **answer["context"],
+                "principalId": answer["principalId"],
+            }
         result, cost = invoke(name, event)
         if result["statusCode"] != 200:
             raise SystemExit(

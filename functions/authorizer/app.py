@@ -9,7 +9,7 @@ protected request, so its cold start is kept to PyJWT + boto3.
 
 from bailian_chat.auth.access import authenticate_api_key, authenticate_with_role
 from bailian_chat.auth.api_key_secrets import looks_like_key
-from bailian_chat.auth.callers import ACCESS_TOKEN, API_KEY, KEY_ROUTES
+from bailian_chat.auth.callers import ACCESS_TOKEN, API_KEY, KEY_ROUTES, spend_limits_context
 from bailian_chat.errors import Unauthorized
 
 
@@ -59,7 +59,8 @@ def handler(event: dict, context) -> dict:
 def _authenticate(credential: str) -> tuple[int, dict[str, str]]:
     """The caller's user id and the rest of the context the functions get."""
     if looks_like_key(credential):
-        user_id, grant = authenticate_api_key(credential)
-        return user_id, {"auth_type": API_KEY, **grant.context()}
-    claims, role = authenticate_with_role(credential)
-    return claims.user_id, {"auth_type": ACCESS_TOKEN, "session_id": claims.session_id, "role": role}
+        user_id, grant, limits = authenticate_api_key(credential)
+        return user_id, {"auth_type": API_KEY, **grant.context(), **spend_limits_context(limits)}
+    claims, role, limits = authenticate_with_role(credential)
+    context = {"auth_type": ACCESS_TOKEN, "session_id": claims.session_id, "role": role}
+    return claims.user_id, {**context, **spend_limits_context(limits)}

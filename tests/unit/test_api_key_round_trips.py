@@ -57,9 +57,8 @@ def new_key(gateway, signed_in, **body) -> str:
 
 def test_with_an_access_token(gateway, signed_in, model, operations):
     assert proxied_call(gateway, operations, signed_in.access_token) == [
-        "BatchGetItem",  # authorizer: session + user
+        "BatchGetItem",  # authorizer: session + user + the user's spend limits (issue 15)
         "UpdateItem",  # the user's rate-limit window
-        "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
         "TransactWriteItems",  # call log item + daily rollup + the cost in the user's day and month
     ]
 
@@ -71,9 +70,8 @@ def daily_spend_limit(model, unit_env) -> None:
 
 def test_with_an_access_token_and_a_daily_spend_limit(gateway, signed_in, daily_spend_limit, operations):
     assert proxied_call(gateway, operations, signed_in.access_token) == [
-        "BatchGetItem",  # authorizer: session + user
+        "BatchGetItem",  # authorizer: session + user + the user's spend limits (issue 15)
         "UpdateItem",  # the user's rate-limit window
-        "BatchGetItem",  # the user's own spend limits and an admin's ceilings
         "TransactWriteItems",  # the reservation: one conditional write
         "TransactWriteItems",  # call log + rollup + settlement (spent, reservation released)
     ]
@@ -87,9 +85,8 @@ def test_with_an_api_key(gateway, signed_in, model, operations):
 
     assert steady == [
         "GetItem",  # authorizer: the key, by the digest of its secret
-        "GetItem",  # authorizer: its user (disabled?)
+        "BatchGetItem",  # authorizer: its user (disabled?) + their spend limits (issue 15)
         "UpdateItem",  # the user's rate-limit window
-        "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
         "TransactWriteItems",  # call log item + daily rollup + the key's daily rollup + spend periods
     ]
     # The first use in a minute also writes last_used_at (once a minute per key at most).
@@ -104,10 +101,9 @@ def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, 
 
     assert steady == [
         "GetItem",
-        "GetItem",
+        "BatchGetItem",
         "UpdateItem",
         "UpdateItem",
-        "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
         "TransactWriteItems",
     ]
 
@@ -120,9 +116,8 @@ def test_with_an_api_key_that_has_a_monthly_budget(gateway, signed_in, model, op
 
     assert steady == [
         "GetItem",  # authorizer: the key
-        "GetItem",  # authorizer: its user
+        "BatchGetItem",  # authorizer: its user + their spend limits
         "UpdateItem",  # the user's rate-limit window
-        "BatchGetItem",  # the user's own spend limits and an admin's ceilings
         "TransactWriteItems",  # the reservation against the key's budget
         "TransactWriteItems",  # call log + rollups + settlement
     ]

@@ -179,6 +179,7 @@ def test_handler_answers_its_sample_event(function_dir, load_function, model_env
             "session_id": SAMPLE_SESSION_ID,
             "auth_type": "access_token",  # issue 12: the context says which credential it was
             "role": "user",  # issue 13: the role read with the session
+            "spend_limits": "{}",  # issue 15: read in the same batch, so a model call need not
         }
         (statement,) = result["policyDocument"]["Statement"]
         assert statement["Effect"] == "Allow"

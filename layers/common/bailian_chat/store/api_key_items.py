@@ -4,7 +4,7 @@ per-user count gives the list's total without a count Query."""
 
 import contextlib
 
-from bailian_chat.store import dynamodb, ids, keys, transactions
+from bailian_chat.store import budget_items, dynamodb, ids, keys, transactions
 
 ACTIVE = "active"
 REVOKED = "revoked"
@@ -48,14 +48,17 @@ def _create_key(digest: str, key: dict, key_id: int) -> dict:
     return stored
 
 
-def get_key_and_user(digest: str) -> tuple[dict | None, dict | None]:
+def get_key_and_user(digest: str) -> tuple[dict | None, dict | None, dict]:
     """The key (strongly consistent: a revocation holds on the very next request) and then its
-    user: two reads, since the secret carries no user id to fetch both in one batch."""
+    user with their spend limits (`budget_items.limits_of`): two reads, since the secret carries
+    no user id to fetch them all in one batch."""
     key = dynamodb.without_keys(dynamodb.get_item(*keys.api_key(digest), consistent=True))
     if key is None:
-        return None, None
-    user = dynamodb.without_keys(dynamodb.get_item(*keys.user(key["user_id"]), consistent=True))
-    return key, user
+        return None, None, {}
+    user_key, limits_key = keys.user(key["user_id"]), keys.budget_limits(key["user_id"])
+    found = dynamodb.get_items([user_key, limits_key], consistent=True)
+    user = found.get(user_key)
+    return key, dynamodb.without_keys(user), budget_items.limits_of(found.get(limits_key), user)
 
 
 def count_keys(user_id: int) -> int:

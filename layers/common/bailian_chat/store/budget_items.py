@@ -44,12 +44,21 @@ RESERVATION = "reservation"
 CEILINGS = ("daily_limit_ceiling", "monthly_limit_ceiling")  # set by an admin on the user item
 
 
+LIMITS = ("daily_limit", "monthly_limit", *CEILINGS)
+
+
 def get_limits(user_id: int) -> dict:
     """The user's own limits and the ceilings an admin set, in one BatchGetItem."""
     limits_key, user_key = keys.budget_limits(user_id), keys.user(user_id)
     found = dynamodb.get_items([limits_key, user_key], consistent=True)
-    own = dynamodb.without_keys(found.get(limits_key)) or {}
-    user = found.get(user_key) or {}
+    return limits_of(found.get(limits_key), found.get(user_key))
+
+
+def limits_of(own_limits: dict | None, user: dict | None) -> dict:
+    """The user's limits item (its own limits) merged with the ceilings on their user item; for a
+    reader that fetched both with other items in its own batch (the authorizer)."""
+    own = dynamodb.without_keys(own_limits) or {}
+    user = user or {}
     return {**own, **{name: user[name] for name in CEILINGS if user.get(name) is not None}}
 
 

@@ -2,7 +2,7 @@
 
 import contextlib
 
-from bailian_chat.store import dynamodb, keys
+from bailian_chat.store import budget_items, dynamodb, keys
 
 
 def _session_item(session_id: str, user_id: int, refresh_jti: str, created_at: int, expires_at: int) -> dict:
@@ -67,10 +67,14 @@ def create_login_session(
     )
 
 
-def get_session_and_user(session_id: str, user_id: int) -> tuple[dict | None, dict | None]:
-    """The session and its user's profile in one strongly consistent BatchGetItem."""
-    found = dynamodb.get_items([keys.session(session_id), keys.user(user_id)], consistent=True)
-    return found.get(keys.session(session_id)), dynamodb.without_keys(found.get(keys.user(user_id)))
+def get_session_and_user(session_id: str, user_id: int) -> tuple[dict | None, dict | None, dict]:
+    """The session, its user's profile and the user's spend limits (`budget_items.limits_of`), in
+    one strongly consistent BatchGetItem: the limits ride along to the model-calling functions."""
+    pairs = [keys.session(session_id), keys.user(user_id), keys.budget_limits(user_id)]
+    found = dynamodb.get_items(pairs, consistent=True)
+    user = found.get(keys.user(user_id))
+    limits = budget_items.limits_of(found.get(keys.budget_limits(user_id)), user)
+    return found.get(keys.session(session_id)), dynamodb.without_keys(user), limits
 
 
 def rotate_refresh(session_id: str, expected_jti: str, new_jti: str, now: int) -> dict:

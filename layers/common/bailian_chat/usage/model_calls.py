@@ -37,6 +37,8 @@ class CallSource:
     time_budget: float | None = None
     # The API key the call was made with (None: an access token).
     api_key: KeyGrant | None = None
+    # The user's spend limits as the authorizer read them this request (None: read them here).
+    spend_limits: dict | None = None
 
     @property
     def api_key_id(self) -> int | None:
@@ -107,7 +109,8 @@ def _reserve(source: CallSource, payload: dict, deadline: float) -> Billing:
     """The call's spend reservation (BudgetExceeded when a limit would be crossed)."""
     if source.time_budget is not None:
         deadline = min(deadline, source.time_budget)
-    return Billing(payload, budgets.reserve(source.user_id, source.api_key, payload, deadline))
+    reservation = budgets.reserve(source.user_id, source.api_key, payload, deadline, source.spend_limits)
+    return Billing(payload, reservation)
 
 
 def stream_model(source: CallSource, payload: dict) -> "ModelStream":
