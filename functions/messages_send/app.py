@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from bailian_chat.api.app import create_app, lambda_handler, model_call_source
 from bailian_chat.api.envelope import ok
 from bailian_chat.api.params import ConversationId
-from bailian_chat.chat import messages, replies
+from bailian_chat.chat import replies
 from bailian_chat.chat.models import SendMessageOptions
 
 app = create_app()
@@ -16,9 +16,8 @@ app = create_app()
 @app.post("/api/conversations/<conversation_id>/messages")
 def handle_send_message(conversation_id: ConversationId, request: Annotated[SendMessageOptions, Body()]):
     source = model_call_source(app)
-    message, conversation = messages.send(source.user_id, conversation_id, request.content)
-    reply, reply_error = replies.reply(conversation, message, source) if request.generate else (None, None)
-    return ok("Send successful", {**message, "reply": reply, "reply_error": reply_error})
+    data = replies.send_with_reply(source, conversation_id, request.content, request.generate)
+    return ok("Send successful", data)
 
 
 handler = lambda_handler(app)

@@ -121,3 +121,35 @@ def test_with_an_api_key_that_has_a_monthly_budget(gateway, signed_in, model, op
         "TransactWriteItems",  # the reservation against the key's budget
         "TransactWriteItems",  # call log + rollups + settlement
     ]
+
+
+def test_a_message_send_with_its_reply_is_at_most_6(gateway, signed_in, model, operations):
+    token = signed_in.access_token
+    created = gateway.request("POST", "/api/conversations", {"model_name": "qwen-plus"}, token=token)
+    path = f"/api/conversations/{created.body['data']['conversation_id']}/messages"
+    operations.clear()
+
+    response = gateway.request("POST", path, {"content": [{"type": "text", "text": "hi"}]}, token=token)
+
+    assert response.status == 200 and response.body["data"]["reply"] is not None, response
+    assert operations == [
+        "BatchGetItem",  # authorizer: session + user + spend limits
+        "GetItem",  # the conversation (owner, model)
+        "TransactWriteItems",  # the message + pointer + conversation + rollup + the reply's rate count
+        "Query",  # the context: the newest messages up to this one
+        "TransactWriteItems",  # call log + rollup + spend periods
+        "TransactWriteItems",  # the reply message + pointer + conversation + rollup
+    ]
+
+
+def test_a_read_is_at_most_2(gateway, signed_in, model, operations):
+    token = signed_in.access_token
+    created = gateway.request("POST", "/api/conversations", {"model_name": "qwen-plus"}, token=token)
+    operations.clear()
+
+    response = gateway.request(
+        "GET", f"/api/conversations/{created.body['data']['conversation_id']}", token=token
+    )
+
+    assert response.status == 200, response
+    assert operations == ["BatchGetItem", "GetItem"]  # authorizer; the conversation

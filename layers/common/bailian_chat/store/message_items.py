@@ -9,16 +9,41 @@ class ConversationGone(Exception):
     """The conversation was deleted (or is being deleted) while a message was written."""
 
 
-def add_message(conversation: dict, message: dict, now_iso: str, now_ms: int, day: str) -> dict:
+class AlsoRefused(Exception):
+    """A condition of an action the caller added to the message's transaction failed: nothing was
+    written. `cancelled` and `actions` (all of the transaction's) say which."""
+
+    def __init__(self, cancelled: dynamodb.TransactionCancelled, actions: list[transactions.NamedAction]):
+        super().__init__("an action written with the message was refused")
+        self.cancelled = cancelled
+        self.actions = actions
+
+
+def add_message(
+    conversation: dict,
+    message: dict,
+    now_iso: str,
+    now_ms: int,
+    day: str,
+    also: list[transactions.NamedAction] = (),
+) -> dict:
     """Stores a message, its pointer, the conversation's new recency and count, and the daily
-    rollup, in one transaction, under a new id."""
+    rollup, in one transaction, under a new id; with `also` (actions that belong with it, e.g. the
+    reply's rate-limit count) in the same transaction (AlsoRefused when one of them is refused)."""
     return ids.write_with_new_id(
-        "message", lambda message_id: _add_message(conversation, message, message_id, now_iso, now_ms, day)
+        "message",
+        lambda message_id: _add_message(conversation, message, message_id, now_iso, now_ms, day, also),
     )
 
 
 def _add_message(
-    conversation: dict, message: dict, message_id: int, now_iso: str, now_ms: int, day: str
+    conversation: dict,
+    message: dict,
+    message_id: int,
+    now_iso: str,
+    now_ms: int,
+    day: str,
+    also: list[transactions.NamedAction],
 ) -> dict:
     conversation_id = conversation["conversation_id"]
     stored = {**message, "message_id": message_id, "conversation_id": conversation_id, "created_at": now_iso}
@@ -40,12 +65,16 @@ def _add_message(
             rollup_items.add_action(conversation["user_id"], day, conversation["model_name"], messages=1),
         ),
     ]
+    own = {name for name, _ in actions}
+    actions += also
     try:
         transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
         failed = transactions.failed(exc, actions)
         if "conversation" in failed:
             raise ConversationGone() from exc
+        if failed - own:
+            raise AlsoRefused(exc, actions) from exc
         if failed & {"message", "pointer"}:
             raise ids.IdTaken() from exc
         raise

@@ -39,6 +39,9 @@ class CallSource:
     api_key: KeyGrant | None = None
     # The user's spend limits as the authorizer read them this request (None: read them here).
     spend_limits: dict | None = None
+    # The call's count against the user's rate limit was written already (with the message the
+    # reply answers: chat.replies.send_with_reply).
+    rate_limit_counted: bool = False
 
     @property
     def api_key_id(self) -> int | None:
@@ -92,7 +95,8 @@ def _admitted_call[T](
     """The key's allow-list, the rate limits and the spend reservation, then `call` (the upstream
     request); a failure of the call is logged (with its reservation released) and raised."""
     api_key_limits.admit(source.api_key, payload["model"])
-    rate_limit.take_model_call(source.user_id)
+    if not source.rate_limit_counted:
+        rate_limit.take_model_call(source.user_id)
     billing = _reserve(source, payload, deadline)
     started = time.monotonic()
     try:
