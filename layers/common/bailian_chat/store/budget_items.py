@@ -108,13 +108,20 @@ def reserve(user_id: int, reservation_id: str, amount: int, periods: list[Period
         # amount back, the item is what says it is still held.
         "expires_at": max(p.expires_at for p in periods),
     }
-    actions = [{"Put": {"Item": dynamodb.to_item(item)}}]
-    actions += [_period_update(p, 0, amount, within if p.limit_nanos is not None else None) for p in periods]
+    actions = [(RESERVATION, {"Put": {"Item": dynamodb.to_item(item)}})]
+    actions += [
+        (
+            f"{PERIOD}:{p.sk}:{p.pk}",
+            _period_update(p, 0, amount, within if p.limit_nanos is not None else None),
+        )
+        for p in periods
+    ]
     try:
-        dynamodb.transact_write(actions)
+        transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
-        for period, reason in zip(periods, exc.reasons[1:], strict=False):
-            if reason == "ConditionalCheckFailed":
+        failed = transactions.failed(exc, actions)
+        for period in periods:
+            if f"{PERIOD}:{period.sk}:{period.pk}" in failed:
                 raise LimitReached(period) from exc
         if "TransactionConflict" in exc.reasons:
             raise Contended() from exc

@@ -149,20 +149,14 @@ def mark_deleting(conversation_id: int) -> bool:
 def delete_conversation(conversation: dict) -> bool:
     """Removes the conversation item and its count, once its messages are gone; False when a
     concurrent delete already did."""
+    actions = [
+        ("conversation", transactions.delete_if_present(keys.conversation(conversation["conversation_id"]))),
+        ("counts", _count_action(conversation["user_id"], conversation["model_name"], -1)),
+    ]
     try:
-        dynamodb.transact_write(
-            [
-                {
-                    "Delete": {
-                        "Key": dynamodb.key(*keys.conversation(conversation["conversation_id"])),
-                        "ConditionExpression": "attribute_exists(PK)",
-                    }
-                },
-                _count_action(conversation["user_id"], conversation["model_name"], -1),
-            ]
-        )
+        transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
-        if exc.reasons[:1] == ["ConditionalCheckFailed"]:
+        if "conversation" in transactions.failed(exc, actions):
             return False
         raise
     return True

@@ -88,28 +88,20 @@ def get_pointer(message_id: int) -> dict | None:
 def delete_message(pointer: dict) -> bool:
     """Deletes a message, its pointer and one from its conversation's count; False if already gone."""
     conversation_id, message_id = pointer["conversation_id"], pointer["message_id"]
+    actions = [
+        ("message", transactions.delete_if_present(keys.message(conversation_id, message_id))),
+        ("pointer", {"Delete": {"Key": dynamodb.key(*keys.message_pointer(message_id))}}),
+        (
+            "conversation",
+            transactions.update_if_exists(
+                keys.conversation(conversation_id), "ADD message_count :minus_one", {":minus_one": -1}
+            ),
+        ),
+    ]
     try:
-        dynamodb.transact_write(
-            [
-                {
-                    "Delete": {
-                        "Key": dynamodb.key(*keys.message(conversation_id, message_id)),
-                        "ConditionExpression": "attribute_exists(PK)",
-                    }
-                },
-                {"Delete": {"Key": dynamodb.key(*keys.message_pointer(message_id))}},
-                {
-                    "Update": {
-                        "Key": dynamodb.key(*keys.conversation(conversation_id)),
-                        "UpdateExpression": "ADD message_count :minus_one",
-                        "ConditionExpression": "attribute_exists(PK)",
-                        "ExpressionAttributeValues": dynamodb.to_values({":minus_one": -1}),
-                    }
-                },
-            ]
-        )
+        transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
-        if "ConditionalCheckFailed" in exc.reasons:
+        if transactions.failed(exc, actions) & {"message", "conversation"}:
             return False  # the message (or its conversation) is already gone
         raise
     return True
