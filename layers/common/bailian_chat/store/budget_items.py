@@ -12,6 +12,7 @@ reserved -amount, the reservation item deleted. A reservation whose function die
 from dataclasses import dataclass
 
 from bailian_chat.store import dynamodb, keys, transactions
+from bailian_chat.store.item_types import SpendLimits
 
 DAY_PERIOD_TTL_SECONDS = 40 * 86_400
 MONTH_PERIOD_TTL_SECONDS = 400 * 86_400
@@ -47,14 +48,14 @@ CEILINGS = ("daily_limit_ceiling", "monthly_limit_ceiling")  # set by an admin o
 LIMITS = ("daily_limit", "monthly_limit", *CEILINGS)
 
 
-def get_limits(user_id: int) -> dict:
+def get_limits(user_id: int) -> SpendLimits:
     """The user's own limits and the ceilings an admin set, in one BatchGetItem."""
     limits_key, user_key = keys.budget_limits(user_id), keys.user(user_id)
     found = dynamodb.get_items([limits_key, user_key], consistent=True)
     return limits_of(found.get(limits_key), found.get(user_key))
 
 
-def limits_of(own_limits: dict | None, user: dict | None) -> dict:
+def limits_of(own_limits: dict | None, user: dict | None) -> SpendLimits:
     """The user's limits item (its own limits) merged with the ceilings on their user item; for a
     reader that fetched both with other items in its own batch (the authorizer)."""
     own = dynamodb.without_keys(own_limits) or {}

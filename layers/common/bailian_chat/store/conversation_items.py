@@ -5,6 +5,7 @@ whenever a conversation is renamed or gets a message, so the list is newest-upda
 """
 
 from bailian_chat.store import dynamodb, ids, keys, rollup_items, transactions
+from bailian_chat.store.item_types import ConversationItem
 
 TOTAL = "total"
 LIVE = "attribute_exists(PK) AND attribute_not_exists(deleting)"
@@ -37,7 +38,7 @@ def _count_action(user_id: int, model_name: str, amount: int) -> dict:
 
 def create_conversation(
     user_id: int, title: str, model_name: str, now_iso: str, now_ms: int, day: str
-) -> dict:
+) -> ConversationItem:
     """Stores a new conversation under a new id, with its user's counts and daily rollup."""
     return ids.write_with_new_id(
         "conversation",
@@ -49,7 +50,7 @@ def create_conversation(
 
 def _create_conversation(
     conversation_id: int, user_id: int, title: str, model_name: str, now_iso: str, now_ms: int, day: str
-) -> dict:
+) -> ConversationItem:
     conversation = {
         "conversation_id": conversation_id,
         "user_id": user_id,
@@ -79,7 +80,7 @@ def _create_conversation(
     return conversation
 
 
-def get_conversation(conversation_id: int) -> dict | None:
+def get_conversation(conversation_id: int) -> ConversationItem | None:
     return dynamodb.without_keys(dynamodb.get_item(*keys.conversation(conversation_id), consistent=True))
 
 

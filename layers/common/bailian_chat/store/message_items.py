@@ -1,6 +1,7 @@
 """Message items (one per message, under their conversation) and the by-id pointers."""
 
 from bailian_chat.store import conversation_items, dynamodb, ids, keys, rollup_items, transactions
+from bailian_chat.store.item_types import MessageItem, MessagePointer
 
 MESSAGE_PREFIX = "MSG#"
 
@@ -26,7 +27,7 @@ def add_message(
     now_ms: int,
     day: str,
     also: list[transactions.NamedAction] = (),
-) -> dict:
+) -> MessageItem:
     """Stores a message, its pointer, the conversation's new recency and count, and the daily
     rollup, in one transaction, under a new id; with `also` (actions that belong with it, e.g. the
     reply's rate-limit count) in the same transaction (AlsoRefused when one of them is refused)."""
@@ -44,7 +45,7 @@ def _add_message(
     now_ms: int,
     day: str,
     also: list[transactions.NamedAction],
-) -> dict:
+) -> MessageItem:
     conversation_id = conversation["conversation_id"]
     stored = {**message, "message_id": message_id, "conversation_id": conversation_id, "created_at": now_iso}
     pointer = {
@@ -81,11 +82,11 @@ def _add_message(
     return stored
 
 
-def get_pointer(message_id: int) -> dict | None:
+def get_pointer(message_id: int) -> MessagePointer | None:
     return dynamodb.get_item(*keys.message_pointer(message_id), consistent=True)
 
 
-def delete_message(pointer: dict) -> bool:
+def delete_message(pointer: MessagePointer) -> bool:
     """Deletes a message, its pointer and one from its conversation's count; False if already gone."""
     conversation_id, message_id = pointer["conversation_id"], pointer["message_id"]
     actions = [
@@ -107,7 +108,7 @@ def delete_message(pointer: dict) -> bool:
     return True
 
 
-def list_messages(conversation_id: int, offset: int, limit: int) -> list[dict]:
+def list_messages(conversation_id: int, offset: int, limit: int) -> list[MessageItem]:
     pk, _ = keys.conversation(conversation_id)
     items = dynamodb.query_page(
         "PK = :pk AND begins_with(SK, :prefix)",
@@ -137,7 +138,7 @@ def delete_all_messages(conversation_id: int) -> int:
     return len(message_keys)
 
 
-def recent_messages(conversation_id: int, limit: int, up_to_message_id: int) -> list[dict]:
+def recent_messages(conversation_id: int, limit: int, up_to_message_id: int) -> list[MessageItem]:
     """The newest `limit` messages up to and including `up_to_message_id`, oldest first (the
     context a reply is generated from: never a message sent after the one being answered)."""
     pk, last_sk = keys.message(conversation_id, up_to_message_id)

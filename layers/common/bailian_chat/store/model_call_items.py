@@ -2,6 +2,7 @@
 
 from bailian_chat.store import dynamodb, ids, keys, rollup_items, transactions
 from bailian_chat.store.budget_items import RESERVATION
+from bailian_chat.store.item_types import ModelCallItem
 
 # A call id's claim outlives any clock skew between containers, then the table's TTL removes it.
 CALL_ID_CLAIM_SECONDS = 7 * 86_400
@@ -14,7 +15,7 @@ def record_call(
     cost_nanos: int = 0,
     settlement: list[transactions.NamedAction] = (),
     settlement_unreserved: list[transactions.NamedAction] | None = None,
-) -> dict:
+) -> ModelCallItem:
     """Writes the call item under a new id, its rollups (`cost_nanos` added to their cost) and the
     spend `settlement` actions in one transaction. Should the call's reservation (the action named
     RESERVATION) be gone (released after its lease), it is written again with
@@ -35,7 +36,7 @@ def _record_call(
     cost_nanos: int,
     settlement: list[transactions.NamedAction],
     settlement_unreserved: list[transactions.NamedAction] | None,
-) -> dict:
+) -> ModelCallItem:
     stored = {**call, "id": call_id}
     sort_key = keys.api_call_time(created_ms, call_id)
     item = {
@@ -80,7 +81,7 @@ def list_calls(
     offset: int,
     limit: int,
     api_key_id: int | None = None,
-) -> list[dict]:
+) -> list[ModelCallItem]:
     """Newest first, within [start_ms, end_ms]; of one model, of one API key, or of both (the
     key's partition, filtered by model)."""
     if api_key_id is not None:
