@@ -13,7 +13,8 @@ test_sample_events.py checks the files are current and that every handler answer
 Use them with `sam local invoke <Function> -e events/<dir>.json` or by calling a handler directly.
 The ids they carry (user 1, conversation 1, message 1, API key 1, session SAMPLE_SESSION_ID) exist
 in a fresh table after registering and logging in SAMPLE_USER, creating one conversation, sending
-one message and creating one API key. Tokens cannot be committed (they expire): the authorizer
+one message and creating one API key, with ids issued from 1 (`sequential_ids()`: the store's
+own ids are time-ordered). Tokens cannot be committed (they expire): the authorizer
 event's Authorization header and the refresh event's body carry the placeholders below; put real
 tokens from a login in their place. The session DELETE /api/auth/sessions ends
 (SAMPLE_OTHER_SESSION_ID) stands for a second login.
@@ -21,10 +22,14 @@ tokens from a login in their place. The session DELETE /api/auth/sessions ends
 
 import argparse
 import base64
+import contextlib
 import hashlib
+import itertools
 import json
 import sys
 import uuid
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +67,20 @@ PATH_PARAMETER_VALUES = {
     "user_id": str(SAMPLE_USER_ID),
     "session_id": SAMPLE_OTHER_SESSION_ID,
 }
+
+
+@contextlib.contextmanager
+def sequential_ids() -> Iterator[None]:
+    """While open, the store issues ids 1, 2, 3, ... per kind, as the sample events expect."""
+    from bailian_chat.store import ids
+
+    counters: defaultdict[str, Iterator[int]] = defaultdict(lambda: itertools.count(1))
+    real = ids.new_id
+    ids.new_id = lambda kind: next(counters[kind])
+    try:
+        yield
+    finally:
+        ids.new_id = real
 
 
 @dataclass(frozen=True)

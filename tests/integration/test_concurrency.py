@@ -1,5 +1,7 @@
 """Races against DynamoDB Local: the guarantees rest on conditional writes and transactions."""
 
+import random
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -10,6 +12,7 @@ from bailian_chat.chat import conversations, messages
 from bailian_chat.content import TextPart
 from bailian_chat.errors import Conflict, RateLimited
 from bailian_chat.paging import PageRequest
+from bailian_chat.store import ids, message_items
 from bailian_chat.usage import rate_limit
 
 pytestmark = pytest.mark.usefixtures("services")
@@ -66,3 +69,57 @@ def test_concurrent_sends_keep_the_history_total_exact(unique):
     assert history["pagination"]["total"] == 40
     assert len(history["messages"]) == 40
     assert len({m["message_id"] for m in history["messages"]}) == 40
+
+
+def _send_across_users(unique: str, users: int, sends: int) -> tuple[list, dict[int, int]]:
+    """`sends` concurrent sends spread over `users` users' conversations; the outcomes and each
+    conversation's owner."""
+    base = int(unique, 16) % 10**9
+    owners = {
+        conversations.create(base + u, "qwen-plus", f"ids {u}")["conversation_id"]: base + u
+        for u in range(users)
+    }
+    targets = list(owners.items())
+
+    def send(i: int):
+        conversation_id, user_id = targets[i % users]
+        return messages.send(user_id, conversation_id, [TextPart(type="text", text=f"send {i}")])[0]
+
+    return run_concurrently(send, sends), owners
+
+
+def _assert_ids_unique_and_never_reused(outcomes: list, owners: dict[int, int], sends: int) -> None:
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    sent_ids = [message["message_id"] for message in outcomes]
+    assert len(set(sent_ids)) == sends
+    stored = {}
+    for conversation_id, user_id in owners.items():
+        page = messages.history(user_id, conversation_id, PageRequest(1, 100))["messages"]
+        stored.update({m["message_id"]: (conversation_id, m["content"][0]["text"]) for m in page})
+    # Every id names exactly the message its send returned: none was overwritten or given twice.
+    assert {m["message_id"]: (m["conversation_id"], m["content"][0]["text"]) for m in outcomes} == stored
+    for message_id, (conversation_id, _) in stored.items():
+        assert message_items.get_pointer(message_id)["conversation_id"] == conversation_id
+
+
+def test_200_concurrent_sends_across_4_users_get_unique_ids(unique):
+    outcomes, owners = _send_across_users(unique, users=4, sends=200)
+
+    _assert_ids_unique_and_never_reused(outcomes, owners, 200)
+
+
+def test_ids_that_collide_under_concurrency_are_drawn_again_never_reused(unique, monkeypatch):
+    """Every container draws from the same narrow range here: the conditional puts find the taken
+    ids and the sends take new ones."""
+    space = random.Random(unique)
+    lock = threading.Lock()
+    offset = (int(unique, 16) % 10**6) * 10_000
+
+    def crowded_id(kind: str) -> int:
+        with lock:
+            return offset + space.randint(1, 2_000)
+
+    monkeypatch.setattr(ids, "new_id", crowded_id)
+    outcomes, owners = _send_across_users(unique, users=4, sends=200)
+
+    _assert_ids_unique_and_never_reused(outcomes, owners, 200)

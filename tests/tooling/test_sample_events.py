@@ -71,6 +71,11 @@ def load_event(function_dir: str) -> dict[str, Any]:
 
 
 def seed_sample_data() -> dict[str, str]:
+    with sample_events.sequential_ids():  # the events carry user 1, conversation 1, ...
+        return _seed_sample_data()
+
+
+def _seed_sample_data() -> dict[str, str]:
     """What the samples refer to, with the ids they carry; returns a live token pair of the session."""
     user = service.register(RegisterRequest.model_validate(SAMPLE_USER))
     assert user["user_id"] == SAMPLE_USER_ID
@@ -174,6 +179,7 @@ def test_handler_answers_its_sample_event(function_dir, load_function, model_env
             "session_id": SAMPLE_SESSION_ID,
             "auth_type": "access_token",  # issue 12: the context says which credential it was
             "role": "user",  # issue 13: the role read with the session
+            "spend_limits": "{}",  # issue 15: read in the same batch, so a model call need not
         }
         (statement,) = result["policyDocument"]["Statement"]
         assert statement["Effect"] == "Allow"

@@ -57,10 +57,8 @@ def new_key(gateway, signed_in, **body) -> str:
 
 def test_with_an_access_token(gateway, signed_in, model, operations):
     assert proxied_call(gateway, operations, signed_in.access_token) == [
-        "BatchGetItem",  # authorizer: session + user
+        "BatchGetItem",  # authorizer: session + user + the user's spend limits (issue 15)
         "UpdateItem",  # the user's rate-limit window
-        "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
-        "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log item + daily rollup + the cost in the user's day and month
     ]
 
@@ -72,11 +70,9 @@ def daily_spend_limit(model, unit_env) -> None:
 
 def test_with_an_access_token_and_a_daily_spend_limit(gateway, signed_in, daily_spend_limit, operations):
     assert proxied_call(gateway, operations, signed_in.access_token) == [
-        "BatchGetItem",  # authorizer: session + user
+        "BatchGetItem",  # authorizer: session + user + the user's spend limits (issue 15)
         "UpdateItem",  # the user's rate-limit window
-        "BatchGetItem",  # the user's own spend limits and an admin's ceilings
         "TransactWriteItems",  # the reservation: one conditional write
-        "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log + rollup + settlement (spent, reservation released)
     ]
 
@@ -88,10 +84,8 @@ def test_with_an_api_key(gateway, signed_in, model, operations):
     steady = proxied_call(gateway, operations, secret)
 
     assert steady == [
-        "BatchGetItem",  # authorizer: the key (by its secret's digest) and its user (the secret names it)
+        "BatchGetItem",  # authorizer: the key (its secret names the user), the user, their spend limits
         "UpdateItem",  # the user's rate-limit window
-        "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
-        "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log item + daily rollup + the key's daily rollup + spend periods
     ]
     # The first use in a minute also writes last_used_at (once a minute per key at most).
@@ -108,8 +102,6 @@ def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, 
         "BatchGetItem",
         "UpdateItem",
         "UpdateItem",
-        "BatchGetItem",  # the user's own spend limits (issue 12) and an admin's ceilings (issue 13)
-        "UpdateItem",
         "TransactWriteItems",
     ]
 
@@ -121,10 +113,40 @@ def test_with_an_api_key_that_has_a_monthly_budget(gateway, signed_in, model, op
     steady = proxied_call(gateway, operations, secret)
 
     assert steady == [
-        "BatchGetItem",  # authorizer: the key and its user
+        "BatchGetItem",  # authorizer: the key, its user and their spend limits
         "UpdateItem",  # the user's rate-limit window
-        "BatchGetItem",  # the user's own spend limits and an admin's ceilings
         "TransactWriteItems",  # the reservation against the key's budget
-        "UpdateItem",  # the call id counter
         "TransactWriteItems",  # call log + rollups + settlement
     ]
+
+
+def test_a_message_send_with_its_reply_is_at_most_6(gateway, signed_in, model, operations):
+    token = signed_in.access_token
+    created = gateway.request("POST", "/api/conversations", {"model_name": "qwen-plus"}, token=token)
+    path = f"/api/conversations/{created.body['data']['conversation_id']}/messages"
+    operations.clear()
+
+    response = gateway.request("POST", path, {"content": [{"type": "text", "text": "hi"}]}, token=token)
+
+    assert response.status == 200 and response.body["data"]["reply"] is not None, response
+    assert operations == [
+        "BatchGetItem",  # authorizer: session + user + spend limits
+        "GetItem",  # the conversation (owner, model)
+        "TransactWriteItems",  # the message + pointer + conversation + rollup + the reply's rate count
+        "Query",  # the context: the newest messages up to this one
+        "TransactWriteItems",  # call log + rollup + spend periods
+        "TransactWriteItems",  # the reply message + pointer + conversation + rollup
+    ]
+
+
+def test_a_read_is_at_most_2(gateway, signed_in, model, operations):
+    token = signed_in.access_token
+    created = gateway.request("POST", "/api/conversations", {"model_name": "qwen-plus"}, token=token)
+    operations.clear()
+
+    response = gateway.request(
+        "GET", f"/api/conversations/{created.body['data']['conversation_id']}", token=token
+    )
+
+    assert response.status == 200, response
+    assert operations == ["BatchGetItem", "GetItem"]  # authorizer; the conversation

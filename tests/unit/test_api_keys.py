@@ -273,6 +273,7 @@ def test_the_authorizer_passes_the_key_and_its_grant(gateway, signed_in, create_
         "key_models": "qwen-plus",
         "key_rate_limit": "7",
         "key_monthly_budget": "3.5",
+        "spend_limits": "{}",
     }
 
 
@@ -285,6 +286,7 @@ def test_a_key_without_limits_passes_only_its_id(gateway, signed_in, create_key)
         "user_id": str(signed_in.user_id),
         "auth_type": "api_key",
         "api_key_id": str(key["key_id"]),
+        "spend_limits": "{}",
     }
 
 

@@ -40,6 +40,7 @@ def test_authorizer_allows_a_valid_access_token_with_the_caller_in_the_context(a
         "session_id": signed_in.session_id,
         "auth_type": "access_token",  # issue 12: the context says which credential it was
         "role": "user",  # issue 13: the role read with the session
+        "spend_limits": "{}",  # issue 15: read in the same batch, so a model call need not
     }
     assert result["policyDocument"]["Version"] == "2012-10-17"
     (statement,) = result["policyDocument"]["Statement"]

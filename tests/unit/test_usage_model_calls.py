@@ -10,7 +10,7 @@ import pytest
 from bailian_chat import clock
 from bailian_chat.bailian import client
 from bailian_chat.errors import BadRequest, RateLimited, UpstreamUnavailable
-from bailian_chat.store import dynamodb, keys, model_call_items
+from bailian_chat.store import dynamodb, ids, keys, model_call_items
 from bailian_chat.usage.model_calls import CallSource, call_model
 from boto3.dynamodb.types import TypeDeserializer
 
@@ -216,24 +216,28 @@ def test_the_call_item_and_its_rollup_are_one_transaction(upstream, monkeypatch)
     call_model(proxy_source(), {"model": MODEL, "messages": ask("together")})
 
     [actions] = transactions
-    # the call, its rollup, and (issue 12) its cost spent in the user's day and month
-    assert [next(iter(action)) for action in actions] == ["Put", "Update", "Update", "Update"]
-    put, update = actions[0]["Put"], actions[1]["Update"]
+    # the call, its id's claim, its rollup, and (issue 12) its cost spent in the user's day and month
+    assert [next(iter(action)) for action in actions] == ["Put", "Put", "Update", "Update", "Update"]
+    put, claim, update = actions[0]["Put"], actions[1]["Put"], actions[2]["Update"]
     assert put["Item"]["PK"] == {"S": f"USER#{USER}#CALLS"}
     assert put["ConditionExpression"] == "attribute_not_exists(PK)"
+    call_id = int(TypeDeserializer().deserialize(put["Item"]["id"]))
+    assert claim["Item"]["PK"] == {"S": f"CALLID#{call_id}"}
+    assert claim["ConditionExpression"] == "attribute_not_exists(PK)"
     day = TypeDeserializer().deserialize(put["Item"]["created_at"])[:10]
     assert update["Key"] == dynamodb.key(*keys.daily_rollup(USER, day, MODEL))
-    assert [action["Update"]["Key"] for action in actions[2:]] == [
+    assert [action["Update"]["Key"] for action in actions[3:]] == [
         dynamodb.key(*keys.spend_period(USER, f"DAY#{day}")),
         dynamodb.key(*keys.spend_period(USER, f"MONTH#{day[:7]}")),
     ]
 
 
-def test_no_rollup_is_counted_when_its_call_item_cannot_be_written(table, ddb, get_item):
-    """The transaction is all or nothing: a call item that cannot be put (here its key is taken)
-    leaves the rollup untouched."""
+def test_no_rollup_is_counted_when_its_call_item_cannot_be_written(table, ddb, get_item, monkeypatch):
+    """The transaction is all or nothing: a call item that cannot be put (here its key is taken,
+    and every new id is that one) leaves the rollup untouched, and the id is not reused."""
     created_ms, day = 1_700_000_000_000, "2023-11-14"
-    first_id = 1  # the fresh table's api_call counter starts at 1
+    first_id = 1
+    monkeypatch.setattr(ids, "new_id", lambda kind: first_id)
     ddb.put_item(
         TableName=UNIT_ENV["TABLE_NAME"],
         Item={
@@ -256,7 +260,7 @@ def test_no_rollup_is_counted_when_its_call_item_cannot_be_written(table, ddb, g
         "created_at": "2023-11-14T22:13:20Z",
     }
 
-    with pytest.raises(dynamodb.TransactionCancelled):
+    with pytest.raises(ids.IdTaken):
         model_call_items.record_call(call, created_ms, day)
 
     assert get_item(keys.daily_rollup(USER, day, MODEL)) is None

@@ -121,6 +121,28 @@ def test_a_rate_limited_reply_is_a_429_reply_error_and_no_model_call(upstream, u
     assert logged_calls() == []
 
 
+def test_the_send_use_case_counts_the_reply_in_the_messages_transaction(upstream, unit_env, monkeypatch):
+    """Issue 15: the reply's rate-limit count is written with the message (one round trip fewer);
+    refused, the message is still stored alone and the reply is a 429 reply_error, as before."""
+    unit_env(RATE_LIMIT_PER_MINUTE="1")
+    monkeypatch.setattr(clock, "now_seconds", lambda: 1_700_000_050.0)  # one instant
+    cid = conversations.create(USER, "qwen-plus", None)["conversation_id"]
+    parts = SendMessageRequest.model_validate({"content": [{"type": "text", "text": "hi"}]}).content
+
+    first = replies.send_with_reply(source(), cid, parts, generate=True)
+    second = replies.send_with_reply(source(), cid, parts, generate=True)
+
+    assert first["reply"] is not None and first["reply_error"] is None
+    assert second["reply"] is None
+    assert second["reply_error"] == {"code": 429, "message": "Request rate limit exceeded"}
+    assert [m["message_id"] for m in stored(cid)] == [
+        first["message_id"],
+        first["reply"]["message_id"],
+        second["message_id"],
+    ]
+    assert len(logged_calls()) == 1  # the refused reply called no model
+
+
 def test_a_reply_answers_its_own_message_not_a_later_one(upstream):
     """Two sends racing in one conversation (two tabs, a double submit): message B is stored while
     A's reply is still to be generated. A's reply must come from the conversation up to A, not from

@@ -153,5 +153,6 @@ def model_call_source(app: APIGatewayRestResolver):
         client_ip=identity.client_ip,
         api_endpoint=app.current_event.resource,
         api_key=identity.api_key,
+        spend_limits=identity.spend_limits,
         time_budget=app.lambda_context.get_remaining_time_in_millis() / 1000 - AFTER_MODEL_CALL_SECONDS,
     )

@@ -63,6 +63,7 @@ class Invocation:
             client_ip=self.caller.client_ip,
             api_endpoint=self.route,
             api_key=self.caller.api_key,
+            spend_limits=self.caller.spend_limits,
             time_budget=self.time_budget(),
             **extra,
         )

@@ -5,7 +5,7 @@ import logging
 
 from bailian_chat import clock
 from bailian_chat.auth import api_key_secrets, tokens
-from bailian_chat.auth.callers import ACCESS_TOKEN, API_KEY, KeyGrant
+from bailian_chat.auth.callers import ACCESS_TOKEN, API_KEY, KeyGrant, spend_limits_context
 from bailian_chat.errors import Unauthorized
 from bailian_chat.store import api_key_items, session_items
 
@@ -28,8 +28,9 @@ def live_session(claims: tokens.TokenClaims, message: str = "Not authenticated")
     return _live_session_and_user(claims, message)[0]
 
 
-def _live_session_and_user(claims: tokens.TokenClaims, message: str) -> tuple[dict, dict]:
-    session, user = session_items.get_session_and_user(claims.session_id, claims.user_id)
+def _live_session_and_user(claims: tokens.TokenClaims, message: str) -> tuple[dict, dict, dict]:
+    """The session, its user and the user's spend limits."""
+    session, user, limits = session_items.get_session_and_user(claims.session_id, claims.user_id)
     if (
         session is None
         or session.get("revoked")
@@ -41,7 +42,7 @@ def _live_session_and_user(claims: tokens.TokenClaims, message: str) -> tuple[di
         raise Unauthorized(message)
     if user.get("status") == STATUS_DISABLED:
         raise DisabledUser(message)
-    return session, user
+    return session, user, limits
 
 
 def authenticate(access_token: str) -> tokens.TokenClaims:
@@ -49,19 +50,19 @@ def authenticate(access_token: str) -> tokens.TokenClaims:
     return authenticate_with_role(access_token)[0]
 
 
-def authenticate_with_role(access_token: str) -> tuple[tokens.TokenClaims, str]:
-    """A valid access token of a live session and its user's role (read in the same BatchGetItem,
-    so a demotion takes effect on the next request), or Unauthorized."""
+def authenticate_with_role(access_token: str) -> tuple[tokens.TokenClaims, str, dict]:
+    """A valid access token of a live session, its user's role and spend limits (read in the same
+    BatchGetItem, so a demotion or a new limit takes effect on the next request), or Unauthorized."""
     claims = tokens.verify(access_token, tokens.ACCESS)
-    _, user = _live_session_and_user(claims, "Not authenticated")
-    return claims, user.get("role") or ROLE_USER
+    _, user, limits = _live_session_and_user(claims, "Not authenticated")
+    return claims, user.get("role") or ROLE_USER, limits
 
 
-def authenticate_api_key(secret: str, message: str = "Not authenticated") -> tuple[int, KeyGrant]:
-    """The user and grant of a live API key: it exists, is not revoked or expired, and its user
-    exists and is not disabled; Unauthorized otherwise."""
+def authenticate_api_key(secret: str, message: str = "Not authenticated") -> tuple[int, KeyGrant, dict]:
+    """The user, grant and user's spend limits of a live API key: it exists, is not revoked or
+    expired, and its user exists and is not disabled; Unauthorized otherwise."""
     digest = api_key_secrets.digest(secret)
-    key, user = api_key_items.get_key_and_user(digest, api_key_secrets.owner_of(secret))
+    key, user, limits = api_key_items.get_key_and_user(digest, api_key_secrets.owner_of(secret))
     now = clock.now_epoch()
     if (
         key is None
@@ -79,7 +80,7 @@ def authenticate_api_key(secret: str, message: str = "Not authenticated") -> tup
         rate_limit_per_minute=key.get("rate_limit_per_minute"),
         monthly_budget=key.get("monthly_budget"),
     )
-    return int(key["user_id"]), grant
+    return int(key["user_id"]), grant, limits
 
 
 def _note_use(digest: str, key: dict, now: int) -> None:
@@ -98,7 +99,8 @@ def authorizer_context(credential: str) -> tuple[int, dict[str, str]]:
     """Use case of the REQUEST authorizer: the caller's user id and the rest of the context the
     functions get (auth_type, then the key's grant or the session and role); Unauthorized else."""
     if api_key_secrets.looks_like_key(credential):
-        user_id, grant = authenticate_api_key(credential)
-        return user_id, {"auth_type": API_KEY, **grant.context()}
-    claims, role = authenticate_with_role(credential)
-    return claims.user_id, {"auth_type": ACCESS_TOKEN, "session_id": claims.session_id, "role": role}
+        user_id, grant, limits = authenticate_api_key(credential)
+        return user_id, {"auth_type": API_KEY, **grant.context(), **spend_limits_context(limits)}
+    claims, role, limits = authenticate_with_role(credential)
+    context = {"auth_type": ACCESS_TOKEN, "session_id": claims.session_id, "role": role}
+    return claims.user_id, {**context, **spend_limits_context(limits)}

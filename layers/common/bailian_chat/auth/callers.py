@@ -3,6 +3,7 @@ may reach: the routes are defined here once, for the authorizer's policy and for
 own check (Powertools and the ASGI edge alike)."""
 
 import fnmatch
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -51,6 +52,22 @@ class KeyGrant:
         )
 
 
+# The authorizer context entry carrying the user's spend limits, as it read them this request (its
+# one BatchGetItem), so a model call does not read them again: a JSON object of decimal strings.
+SPEND_LIMITS = "spend_limits"
+
+
+def spend_limits_context(limits: dict) -> dict[str, str]:
+    return {SPEND_LIMITS: json.dumps(limits, separators=(",", ":"), sort_keys=True)}
+
+
+def _spend_limits(authorizer: Mapping) -> dict | None:
+    """The limits the authorizer passed; None when it passed none (then they are read)."""
+    raw = authorizer.get(SPEND_LIMITS)
+    limits = json.loads(raw) if raw else None
+    return limits if isinstance(limits, dict) else None
+
+
 @dataclass(frozen=True)
 class Caller:
     user_id: int
@@ -58,6 +75,7 @@ class Caller:
     client_ip: str
     api_key: KeyGrant | None = None
     role: str = "user"  # an access token's user's role, read by the authorizer this request
+    spend_limits: dict | None = None  # the user's spend limits, read by the authorizer this request
 
     @property
     def api_key_id(self) -> int | None:
@@ -83,9 +101,10 @@ def authorized_caller(authorizer: Mapping | None, client_ip: str, method: str, r
             grant = KeyGrant.from_context(authorizer)
         else:
             role = str(authorizer.get("role") or "user")
-            return Caller(user_id, str(authorizer["session_id"]), client_ip, role=role)
+            limits = _spend_limits(authorizer)
+            return Caller(user_id, str(authorizer["session_id"]), client_ip, role=role, spend_limits=limits)
     except (KeyError, TypeError, ValueError) as exc:
         raise Unauthorized() from exc
     if not key_may_use(method, resource):
         raise Forbidden(KEY_ROUTES_MESSAGE)
-    return Caller(user_id, "", client_ip, grant)
+    return Caller(user_id, "", client_ip, grant, spend_limits=_spend_limits(authorizer))

@@ -1,7 +1,7 @@
 """Use case of POST /api/conversations/{id}/messages (spec 3.1): the caller's message, then, unless
 the client asked for none, the model's reply to it (the streamed twin is chat/reply_streams.py)."""
 
-from bailian_chat.chat import messages, replies
+from bailian_chat.chat import replies
 from bailian_chat.chat.models import SendMessageOptions
 from bailian_chat.usage.model_calls import CallSource
 
@@ -10,6 +10,4 @@ def send_with_reply(source: CallSource, conversation_id: int, request: SendMessa
     """The stored message with `reply` (the stored answer) and `reply_error` ({"code","message"}
     when the model failed): both null when `generate` is false. The message stays stored whatever
     the model does."""
-    message, conversation = messages.send(source.user_id, conversation_id, request.content)
-    reply, reply_error = replies.reply(conversation, message, source) if request.generate else (None, None)
-    return {**message, "reply": reply, "reply_error": reply_error}
+    return replies.send_with_reply(source, conversation_id, request.content, request.generate)

@@ -5,9 +5,10 @@ from bailian_chat.bailian.wire import reply_content
 from bailian_chat.chat.conversations import NOT_FOUND, owned_conversation
 from bailian_chat.chat.responses import Message
 from bailian_chat.content import clip_text, content_type_of, dump_parts
-from bailian_chat.errors import Forbidden, NotFound
+from bailian_chat.errors import Forbidden, NotFound, RateLimited
 from bailian_chat.paging import PageRequest, pagination
 from bailian_chat.store import message_items
+from bailian_chat.usage import rate_limit
 
 ASSISTANT_USER_ID = 0
 
@@ -17,8 +18,14 @@ def public_message(message: dict) -> dict:
 
 
 def store_message(
-    conversation: dict, role: str, user_id: int, content_type: str, content: list[dict]
+    conversation: dict,
+    role: str,
+    user_id: int,
+    content_type: str,
+    content: list[dict],
+    also: list = (),
 ) -> dict:
+    """Stores a message (with `also`, actions written in its transaction: message_items.add_message)."""
     now = clock.instant()
     message = {
         "user_id": user_id,
@@ -28,7 +35,7 @@ def store_message(
         "status": 1,
     }
     try:
-        stored = message_items.add_message(conversation, message, now.iso, now.epoch_ms, now.day)
+        stored = message_items.add_message(conversation, message, now.iso, now.epoch_ms, now.day, also)
     except message_items.ConversationGone as exc:
         raise NotFound(NOT_FOUND) from exc
     return public_message(stored)
@@ -36,11 +43,31 @@ def store_message(
 
 def send(user_id: int, conversation_id: int, parts: list) -> tuple[dict, dict]:
     """Stores the caller's message; returns it and the conversation it went to."""
-    conversation = owned_conversation(
-        user_id, conversation_id, "No permission to send messages in this conversation"
-    )
+    conversation = _conversation_to_send_to(user_id, conversation_id)
     message = store_message(conversation, "user", user_id, content_type_of(parts), dump_parts(parts))
     return message, conversation
+
+
+def send_counting_reply(
+    user_id: int, conversation_id: int, parts: list, reply_call: rate_limit.PendingModelCall
+) -> tuple[dict, dict, RateLimited | None]:
+    """Stores the caller's message with the rate-limit count of the reply it asks for, in one
+    transaction. Should the limit refuse the count, the message is stored alone and the refusal
+    returned (the reply is not asked for): the message is stored either way, as before."""
+    conversation = _conversation_to_send_to(user_id, conversation_id)
+    content_type, content = content_type_of(parts), dump_parts(parts)
+    try:
+        message = store_message(conversation, "user", user_id, content_type, content, reply_call.actions)
+        return message, conversation, None
+    except message_items.AlsoRefused as refused:
+        limited = reply_call.refusal(refused.cancelled, refused.actions)
+        if limited is None:
+            raise refused.cancelled from refused
+    return store_message(conversation, "user", user_id, content_type, content), conversation, limited
+
+
+def _conversation_to_send_to(user_id: int, conversation_id: int) -> dict:
+    return owned_conversation(user_id, conversation_id, "No permission to send messages in this conversation")
 
 
 def history(user_id: int, conversation_id: int, page: PageRequest) -> dict:

@@ -7,7 +7,7 @@ user is still as read, and, when the change takes an active admin away, that the
 two admins demoting each other at once cannot leave none.
 """
 
-from bailian_chat.store import dynamodb, keys
+from bailian_chat.store import dynamodb, keys, transactions
 
 ADMIN = "admin"
 USER = "user"
@@ -36,17 +36,18 @@ def change_account(user: dict, changes: dict) -> None:
     if it would take the last active admin away."""
     after = {**user, **changes}
     admins_delta = int(is_active_admin(after)) - int(is_active_admin(user))
-    actions = [_user_update(user, changes)]
+    actions = [("user", _user_update(user, changes))]
     if "status" in changes:
-        actions.append(_directory_status(user, changes["status"]))
+        actions.append(("directory", _directory_status(user, changes["status"])))
     if admins_delta:
-        actions.append(_count_admins(admins_delta))
+        actions.append(("admins", _count_admins(admins_delta)))
     try:
-        dynamodb.transact_write(actions)
+        transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
-        if exc.reasons[0] == "ConditionalCheckFailed":
+        failed = transactions.failed(exc, actions)
+        if "user" in failed:
             raise ChangedMeanwhile() from exc
-        if admins_delta < 0 and exc.reasons[-1] == "ConditionalCheckFailed":
+        if admins_delta < 0 and "admins" in failed:
             raise LastAdmin() from exc
         raise
 

@@ -4,7 +4,7 @@ its public id; a per-user count gives the list's total without a count Query."""
 
 import contextlib
 
-from bailian_chat.store import dynamodb, id_counters, keys
+from bailian_chat.store import budget_items, dynamodb, ids, keys, transactions
 
 ACTIVE = "active"
 REVOKED = "revoked"
@@ -13,10 +13,12 @@ REVOKED = "revoked"
 def create_key(digest: str, key: dict) -> dict:
     """Stores a new key (`key` without its id) with its pointer and the owner's count, in one
     transaction; returns it with its new `key_id`."""
-    key_id = id_counters.next_id("api_key")
+    return ids.write_with_new_id("api_key", lambda key_id: _create_key(digest, key, key_id))
+
+
+def _create_key(digest: str, key: dict, key_id: int) -> dict:
     stored = {**key, "key_id": key_id, "status": ACTIVE}
     user_id = key["user_id"]
-    not_exists = "attribute_not_exists(PK)"
     item = {
         **keys.pk_sk(keys.api_key(digest)),
         "GSI1PK": keys.user_api_keys(user_id),
@@ -24,38 +26,46 @@ def create_key(digest: str, key: dict) -> dict:
         **stored,
     }
     pointer = {**keys.pk_sk(keys.api_key_pointer(key_id)), "user_id": user_id, "digest": digest}
-    dynamodb.transact_write(
-        [
-            {"Put": {"Item": dynamodb.to_item(item), "ConditionExpression": not_exists}},
-            {"Put": {"Item": dynamodb.to_item(pointer), "ConditionExpression": not_exists}},
-            {
-                "Update": {
-                    "Key": dynamodb.key(*keys.api_key_counts(user_id)),
-                    "UpdateExpression": "ADD #count :one",
-                    "ExpressionAttributeNames": {"#count": "count"},
-                    "ExpressionAttributeValues": dynamodb.to_values({":one": 1}),
-                }
-            },
-        ]
-    )
+    count = {
+        "Update": {
+            "Key": dynamodb.key(*keys.api_key_counts(user_id)),
+            "UpdateExpression": "ADD #count :one",
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": dynamodb.to_values({":one": 1}),
+        }
+    }
+    actions = [
+        ("key", transactions.put_if_absent(item)),
+        ("pointer", transactions.put_if_absent(pointer)),  # keyed by the id alone
+        ("count", count),
+    ]
+    try:
+        transactions.write(actions)
+    except dynamodb.TransactionCancelled as exc:
+        if "pointer" in transactions.failed(exc, actions):
+            raise ids.IdTaken() from exc
+        raise
     return stored
 
 
-def get_key_and_user(digest: str, user_id: int | None) -> tuple[dict | None, dict | None]:
-    """The key and its user, strongly consistent (a revocation or a disabling holds on the very next
-    request). With the user id the secret names: one BatchGetItem, the key's own user_id checked
-    against it; without (a key from before ids were in secrets): the key, then its user."""
+def get_key_and_user(digest: str, user_id: int | None) -> tuple[dict | None, dict | None, dict]:
+    """The key, its user and the user's spend limits (`budget_items.limits_of`), strongly
+    consistent (a revocation or a disabling holds on the very next request). With the user id the
+    secret names: one BatchGetItem, the key's own user_id checked against it; without (a key from
+    before ids were in secrets): the key, then the user and limits."""
+    key_key = keys.api_key(digest)
     if user_id is None:
-        key = dynamodb.without_keys(dynamodb.get_item(*keys.api_key(digest), consistent=True))
+        key = dynamodb.without_keys(dynamodb.get_item(*key_key, consistent=True))
         if key is None:
-            return None, None
-        user = dynamodb.without_keys(dynamodb.get_item(*keys.user(key["user_id"]), consistent=True))
-        return key, user
-    found = dynamodb.get_items([keys.api_key(digest), keys.user(user_id)], consistent=True)
-    key = dynamodb.without_keys(found.get(keys.api_key(digest)))
+            return None, None, {}
+        user_id = int(key["user_id"])
+    user_key, limits_key = keys.user(user_id), keys.budget_limits(user_id)
+    found = dynamodb.get_items([key_key, user_key, limits_key], consistent=True)
+    key = dynamodb.without_keys(found.get(key_key))
     if key is None or int(key["user_id"]) != user_id:
-        return None, None
-    return key, dynamodb.without_keys(found.get(keys.user(user_id)))
+        return None, None, {}
+    user = found.get(user_key)
+    return key, dynamodb.without_keys(user), budget_items.limits_of(found.get(limits_key), user)
 
 
 def count_keys(user_id: int) -> int:

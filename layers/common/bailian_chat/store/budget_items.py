@@ -11,7 +11,8 @@ reserved -amount, the reservation item deleted. A reservation whose function die
 
 from dataclasses import dataclass
 
-from bailian_chat.store import dynamodb, keys
+from bailian_chat.store import dynamodb, keys, transactions
+from bailian_chat.store.item_types import SpendLimits
 
 DAY_PERIOD_TTL_SECONDS = 40 * 86_400
 MONTH_PERIOD_TTL_SECONDS = 400 * 86_400
@@ -37,15 +38,28 @@ class LimitReached(Exception):
         self.period = period
 
 
+# Names of the settlement's actions in the call log's transaction.
+PERIOD = "period"
+RESERVATION = "reservation"
+
 CEILINGS = ("daily_limit_ceiling", "monthly_limit_ceiling")  # set by an admin on the user item
 
 
-def get_limits(user_id: int) -> dict:
+LIMITS = ("daily_limit", "monthly_limit", *CEILINGS)
+
+
+def get_limits(user_id: int) -> SpendLimits:
     """The user's own limits and the ceilings an admin set, in one BatchGetItem."""
     limits_key, user_key = keys.budget_limits(user_id), keys.user(user_id)
     found = dynamodb.get_items([limits_key, user_key], consistent=True)
-    own = dynamodb.without_keys(found.get(limits_key)) or {}
-    user = found.get(user_key) or {}
+    return limits_of(found.get(limits_key), found.get(user_key))
+
+
+def limits_of(own_limits: dict | None, user: dict | None) -> SpendLimits:
+    """The user's limits item (its own limits) merged with the ceilings on their user item; for a
+    reader that fetched both with other items in its own batch (the authorizer)."""
+    own = dynamodb.without_keys(own_limits) or {}
+    user = user or {}
     return {**own, **{name: user[name] for name in CEILINGS if user.get(name) is not None}}
 
 
@@ -95,13 +109,20 @@ def reserve(user_id: int, reservation_id: str, amount: int, periods: list[Period
         # amount back, the item is what says it is still held.
         "expires_at": max(p.expires_at for p in periods),
     }
-    actions = [{"Put": {"Item": dynamodb.to_item(item)}}]
-    actions += [_period_update(p, 0, amount, within if p.limit_nanos is not None else None) for p in periods]
+    actions = [(RESERVATION, {"Put": {"Item": dynamodb.to_item(item)}})]
+    actions += [
+        (
+            f"{PERIOD}:{p.sk}:{p.pk}",
+            _period_update(p, 0, amount, within if p.limit_nanos is not None else None),
+        )
+        for p in periods
+    ]
     try:
-        dynamodb.transact_write(actions)
+        transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
-        for period, reason in zip(periods, exc.reasons[1:], strict=False):
-            if reason == "ConditionalCheckFailed":
+        failed = transactions.failed(exc, actions)
+        for period in periods:
+            if f"{PERIOD}:{period.sk}:{period.pk}" in failed:
                 raise LimitReached(period) from exc
         if "TransactionConflict" in exc.reasons:
             raise Contended() from exc
@@ -115,25 +136,19 @@ def settle_actions(
     reservation_id: str | None = None,
     reserved: int = 0,
     reserved_periods: list[tuple[str, str]] = (),
-) -> list[dict]:
+) -> list[transactions.NamedAction]:
     """Actions for the call log's transaction: `cost` spent in `periods`, and the reservation (if
     any) released from the periods it was held in; its item must still exist (else the
-    transaction fails on it: see `RESERVATION_GONE`)."""
+    transaction fails on the action named RESERVATION)."""
     changes: dict[tuple[str, str], list] = {(p.pk, p.sk): [p, cost, 0] for p in periods}
     if reservation_id is not None:
         for pk, sk in reserved_periods:
             change = changes.setdefault((pk, sk), [Period(pk, sk, 0), 0, 0])
             change[2] -= reserved
-    actions = [_period_update(period, spent, held) for period, spent, held in changes.values()]
+    actions = [(PERIOD, _period_update(period, spent, held)) for period, spent, held in changes.values()]
     if reservation_id is not None:
-        actions.append(
-            {
-                "Delete": {
-                    "Key": dynamodb.key(keys.spend_reservations(user_id), reservation_id),
-                    "ConditionExpression": "attribute_exists(PK)",
-                }
-            }
-        )
+        pair = (keys.spend_reservations(user_id), reservation_id)
+        actions.append((RESERVATION, transactions.delete_if_present(pair)))
     return actions
 
 

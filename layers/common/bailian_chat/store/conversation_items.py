@@ -4,7 +4,8 @@ GSI1 holds a user's conversations by recency, GSI2 the same per model; both sort
 whenever a conversation is renamed or gets a message, so the list is newest-updated first.
 """
 
-from bailian_chat.store import dynamodb, id_counters, keys, rollup_items
+from bailian_chat.store import dynamodb, ids, keys, rollup_items, transactions
+from bailian_chat.store.item_types import ConversationItem
 
 TOTAL = "total"
 LIVE = "attribute_exists(PK) AND attribute_not_exists(deleting)"
@@ -37,8 +38,19 @@ def _count_action(user_id: int, model_name: str, amount: int) -> dict:
 
 def create_conversation(
     user_id: int, title: str, model_name: str, now_iso: str, now_ms: int, day: str
-) -> dict:
-    conversation_id = id_counters.next_id("conversation")
+) -> ConversationItem:
+    """Stores a new conversation under a new id, with its user's counts and daily rollup."""
+    return ids.write_with_new_id(
+        "conversation",
+        lambda conversation_id: _create_conversation(
+            conversation_id, user_id, title, model_name, now_iso, now_ms, day
+        ),
+    )
+
+
+def _create_conversation(
+    conversation_id: int, user_id: int, title: str, model_name: str, now_iso: str, now_ms: int, day: str
+) -> ConversationItem:
     conversation = {
         "conversation_id": conversation_id,
         "user_id": user_id,
@@ -54,17 +66,21 @@ def create_conversation(
         **conversation,
         **_recency_attributes(user_id, model_name, conversation_id, now_ms),
     }
-    dynamodb.transact_write(
-        [
-            {"Put": {"Item": dynamodb.to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}},
-            _count_action(user_id, model_name, 1),
-            rollup_items.add_action(user_id, day, model_name, conversations=1),
-        ]
-    )
+    actions = [
+        ("conversation", transactions.put_if_absent(item)),
+        ("counts", _count_action(user_id, model_name, 1)),
+        ("rollup", rollup_items.add_action(user_id, day, model_name, conversations=1)),
+    ]
+    try:
+        transactions.write(actions)
+    except dynamodb.TransactionCancelled as exc:
+        if "conversation" in transactions.failed(exc, actions):
+            raise ids.IdTaken() from exc
+        raise
     return conversation
 
 
-def get_conversation(conversation_id: int) -> dict | None:
+def get_conversation(conversation_id: int) -> ConversationItem | None:
     return dynamodb.without_keys(dynamodb.get_item(*keys.conversation(conversation_id), consistent=True))
 
 
@@ -134,20 +150,14 @@ def mark_deleting(conversation_id: int) -> bool:
 def delete_conversation(conversation: dict) -> bool:
     """Removes the conversation item and its count, once its messages are gone; False when a
     concurrent delete already did."""
+    actions = [
+        ("conversation", transactions.delete_if_present(keys.conversation(conversation["conversation_id"]))),
+        ("counts", _count_action(conversation["user_id"], conversation["model_name"], -1)),
+    ]
     try:
-        dynamodb.transact_write(
-            [
-                {
-                    "Delete": {
-                        "Key": dynamodb.key(*keys.conversation(conversation["conversation_id"])),
-                        "ConditionExpression": "attribute_exists(PK)",
-                    }
-                },
-                _count_action(conversation["user_id"], conversation["model_name"], -1),
-            ]
-        )
+        transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
-        if exc.reasons[:1] == ["ConditionalCheckFailed"]:
+        if "conversation" in transactions.failed(exc, actions):
             return False
         raise
     return True

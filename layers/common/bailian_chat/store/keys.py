@@ -65,6 +65,11 @@ def api_calls(user_id: int, model_name: str | None = None) -> str:
     return f"USER#{user_id}#CALLS" if model_name is None else f"USER#{user_id}#CALLS#{model_name}"
 
 
+def api_call_id(call_id: int) -> tuple[str, str]:
+    """Claims a call id (the call item lives under its user: this finds the id taken by anyone)."""
+    return f"CALLID#{call_id}", "CALLID"
+
+
 def api_call_time(created_ms: int, call_id: int) -> str:
     return f"{created_ms:015d}#{call_id:016d}"
 

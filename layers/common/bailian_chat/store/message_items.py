@@ -1,6 +1,7 @@
 """Message items (one per message, under their conversation) and the by-id pointers."""
 
-from bailian_chat.store import conversation_items, dynamodb, id_counters, keys, rollup_items
+from bailian_chat.store import conversation_items, dynamodb, ids, keys, rollup_items, transactions
+from bailian_chat.store.item_types import MessageItem, MessagePointer
 
 MESSAGE_PREFIX = "MSG#"
 
@@ -9,81 +10,105 @@ class ConversationGone(Exception):
     """The conversation was deleted (or is being deleted) while a message was written."""
 
 
-def add_message(conversation: dict, message: dict, now_iso: str, now_ms: int, day: str) -> dict:
+class AlsoRefused(Exception):
+    """A condition of an action the caller added to the message's transaction failed: nothing was
+    written. `cancelled` and `actions` (all of the transaction's) say which."""
+
+    def __init__(self, cancelled: dynamodb.TransactionCancelled, actions: list[transactions.NamedAction]):
+        super().__init__("an action written with the message was refused")
+        self.cancelled = cancelled
+        self.actions = actions
+
+
+def add_message(
+    conversation: dict,
+    message: dict,
+    now_iso: str,
+    now_ms: int,
+    day: str,
+    also: list[transactions.NamedAction] = (),
+) -> MessageItem:
     """Stores a message, its pointer, the conversation's new recency and count, and the daily
-    rollup, in one transaction."""
+    rollup, in one transaction, under a new id; with `also` (actions that belong with it, e.g. the
+    reply's rate-limit count) in the same transaction (AlsoRefused when one of them is refused)."""
+    return ids.write_with_new_id(
+        "message",
+        lambda message_id: _add_message(conversation, message, message_id, now_iso, now_ms, day, also),
+    )
+
+
+def _add_message(
+    conversation: dict,
+    message: dict,
+    message_id: int,
+    now_iso: str,
+    now_ms: int,
+    day: str,
+    also: list[transactions.NamedAction],
+) -> MessageItem:
     conversation_id = conversation["conversation_id"]
-    message_id = id_counters.next_id("message")
     stored = {**message, "message_id": message_id, "conversation_id": conversation_id, "created_at": now_iso}
     pointer = {
         "message_id": message_id,
         "conversation_id": conversation_id,
         "owner_id": conversation["user_id"],
     }
-    new_item = {"ConditionExpression": "attribute_not_exists(PK)"}
+    actions = [
+        (
+            "message",
+            transactions.put_if_absent({**keys.pk_sk(keys.message(conversation_id, message_id)), **stored}),
+        ),
+        # Keyed by the id alone: the put that finds an id taken in any conversation.
+        ("pointer", transactions.put_if_absent({**keys.pk_sk(keys.message_pointer(message_id)), **pointer})),
+        ("conversation", conversation_items.touch_action(conversation, now_iso, now_ms, message_delta=1)),
+        (
+            "rollup",
+            rollup_items.add_action(conversation["user_id"], day, conversation["model_name"], messages=1),
+        ),
+    ]
+    own = {name for name, _ in actions}
+    actions += also
     try:
-        dynamodb.transact_write(
-            [
-                {
-                    "Put": {
-                        "Item": dynamodb.to_item(
-                            {**keys.pk_sk(keys.message(conversation_id, message_id)), **stored}
-                        ),
-                        **new_item,
-                    }
-                },
-                {
-                    "Put": {
-                        "Item": dynamodb.to_item({**keys.pk_sk(keys.message_pointer(message_id)), **pointer}),
-                        **new_item,
-                    }
-                },
-                conversation_items.touch_action(conversation, now_iso, now_ms, message_delta=1),
-                rollup_items.add_action(conversation["user_id"], day, conversation["model_name"], messages=1),
-            ]
-        )
+        transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
-        if exc.reasons[2:3] == ["ConditionalCheckFailed"]:
+        failed = transactions.failed(exc, actions)
+        if "conversation" in failed:
             raise ConversationGone() from exc
+        if failed - own:
+            raise AlsoRefused(exc, actions) from exc
+        if failed & {"message", "pointer"}:
+            raise ids.IdTaken() from exc
         raise
     return stored
 
 
-def get_pointer(message_id: int) -> dict | None:
+def get_pointer(message_id: int) -> MessagePointer | None:
     return dynamodb.get_item(*keys.message_pointer(message_id), consistent=True)
 
 
-def delete_message(pointer: dict) -> bool:
+def delete_message(pointer: MessagePointer) -> bool:
     """Deletes a message, its pointer and one from its conversation's count; False if already gone."""
     conversation_id, message_id = pointer["conversation_id"], pointer["message_id"]
+    actions = [
+        ("message", transactions.delete_if_present(keys.message(conversation_id, message_id))),
+        ("pointer", {"Delete": {"Key": dynamodb.key(*keys.message_pointer(message_id))}}),
+        (
+            "conversation",
+            transactions.update_if_exists(
+                keys.conversation(conversation_id), "ADD message_count :minus_one", {":minus_one": -1}
+            ),
+        ),
+    ]
     try:
-        dynamodb.transact_write(
-            [
-                {
-                    "Delete": {
-                        "Key": dynamodb.key(*keys.message(conversation_id, message_id)),
-                        "ConditionExpression": "attribute_exists(PK)",
-                    }
-                },
-                {"Delete": {"Key": dynamodb.key(*keys.message_pointer(message_id))}},
-                {
-                    "Update": {
-                        "Key": dynamodb.key(*keys.conversation(conversation_id)),
-                        "UpdateExpression": "ADD message_count :minus_one",
-                        "ConditionExpression": "attribute_exists(PK)",
-                        "ExpressionAttributeValues": dynamodb.to_values({":minus_one": -1}),
-                    }
-                },
-            ]
-        )
+        transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
-        if "ConditionalCheckFailed" in exc.reasons:
+        if transactions.failed(exc, actions) & {"message", "conversation"}:
             return False  # the message (or its conversation) is already gone
         raise
     return True
 
 
-def list_messages(conversation_id: int, offset: int, limit: int) -> list[dict]:
+def list_messages(conversation_id: int, offset: int, limit: int) -> list[MessageItem]:
     pk, _ = keys.conversation(conversation_id)
     items = dynamodb.query_page(
         "PK = :pk AND begins_with(SK, :prefix)",
@@ -113,7 +138,7 @@ def delete_all_messages(conversation_id: int) -> int:
     return len(message_keys)
 
 
-def recent_messages(conversation_id: int, limit: int, up_to_message_id: int) -> list[dict]:
+def recent_messages(conversation_id: int, limit: int, up_to_message_id: int) -> list[MessageItem]:
     """The newest `limit` messages up to and including `up_to_message_id`, oldest first (the
     context a reply is generated from: never a message sent after the one being answered)."""
     pk, last_sk = keys.message(conversation_id, up_to_message_id)

@@ -11,7 +11,7 @@ nothing to clean up) and expires through the table's TTL once its buckets are pa
 
 from dataclasses import dataclass
 
-from bailian_chat.store import dynamodb, keys
+from bailian_chat.store import dynamodb, keys, transactions
 
 BUCKETS_PER_ITEM = 120
 
@@ -26,10 +26,7 @@ def take(user_id: int, buckets: range, bucket_seconds: int, limit: int) -> dict[
     """Adds one to the window sums of `buckets` if each is below `limit`, in one request
     (UpdateItem, or TransactWriteItems when they span two items). None when counted; otherwise
     nothing is counted and the sums that stopped it are returned (bucket -> sum; may be empty)."""
-    updates = [
-        _ItemUpdate(first, [j for j in buckets if j - j % BUCKETS_PER_ITEM == first])
-        for first in sorted({j - j % BUCKETS_PER_ITEM for j in buckets})
-    ]
+    updates = _updates(buckets)
     requests = [_request(user_id, update, bucket_seconds, len(buckets), limit) for update in updates]
     try:
         if len(requests) == 1:
@@ -50,6 +47,44 @@ def take(user_id: int, buckets: range, bucket_seconds: int, limit: int) -> dict[
             sums.update(_sums(update, item))
         return sums
     return None
+
+
+RATE_WINDOW = "rate_window:"  # the name of a take's action in a caller's transaction, + first bucket
+
+
+def take_actions(
+    subject: int | str, buckets: range, bucket_seconds: int, limit: int
+) -> list[transactions.NamedAction]:
+    """The same conditional adds as `take`, as named actions for the caller's own transaction (a
+    write that belongs with the take: one round trip for both)."""
+    return [
+        (
+            f"{RATE_WINDOW}{update.first}",
+            {"Update": _transact_form(_request(subject, update, bucket_seconds, len(buckets), limit))},
+        )
+        for update in _updates(buckets)
+    ]
+
+
+def refusing_sums(
+    buckets: range, cancelled: dynamodb.TransactionCancelled, actions: list[transactions.NamedAction]
+) -> dict[int, int] | None:
+    """When a `take_actions` action's condition failed in the cancelled transaction of `actions`,
+    the sums that stopped it (as `take` returns them); None when none did."""
+    if not any(name.startswith(RATE_WINDOW) for name in transactions.failed(cancelled, actions)):
+        return None
+    items = {name: item for (name, _), item in zip(actions, cancelled.items, strict=False)}
+    sums: dict[int, int] = {}
+    for update in _updates(buckets):
+        sums.update(_sums(update, items.get(f"{RATE_WINDOW}{update.first}")))
+    return sums
+
+
+def _updates(buckets: range) -> list[_ItemUpdate]:
+    return [
+        _ItemUpdate(first, [j for j in buckets if j - j % BUCKETS_PER_ITEM == first])
+        for first in sorted({j - j % BUCKETS_PER_ITEM for j in buckets})
+    ]
 
 
 def _name(update: _ItemUpdate, bucket: int) -> str:

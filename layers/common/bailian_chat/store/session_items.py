@@ -2,7 +2,7 @@
 
 import contextlib
 
-from bailian_chat.store import dynamodb, keys
+from bailian_chat.store import budget_items, dynamodb, keys, transactions
 
 
 def _session_item(session_id: str, user_id: int, refresh_jti: str, created_at: int, expires_at: int) -> dict:
@@ -67,10 +67,14 @@ def create_login_session(
     )
 
 
-def get_session_and_user(session_id: str, user_id: int) -> tuple[dict | None, dict | None]:
-    """The session and its user's profile in one strongly consistent BatchGetItem."""
-    found = dynamodb.get_items([keys.session(session_id), keys.user(user_id)], consistent=True)
-    return found.get(keys.session(session_id)), dynamodb.without_keys(found.get(keys.user(user_id)))
+def get_session_and_user(session_id: str, user_id: int) -> tuple[dict | None, dict | None, dict]:
+    """The session, its user's profile and the user's spend limits (`budget_items.limits_of`), in
+    one strongly consistent BatchGetItem: the limits ride along to the model-calling functions."""
+    pairs = [keys.session(session_id), keys.user(user_id), keys.budget_limits(user_id)]
+    found = dynamodb.get_items(pairs, consistent=True)
+    user = found.get(keys.user(user_id))
+    limits = budget_items.limits_of(found.get(keys.budget_limits(user_id)), user)
+    return found.get(keys.session(session_id)), dynamodb.without_keys(user), limits
 
 
 def rotate_refresh(session_id: str, expected_jti: str, new_jti: str, now: int) -> dict:
@@ -121,28 +125,21 @@ def get_session(session_id: str) -> dict | None:
 def end_session(user_id: int, session_id: str, reason: str) -> None:
     """Revokes the session and drops its pointer, in one transaction; a pointer whose session is
     already gone (expired by TTL) is just dropped."""
+    revoke = transactions.update_if_exists(
+        keys.session(session_id),
+        "SET revoked = :true, revoked_reason = :reason",
+        {":true": True, ":reason": reason},
+    )
+    actions = [
+        ("session", revoke),
+        ("pointer", {"Delete": {"Key": dynamodb.key(*keys.user_session(user_id, session_id))}}),
+    ]
     try:
-        _revoke_and_unlink(user_id, session_id, reason)
+        transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
-        if exc.reasons[0] != "ConditionalCheckFailed":
+        if "session" not in transactions.failed(exc, actions):
             raise
         dynamodb.delete_item(*keys.user_session(user_id, session_id))
-
-
-def _revoke_and_unlink(user_id: int, session_id: str, reason: str) -> None:
-    dynamodb.transact_write(
-        [
-            {
-                "Update": {
-                    "Key": dynamodb.key(*keys.session(session_id)),
-                    "UpdateExpression": "SET revoked = :true, revoked_reason = :reason",
-                    "ConditionExpression": "attribute_exists(PK)",
-                    "ExpressionAttributeValues": dynamodb.to_values({":true": True, ":reason": reason}),
-                }
-            },
-            {"Delete": {"Key": dynamodb.key(*keys.user_session(user_id, session_id))}},
-        ]
-    )
 
 
 def reissue_refresh(session_id: str, new_jti: str, now: int) -> dict:

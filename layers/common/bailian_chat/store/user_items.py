@@ -1,6 +1,6 @@
 """User items and the username/email uniqueness items."""
 
-from bailian_chat.store import dynamodb, id_counters, keys
+from bailian_chat.store import dynamodb, ids, keys, transactions
 from bailian_chat.text_rules import identifier_key
 
 USERNAME_TAKEN = "username"
@@ -16,8 +16,12 @@ class UserExists(Exception):
 
 
 def create_user(profile: dict) -> dict:
-    """Stores a new user and claims its username and email in one transaction (race-free)."""
-    user_id = id_counters.next_id("user")
+    """Stores a new user under a new id and claims its username and email in one transaction
+    (race-free)."""
+    return ids.write_with_new_id("user", lambda user_id: _create_user(profile, user_id))
+
+
+def _create_user(profile: dict, user_id: int) -> dict:
     user = {**profile, "user_id": user_id}
     claim = {"user_id": user_id}
     username_entry = {
@@ -29,39 +33,26 @@ def create_user(profile: dict) -> dict:
         "GSI1SK": keys.directory_email(user["email"], user_id),
         "status": user["status"],  # a copy, so the directory can filter the email entries by status
     }
-    not_exists = {"ConditionExpression": "attribute_not_exists(PK)"}
+    actions = [
+        (
+            USERNAME_TAKEN,
+            transactions.put_if_absent({**keys.pk_sk(keys.username(user["username"])), **claim}),
+        ),
+        (
+            EMAIL_TAKEN,
+            transactions.put_if_absent({**keys.pk_sk(keys.email(user["email"])), **claim, **email_entry}),
+        ),
+        ("user", transactions.put_if_absent({**keys.pk_sk(keys.user(user_id)), **user, **username_entry})),
+    ]
     try:
-        dynamodb.transact_write(
-            [
-                {
-                    "Put": {
-                        "Item": dynamodb.to_item({**keys.pk_sk(keys.username(user["username"])), **claim}),
-                        **not_exists,
-                    }
-                },
-                {
-                    "Put": {
-                        "Item": dynamodb.to_item(
-                            {**keys.pk_sk(keys.email(user["email"])), **claim, **email_entry}
-                        ),
-                        **not_exists,
-                    }
-                },
-                {
-                    "Put": {
-                        "Item": dynamodb.to_item(
-                            {**keys.pk_sk(keys.user(user_id)), **user, **username_entry}
-                        ),
-                        **not_exists,
-                    }
-                },
-            ]
-        )
+        transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
-        if exc.reasons[:1] == ["ConditionalCheckFailed"]:
-            raise UserExists(USERNAME_TAKEN) from exc
-        if exc.reasons[1:2] == ["ConditionalCheckFailed"]:
-            raise UserExists(EMAIL_TAKEN) from exc
+        failed = transactions.failed(exc, actions)
+        for taken in (USERNAME_TAKEN, EMAIL_TAKEN):
+            if taken in failed:
+                raise UserExists(taken) from exc
+        if "user" in failed:
+            raise ids.IdTaken() from exc
         raise
     return user
 

@@ -62,9 +62,10 @@ def _decimal(value: str | None) -> Decimal | None:
     return Decimal(value) if value is not None else None
 
 
-def user_limits(user_id: int) -> Limits:
-    """The limits that apply: the lowest of the deployment's, the user's own and an admin's ceiling."""
-    own = budget_items.get_limits(user_id)
+def user_limits(user_id: int, own: dict | None = None) -> Limits:
+    """The limits that apply: the lowest of the deployment's, the user's own and an admin's ceiling
+    (`own`: the user's limits and ceilings when already read, as `budget_items.get_limits`)."""
+    own = budget_items.get_limits(user_id) if own is None else own
     default_daily, default_monthly = deployment_limits()
     return Limits(
         daily=_lower(
@@ -149,10 +150,13 @@ def thinks(model: str, payload: dict, reasoning_seen: bool = False) -> bool:
     return always or bool(payload.get("enable_thinking")) or reasoning_seen
 
 
-def reserve(user_id: int, key: KeyGrant | None, payload: dict, deadline_seconds: float) -> Reservation | None:
+def reserve(
+    user_id: int, key: KeyGrant | None, payload: dict, deadline_seconds: float, own_limits: dict | None = None
+) -> Reservation | None:
     """Holds the call's worst-case cost in its periods; BudgetExceeded when a limit would be
-    crossed. None when no limit applies (nothing held)."""
-    limits = user_limits(user_id)
+    crossed. None when no limit applies (nothing held). `own_limits`: the user's limits as the
+    authorizer read them this request (None: read here)."""
+    limits = user_limits(user_id, own_limits)
     day = clock.instant().day
     periods = periods_of(user_id, day, limits, key)
     if all(period.limit_nanos is None for period in periods):

@@ -37,6 +37,11 @@ class CallSource:
     time_budget: float | None = None
     # The API key the call was made with (None: an access token).
     api_key: KeyGrant | None = None
+    # The user's spend limits as the authorizer read them this request (None: read them here).
+    spend_limits: dict | None = None
+    # The call's count against the user's rate limit was written already (with the message the
+    # reply answers: chat.replies.send_with_reply).
+    rate_limit_counted: bool = False
 
     @property
     def api_key_id(self) -> int | None:
@@ -91,7 +96,8 @@ def _admitted_call[T](
     """The key's allow-list, the rate limits and the spend reservation, then `call` (the upstream
     request); a failure of the call is logged (with its reservation released) and raised."""
     api_key_limits.admit(source.api_key, payload["model"])
-    rate_limit.take_model_call(source.user_id)
+    if not source.rate_limit_counted:
+        rate_limit.take_model_call(source.user_id)
     billing = _reserve(source, payload, deadline)
     started = time.monotonic()
     try:
@@ -108,7 +114,8 @@ def _reserve(source: CallSource, payload: dict, deadline: float) -> Billing:
     """The call's spend reservation (BudgetExceeded when a limit would be crossed)."""
     if source.time_budget is not None:
         deadline = min(deadline, source.time_budget)
-    return Billing(payload, budgets.reserve(source.user_id, source.api_key, payload, deadline))
+    reservation = budgets.reserve(source.user_id, source.api_key, payload, deadline, source.spend_limits)
+    return Billing(payload, reservation)
 
 
 def stream_model(source: CallSource, payload: dict) -> "ModelStream":

@@ -9,6 +9,7 @@ sooner, and Retry-After is the time until the next one is given back.
 """
 
 import math
+from dataclasses import dataclass
 
 from bailian_chat import clock
 from bailian_chat.config import get_settings
@@ -18,17 +19,51 @@ from bailian_chat.store import keys, rate_limit_items
 WINDOW_SECONDS = 60
 BUCKET_SECONDS = 2
 WINDOW_BUCKETS = WINDOW_SECONDS // BUCKET_SECONDS + 1  # any 60-s span lies within this many buckets
+USER_LIMIT_MESSAGE = "Request rate limit exceeded"
 
 
 def take_model_call(user_id: int) -> None:
     """Counts a model call against the caller's per-minute limit; RateLimited when it is used up."""
-    _take(user_id, get_settings().rate_limit_per_minute, "Request rate limit exceeded")
+    _take(user_id, get_settings().rate_limit_per_minute, USER_LIMIT_MESSAGE)
 
 
 def take_key_model_call(key_id: int, limit: int) -> None:
     """Counts a model call against an API key's own per-minute limit (its own windows)."""
     message = f"API key rate limit exceeded ({limit} requests per minute)"
     _take(keys.api_key_rate_subject(key_id), limit, message)
+
+
+@dataclass(frozen=True)
+class PendingModelCall:
+    """A model call's count against the user's limit, as actions for a write that belongs with it
+    (the message a reply answers): `refusal` reads a cancelled transaction of them."""
+
+    actions: list
+    now: float
+    limit: int
+
+    @property
+    def _buckets(self) -> range:
+        bucket = int(self.now // BUCKET_SECONDS)
+        return range(bucket, bucket + WINDOW_BUCKETS)
+
+    def refusal(self, cancelled, actions: list) -> RateLimited | None:
+        """RateLimited when the count was refused in the cancelled transaction of `actions`."""
+        sums = rate_limit_items.refusing_sums(self._buckets, cancelled, actions)
+        if sums is None:
+            return None
+        retry_after = _retry_after(sums, self._buckets.start, self.limit, self.now)
+        return RateLimited(USER_LIMIT_MESSAGE, retry_after=retry_after)
+
+
+def pending_model_call(user_id: int) -> PendingModelCall:
+    """The user's next model call counted within another write's transaction (see take_model_call)."""
+    now, limit = clock.now_seconds(), get_settings().rate_limit_per_minute
+    bucket = int(now // BUCKET_SECONDS)
+    actions = rate_limit_items.take_actions(
+        user_id, range(bucket, bucket + WINDOW_BUCKETS), BUCKET_SECONDS, limit
+    )
+    return PendingModelCall(actions, now, limit)
 
 
 def _take(subject: int | str, limit: int, message: str) -> None:

@@ -1,0 +1,47 @@
+"""Transactions whose actions have names, so a cancellation is read by name (which action's
+condition failed) rather than by position, and the actions written again and again."""
+
+from bailian_chat.store import dynamodb
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+NOT_EXISTS = "attribute_not_exists(PK)"
+EXISTS = "attribute_exists(PK)"
+
+type NamedAction = tuple[str, dict]
+
+
+def write(actions: list[NamedAction]) -> None:
+    """TransactWriteItems of the actions, in order (raises dynamodb.TransactionCancelled)."""
+    dynamodb.transact_write([action for _, action in actions])
+
+
+def failed(cancelled: dynamodb.TransactionCancelled, actions: list[NamedAction]) -> set[str]:
+    """The names of the actions whose condition failed in a cancelled `write(actions)`."""
+    return {
+        name
+        for (name, _), reason in zip(actions, cancelled.reasons, strict=False)
+        if reason == CONDITION_FAILED
+    }
+
+
+def put_if_absent(item: dict) -> dict:
+    """Put of a new item (`item` in plain values with its PK and SK); fails if it exists."""
+    return {"Put": {"Item": dynamodb.to_item(item), "ConditionExpression": NOT_EXISTS}}
+
+
+def delete_if_present(pair: tuple[str, str]) -> dict:
+    """Delete of an item that must exist."""
+    return {"Delete": {"Key": dynamodb.key(*pair), "ConditionExpression": EXISTS}}
+
+
+def update_if_exists(pair: tuple[str, str], expression: str, values: dict, names: dict | None = None) -> dict:
+    """Update of an item that must exist (ADD and SET would otherwise create it)."""
+    update = {
+        "Key": dynamodb.key(*pair),
+        "UpdateExpression": expression,
+        "ConditionExpression": EXISTS,
+        "ExpressionAttributeValues": dynamodb.to_values(values),
+    }
+    if names:
+        update["ExpressionAttributeNames"] = names
+    return {"Update": update}
