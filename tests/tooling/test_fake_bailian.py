@@ -435,13 +435,13 @@ def test_timeout_fault_answers_normally_after_the_delay(
     client: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     waits: list[float] = []
-    real_wait = fake_bailian._sleep_unless_client_leaves
+    real_wait = fake_bailian.endpoint.sleep_unless_client_leaves
 
     async def recorded_wait(receive, seconds: float) -> bool:
         waits.append(seconds)
         return await real_wait(receive, seconds)
 
-    monkeypatch.setattr(fake_bailian, "_sleep_unless_client_leaves", recorded_wait)
+    monkeypatch.setattr(fake_bailian.endpoint, "sleep_unless_client_leaves", recorded_wait)
     started = time.monotonic()
     response = chat(client, "patient #fault:timeout")
     elapsed = time.monotonic() - started
