@@ -3,6 +3,7 @@ included, with an access token and with an API key: counted on the application's
 change that adds a read or a write to the hot path shows up here."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +12,7 @@ from bailian_chat.store import dynamodb
 from bailian_chat.usage import rate_limit
 
 from local import fake_bailian
+from tests.support import payloads
 
 FAKE_KEY = "sk-unit-round-trips-0123456789"
 PROXY = "/api/bailian/chat/completions"
@@ -150,3 +152,40 @@ def test_a_read_is_at_most_2(gateway, signed_in, model, operations):
 
     assert response.status == 200, response
     assert operations == ["BatchGetItem", "GetItem"]  # authorizer; the conversation
+
+
+def test_a_login_is_at_most_4(gateway, register, operations):
+    registration = register()
+    operations.clear()
+
+    response = gateway.login(payloads.login_for(registration))
+
+    assert response.status == 200, response
+    assert operations == [
+        "GetItem",  # the username claim (consistent: a just-registered user can log in)
+        "GetItem",  # the user
+        "UpdateItem",  # the login throttle's attempt slot, taken before the password is checked
+        "TransactWriteItems",  # session + pointer + last_login_at + audit + the slot's clearing
+    ]
+
+
+def test_a_login_whose_clearing_lost_a_race_still_starts_its_session(gateway, register, operations):
+    """A later success (or a new window) got there first: the clearing's condition fails, so the
+    session is written again without it, and the login succeeds."""
+    from bailian_chat.store import login_failure_items
+
+    registration = register()
+    real_action = login_failure_items.clear_through_action
+
+    def stale_clearing(account, client_ip, slot, max_attempts):
+        return real_action(account, client_ip, replace(slot, window_ends=slot.window_ends - 1), max_attempts)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(login_failure_items, "clear_through_action", stale_clearing)
+        operations.clear()
+        response = gateway.login(payloads.login_for(registration))
+
+    assert response.status == 200, response
+    assert operations[-2:] == ["TransactWriteItems", "TransactWriteItems"]
+    token = response.body["data"]["access_token"]
+    assert gateway.request("GET", "/api/auth/user", token=token).status == 200

@@ -59,7 +59,7 @@ def test_a_password_change_answers_a_fresh_pair_for_the_same_session(account):
     assert verify(data["refresh_token"], REFRESH).session_id == claims.session_id
 
 
-def test_the_authorizer_context_of_an_access_token_names_the_session_and_role(account):
+def test_the_authorizer_context_of_an_access_token_names_the_session_role_and_limits(account):
     signed_in = login(account)
 
     user_id, context = access.authorizer_context(signed_in["access_token"])
@@ -69,6 +69,7 @@ def test_the_authorizer_context_of_an_access_token_names_the_session_and_role(ac
         "auth_type": "access_token",
         "session_id": verify(signed_in["access_token"], ACCESS).session_id,
         "role": "user",
+        "spend_limits": "{}",  # read in the same batch (none set): the model call needs no read
     }
 
 
@@ -80,6 +81,7 @@ def test_the_authorizer_context_of_an_api_key_carries_its_grant(account):
     assert user_id == account["user_id"]
     assert context["auth_type"] == "api_key"
     assert context["api_key_id"] == str(key["key_id"])
+    assert context["spend_limits"] == "{}"
 
 
 @pytest.mark.parametrize("credential", ["not-a-token", "sk-bc-not-a-live-key"])

@@ -72,15 +72,20 @@ def login(request: LoginRequest, client_ip: str, user_agent: str | None = None) 
     # taken before the password is checked, so parallel guesses get no more checks than the limit.
     account = account_of(user) if user else f"name:{request.username.strip().lower()}"
     user_id = user and user["user_id"]
-    if not check_password(
+    slot = verified_slot(
         account, client_ip, user and user.get("password_hash"), request.password, now, user_id=user_id
-    ):
+    )
+    if slot is None:
         raise Unauthorized(BAD_CREDENTIALS)
+    max_failures = get_settings().login_max_failures
     if user.get("status") == STATUS_DISABLED:
+        login_failure_items.clear_through(account, client_ip, slot, max_failures)
         audit.record(audit.LOGIN_FAILED, user_id, client_ip, reason="account disabled")
         raise Forbidden("User account has been disabled")
     client = {"client_ip": client_ip, "user_agent": (user_agent or "")[:USER_AGENT_MAX] or None}
-    return _start_session(user_id, now, client), public_user(user)
+    # The throttle's clearing rides in the session's transaction: 4 round trips, not 5.
+    clearing = login_failure_items.clear_through_action(account, client_ip, slot, max_failures)
+    return _start_session(user_id, now, client, clearing), public_user(user)
 
 
 def check_password(
@@ -98,6 +103,26 @@ def check_password(
     the limit); a failure keeps it, and the last one locks the account+IP out for a whole period;
     a success frees the failures before it. Failures and lockouts are audited (`user_id`'s trail;
     a name that is no account only gets the log line)."""
+    slot = verified_slot(
+        account, client_ip, password_hash, password, now, user_id=user_id, failure_event=failure_event
+    )
+    if slot is None:
+        return False
+    login_failure_items.clear_through(account, client_ip, slot, get_settings().login_max_failures)
+    return True
+
+
+def verified_slot(
+    account: str,
+    client_ip: str,
+    password_hash: str | None,
+    password: str,
+    now: int,
+    *,
+    user_id: int | None = None,
+    failure_event: str = audit.LOGIN_FAILED,
+) -> login_failure_items.AttemptSlot | None:
+    """check_password's check, its slot returned for the caller to clear (None: a wrong password)."""
     settings = get_settings()
     slot = _take_attempt(account, client_ip, now)
     if not passwords.verify_password(password_hash, password):
@@ -108,9 +133,8 @@ def check_password(
             audit.record(
                 audit.LOCKED_OUT, user_id, client_ip, until=until, account=None if user_id else account
             )
-        return False  # the slot stays taken: it is a failure
-    login_failure_items.clear_through(account, client_ip, slot, settings.login_max_failures)
-    return True
+        return None  # the slot stays taken: it is a failure
+    return slot
 
 
 def _take_attempt(account: str, client_ip: str, now: int) -> login_failure_items.AttemptSlot:
@@ -127,7 +151,9 @@ def _take_attempt(account: str, client_ip: str, now: int) -> login_failure_items
         ) from locked
 
 
-def _start_session(user_id: int, now: int, client: dict | None = None) -> TokenPair:
+def _start_session(
+    user_id: int, now: int, client: dict | None = None, clearing: dict | None = None
+) -> TokenPair:
     settings = get_settings()
     session_id = secrets.token_urlsafe(18)
     refresh_jti = tokens.new_token_id()
@@ -143,6 +169,7 @@ def _start_session(user_id: int, now: int, client: dict | None = None) -> TokenP
         clock.iso_from_epoch(now),
         client,
         [audit_item],
+        if_still_due=clearing,
     )
     audit.log(user_id, event)
     return TokenPair(

@@ -80,14 +80,30 @@ def _start_new_window(
 def clear_through(account: str, client_ip: str, slot: AttemptSlot, max_attempts: int) -> None:
     """After a success: the attempts up to and including `slot` no longer count (later ones, still in
     flight, do). Nothing happens if the window has changed or a later success already cleared more."""
-    new_limit = slot.number + max_attempts
     with contextlib.suppress(dynamodb.ConditionFailed):
-        dynamodb.update_item(
-            *keys.login_failures(account, client_ip),
-            "SET limit_at = :limit",
-            {":limit": new_limit, ":window": slot.window_ends},
-            ConditionExpression="expires_at = :window AND limit_at < :limit",
-        )
+        dynamodb.update_item(*keys.login_failures(account, client_ip), **_clearing(slot, max_attempts))
+
+
+def clear_through_action(account: str, client_ip: str, slot: AttemptSlot, max_attempts: int) -> dict:
+    """clear_through as an action of the login's own transaction (one round trip fewer); its
+    condition failing cancels that transaction, which the caller then writes again without it."""
+    clearing = _clearing(slot, max_attempts)
+    return {
+        "Update": {
+            "Key": dynamodb.key(*keys.login_failures(account, client_ip)),
+            "UpdateExpression": clearing["expression"],
+            "ExpressionAttributeValues": dynamodb.to_values(clearing["values"]),
+            "ConditionExpression": clearing["ConditionExpression"],
+        }
+    }
+
+
+def _clearing(slot: AttemptSlot, max_attempts: int) -> dict:
+    return {
+        "expression": "SET limit_at = :limit",
+        "values": {":limit": slot.number + max_attempts, ":window": slot.window_ends},
+        "ConditionExpression": "expires_at = :window AND limit_at < :limit",
+    }
 
 
 def lock_out(account: str, client_ip: str, slot: AttemptSlot, until: int) -> None:

@@ -33,10 +33,12 @@ def create_login_session(
     last_login_at: str,
     client: dict | None = None,
     also: list[dict] = (),
+    if_still_due: dict | None = None,
 ) -> None:
     """The new session, its pointer under the user (so the user's sessions are one Query; `client`:
-    client_ip and user_agent), the user's last login time and `also` (the login's audit item), in
-    one TransactWriteItems."""
+    client_ip and user_agent), the user's last login time, `also` (the login's audit item) and
+    `if_still_due` (the login throttle's clearing, whose condition may fail: the rest is then
+    written again without it), in one TransactWriteItems."""
     pointer = {
         **keys.pk_sk(keys.user_session(user_id, session_id)),
         "session_id": session_id,
@@ -44,17 +46,12 @@ def create_login_session(
         "expires_at": expires_at,
         **(client or {}),
     }
-    dynamodb.transact_write(
-        [
-            {
-                "Put": {
-                    "Item": dynamodb.to_item(
-                        _session_item(session_id, user_id, refresh_jti, created_at, expires_at)
-                    ),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
-            {"Put": {"Item": dynamodb.to_item(pointer)}},
+    session = _session_item(session_id, user_id, refresh_jti, created_at, expires_at)
+    actions: list[transactions.NamedAction] = [
+        ("session", transactions.put_if_absent(session)),
+        ("pointer", {"Put": {"Item": dynamodb.to_item(pointer)}}),
+        (
+            "last login",
             {
                 "Update": {
                     "Key": dynamodb.key(*keys.user(user_id)),
@@ -62,9 +59,18 @@ def create_login_session(
                     "ExpressionAttributeValues": dynamodb.to_values({":when": last_login_at}),
                 }
             },
-            *also,
-        ]
-    )
+        ),
+        *(("also", action) for action in also),
+    ]
+    if if_still_due is None:
+        transactions.write(actions)
+        return
+    try:
+        transactions.write([*actions, ("if still due", if_still_due)])
+    except dynamodb.TransactionCancelled as cancelled:
+        if transactions.failed(cancelled, [*actions, ("if still due", if_still_due)]) != {"if still due"}:
+            raise
+        transactions.write(actions)
 
 
 def get_session_and_user(session_id: str, user_id: int) -> tuple[dict | None, dict | None, dict]:
