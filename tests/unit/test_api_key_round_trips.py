@@ -73,8 +73,7 @@ def daily_spend_limit(model, unit_env) -> None:
 def test_with_an_access_token_and_a_daily_spend_limit(gateway, signed_in, daily_spend_limit, operations):
     assert proxied_call(gateway, operations, signed_in.access_token) == [
         "BatchGetItem",  # authorizer: session + user + the user's spend limits (issue 15)
-        "UpdateItem",  # the user's rate-limit window
-        "TransactWriteItems",  # the reservation: one conditional write
+        "TransactWriteItems",  # the reservation and the user's rate-limit window: one conditional write
         "TransactWriteItems",  # call log + rollup + settlement (spent, reservation released)
     ]
 
@@ -116,8 +115,7 @@ def test_with_an_api_key_that_has_a_monthly_budget(gateway, signed_in, model, op
 
     assert steady == [
         "BatchGetItem",  # authorizer: the key, its user and their spend limits
-        "UpdateItem",  # the user's rate-limit window
-        "TransactWriteItems",  # the reservation against the key's budget
+        "TransactWriteItems",  # the reservation against the key's budget + the user's rate window
         "TransactWriteItems",  # call log + rollups + settlement
     ]
 

@@ -10,7 +10,7 @@ import pytest
 from bailian_chat import clock
 from bailian_chat.api import openai_errors
 from bailian_chat.auth.callers import KeyGrant
-from bailian_chat.errors import BadRequest, BudgetExceeded, UpstreamUnavailable
+from bailian_chat.errors import BadRequest, BudgetExceeded, RateLimited, UpstreamUnavailable
 from bailian_chat.store import budget_items, dynamodb, keys
 from bailian_chat.usage import budgets, money, spend_limits
 from bailian_chat.usage.model_calls import CallSource, call_model
@@ -72,6 +72,23 @@ def test_a_call_that_would_cross_the_daily_limit_is_refused_before_the_upstream(
     spent = Decimal(view["spent"])
     assert spent <= limit < spent + worst  # refused exactly when the worst case no longer fits
     assert view["reserved"] == "0.000000000"  # every reservation settled
+
+
+def test_with_a_limit_the_rate_limit_is_counted_in_the_reservation_and_refuses_it_whole(
+    upstream, unit_env, monkeypatch
+):
+    """The per-minute count rides in the reservation's transaction: a refused count holds nothing."""
+    unit_env(DAILY_SPEND_LIMIT="100", RATE_LIMIT_PER_MINUTE="2")
+    monkeypatch.setattr(clock, "now_seconds", lambda: 1_700_000_050)
+    call_model(source(), payload())
+    call_model(source(), payload())
+
+    with pytest.raises(RateLimited) as limited:
+        call_model(source(), payload())
+
+    assert limited.value.retry_after >= 1
+    assert budget_items.open_reservations(USER) == []
+    assert today()["reserved"] == "0.000000000"
 
 
 def test_settlement_is_the_exact_cost_of_the_logged_call(upstream, unit_env, ddb):

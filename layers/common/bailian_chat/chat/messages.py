@@ -7,7 +7,7 @@ from bailian_chat.chat.responses import Message
 from bailian_chat.content import clip_text, content_type_of, dump_parts
 from bailian_chat.errors import Forbidden, NotFound, RateLimited
 from bailian_chat.paging import PageRequest, pagination
-from bailian_chat.store import message_items
+from bailian_chat.store import message_items, transactions
 from bailian_chat.usage import rate_limit
 
 ASSISTANT_USER_ID = 0
@@ -59,7 +59,7 @@ def send_counting_reply(
     try:
         message = store_message(conversation, "user", user_id, content_type, content, reply_call.actions)
         return message, conversation, None
-    except message_items.AlsoRefused as refused:
+    except transactions.AlsoRefused as refused:
         limited = reply_call.refusal(refused.cancelled, refused.actions)
         if limited is None:
             raise refused.cancelled from refused

@@ -92,9 +92,17 @@ def _period_update(period: Period, spent: int, reserved: int, condition: str | N
     return {"Update": update}
 
 
-def reserve(user_id: int, reservation_id: str, amount: int, periods: list[Period], lease_until: int) -> None:
-    """Holds `amount` in every period, in one conditional transaction; LimitReached (nothing
-    written) when it would take any period with a limit past it."""
+def reserve(
+    user_id: int,
+    reservation_id: str,
+    amount: int,
+    periods: list[Period],
+    lease_until: int,
+    also: list[transactions.NamedAction] = (),
+) -> None:
+    """Holds `amount` in every period, in one conditional transaction with `also` (actions that
+    belong with it: the call's rate-limit count); LimitReached (nothing written) when it would take
+    any period with a limit past it, transactions.AlsoRefused when one of `also` was refused."""
     for period in periods:
         if period.limit_nanos is not None and amount > period.limit_nanos:
             raise LimitReached(period)
@@ -117,10 +125,14 @@ def reserve(user_id: int, reservation_id: str, amount: int, periods: list[Period
         )
         for p in periods
     ]
+    own = {name for name, _ in actions}
+    actions += list(also)
     try:
         transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
         failed = transactions.failed(exc, actions)
+        if failed - own:
+            raise transactions.AlsoRefused(exc, actions) from exc
         for period in periods:
             if f"{PERIOD}:{period.sk}:{period.pk}" in failed:
                 raise LimitReached(period) from exc

@@ -10,16 +10,6 @@ class ConversationGone(Exception):
     """The conversation was deleted (or is being deleted) while a message was written."""
 
 
-class AlsoRefused(Exception):
-    """A condition of an action the caller added to the message's transaction failed: nothing was
-    written. `cancelled` and `actions` (all of the transaction's) say which."""
-
-    def __init__(self, cancelled: dynamodb.TransactionCancelled, actions: list[transactions.NamedAction]):
-        super().__init__("an action written with the message was refused")
-        self.cancelled = cancelled
-        self.actions = actions
-
-
 def add_message(
     conversation: dict,
     message: dict,
@@ -30,7 +20,8 @@ def add_message(
 ) -> MessageItem:
     """Stores a message, its pointer, the conversation's new recency and count, and the daily
     rollup, in one transaction, under a new id; with `also` (actions that belong with it, e.g. the
-    reply's rate-limit count) in the same transaction (AlsoRefused when one of them is refused)."""
+    reply's rate-limit count) in the same transaction (transactions.AlsoRefused when one of them
+    is refused)."""
     return ids.write_with_new_id(
         "message",
         lambda message_id: _add_message(conversation, message, message_id, now_iso, now_ms, day, also),
@@ -75,7 +66,7 @@ def _add_message(
         if "conversation" in failed:
             raise ConversationGone() from exc
         if failed - own:
-            raise AlsoRefused(exc, actions) from exc
+            raise transactions.AlsoRefused(exc, actions) from exc
         if failed & {"message", "pointer"}:
             raise ids.IdTaken() from exc
         raise

@@ -10,6 +10,16 @@ EXISTS = "attribute_exists(PK)"
 type NamedAction = tuple[str, dict]
 
 
+class AlsoRefused(Exception):
+    """A condition of an action the caller added to a store write's transaction (`also`) failed:
+    nothing was written. `cancelled` and `actions` (all of the transaction's) say which."""
+
+    def __init__(self, cancelled: dynamodb.TransactionCancelled, actions: list[NamedAction]):
+        super().__init__("an action written with it was refused")
+        self.cancelled = cancelled
+        self.actions = actions
+
+
 def write(actions: list[NamedAction]) -> None:
     """TransactWriteItems of the actions, in order (raises dynamodb.TransactionCancelled)."""
     dynamodb.transact_write([action for _, action in actions])

@@ -22,8 +22,8 @@ from bailian_chat.auth.callers import KeyGrant
 from bailian_chat.chat.model_catalog import UNKNOWN_MODEL, model_spec
 from bailian_chat.config import get_settings
 from bailian_chat.errors import BudgetExceeded, RateLimited
-from bailian_chat.store import budget_items, keys
-from bailian_chat.usage import money, pricing
+from bailian_chat.store import budget_items, keys, transactions
+from bailian_chat.usage import money, pricing, rate_limit
 
 LEASE_MARGIN_SECONDS = 60
 # Worst-case prompt tokens of a media part (a text token is at least one UTF-8 byte: Qwen's
@@ -151,11 +151,17 @@ def thinks(model: str, payload: dict, reasoning_seen: bool = False) -> bool:
 
 
 def reserve(
-    user_id: int, key: KeyGrant | None, payload: dict, deadline_seconds: float, own_limits: dict | None = None
+    user_id: int,
+    key: KeyGrant | None,
+    payload: dict,
+    deadline_seconds: float,
+    own_limits: dict | None = None,
+    counting: rate_limit.PendingModelCall | None = None,
 ) -> Reservation | None:
     """Holds the call's worst-case cost in its periods; BudgetExceeded when a limit would be
-    crossed. None when no limit applies (nothing held). `own_limits`: the user's limits as the
-    authorizer read them this request (None: read here)."""
+    crossed. None when no limit applies (nothing held, nothing written). `own_limits`: the user's
+    limits as the authorizer read them this request (None: read here). `counting`: the call's
+    rate-limit count, written in the reservation's transaction (RateLimited when it is refused)."""
     limits = user_limits(user_id, own_limits)
     day = clock.instant().day
     periods = periods_of(user_id, day, limits, key)
@@ -164,15 +170,25 @@ def reserve(
     amount = money.to_nanos(worst_case_cost(payload))
     reservation_id = uuid.uuid4().hex
     lease_until = clock.now_epoch() + int(deadline_seconds) + LEASE_MARGIN_SECONDS
+
+    def hold() -> None:
+        try:
+            budget_items.reserve(
+                user_id, reservation_id, amount, periods, lease_until, counting.actions if counting else ()
+            )
+        except transactions.AlsoRefused as refused:
+            limited = counting.refusal(refused.cancelled, refused.actions)
+            raise limited or refused.cancelled from refused
+
     try:
-        budget_items.reserve(user_id, reservation_id, amount, periods, lease_until)
+        hold()
     except budget_items.Contended as exc:  # a burst of one user's calls at once: theirs to retry
         raise RateLimited("Too many concurrent model calls; retry shortly", retry_after=1) from exc
     except budget_items.LimitReached as refused:
         if not release_expired(user_id):
             raise _exceeded(refused.period, periods) from refused
         try:  # dead reservations were holding room: once more
-            budget_items.reserve(user_id, reservation_id, amount, periods, lease_until)
+            hold()
         except budget_items.LimitReached as again:
             raise _exceeded(again.period, periods) from again
     return Reservation(reservation_id, amount, tuple((p.pk, p.sk) for p in periods))

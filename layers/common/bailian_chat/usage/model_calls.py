@@ -96,8 +96,6 @@ def _admitted_call[T](
     """The key's allow-list, the rate limits and the spend reservation, then `call` (the upstream
     request); a failure of the call is logged (with its reservation released) and raised."""
     api_key_limits.admit(source.api_key, payload["model"])
-    if not source.rate_limit_counted:
-        rate_limit.take_model_call(source.user_id)
     billing = _reserve(source, payload, deadline)
     started = time.monotonic()
     try:
@@ -111,10 +109,16 @@ def _admitted_call[T](
 
 
 def _reserve(source: CallSource, payload: dict, deadline: float) -> Billing:
-    """The call's spend reservation (BudgetExceeded when a limit would be crossed)."""
+    """The user's rate limit (RateLimited) and the call's spend reservation (BudgetExceeded when a
+    limit would be crossed): one transaction when a limit applies, else the rate limit's alone."""
     if source.time_budget is not None:
         deadline = min(deadline, source.time_budget)
-    reservation = budgets.reserve(source.user_id, source.api_key, payload, deadline, source.spend_limits)
+    counting = None if source.rate_limit_counted else rate_limit.pending_model_call(source.user_id)
+    reservation = budgets.reserve(
+        source.user_id, source.api_key, payload, deadline, source.spend_limits, counting
+    )
+    if counting is not None and reservation is None:  # no limit applies: nothing was written
+        rate_limit.take_model_call(source.user_id)
     return Billing(payload, reservation)
 
 
