@@ -88,24 +88,13 @@ def login(request: LoginRequest, client_ip: str, user_agent: str | None = None) 
     return _start_session(user_id, now, client, clearing), public_user(user)
 
 
-def check_password(
-    account: str,
-    client_ip: str,
-    password_hash: str | None,
-    password: str,
-    now: int,
-    *,
-    user_id: int | None = None,
-    failure_event: str = audit.LOGIN_FAILED,
-) -> bool:
+def check_password(account: str, client_ip: str, *checked, **audited) -> bool:
     """Checks a password under the login throttle of `account` from `client_ip`: the attempt takes a
     slot first (RateLimited while they are used up, so parallel guesses get no more checks than
     the limit); a failure keeps it, and the last one locks the account+IP out for a whole period;
     a success frees the failures before it. Failures and lockouts are audited (`user_id`'s trail;
-    a name that is no account only gets the log line)."""
-    slot = verified_slot(
-        account, client_ip, password_hash, password, now, user_id=user_id, failure_event=failure_event
-    )
+    a name that is no account only gets the log line). Arguments as verified_slot's."""
+    slot = verified_slot(account, client_ip, *checked, **audited)
     if slot is None:
         return False
     login_failure_items.clear_through(account, client_ip, slot, get_settings().login_max_failures)

@@ -30,6 +30,10 @@ class ModelSpec:
     max_output_tokens: int
     owned_by: str = "alibaba-cloud"
 
+    def capabilities(self) -> dict:
+        """What the model accepts, as GET /v1/models and GET /api/models show it."""
+        return {"image": self.image, "video": self.video, "tools": self.tools, "thinking": self.thinking}
+
 
 @functools.cache
 def _declared() -> dict[str, dict]:

@@ -15,12 +15,7 @@ def model_object(spec: ModelSpec) -> dict:
         "object": "model",
         "created": UNKNOWN_CREATED,
         "owned_by": spec.owned_by,
-        "capabilities": {
-            "image": spec.image,
-            "video": spec.video,
-            "tools": spec.tools,
-            "thinking": spec.thinking,
-        },
+        "capabilities": spec.capabilities(),
         "max_output_tokens": spec.max_output_tokens,
     }
 

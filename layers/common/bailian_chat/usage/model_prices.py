@@ -14,13 +14,7 @@ def models_with_prices() -> dict:
         "models": [
             {
                 "model_name": spec.name,
-                "capabilities": {
-                    "image": spec.image,
-                    "video": spec.video,
-                    "tools": spec.tools,
-                    "thinking": spec.thinking,
-                    "max_output_tokens": spec.max_output_tokens,
-                },
+                "capabilities": {**spec.capabilities(), "max_output_tokens": spec.max_output_tokens},
                 "pricing": pricing.public_pricing(spec.name),
             }
             for spec in configured_models()
