@@ -7,7 +7,7 @@ user is still as read, and, when the change takes an active admin away, that the
 two admins demoting each other at once cannot leave none.
 """
 
-from bailian_chat.store import dynamodb, keys, transactions
+from bailian_chat.store import dynamodb, keys, queries, transactions
 
 ADMIN = "admin"
 USER = "user"
@@ -120,7 +120,7 @@ def directory_user_ids(prefix: str | None, status: int | None) -> list[int]:
     ranges = ["u#"] if prefix is None else [f"u#{prefix}", f"e#{prefix}"]
     found: set[int] = set()
     for start in ranges:
-        entries = dynamodb.query_all(
+        entries = queries.query_all(
             "GSI1PK = :dir AND begins_with(GSI1SK, :start)",
             {":dir": keys.USER_DIRECTORY, ":start": start},
             projection="user_id, #status",

@@ -9,7 +9,7 @@ finished; once it is gone nothing of the user is left.
 
 from collections.abc import Callable, Iterator
 
-from bailian_chat.store import deployment_rollup_items, dynamodb, keys
+from bailian_chat.store import deployment_rollup_items, dynamodb, keys, queries
 
 KEYS_ONLY = "PK, SK"
 PROFILE = "PROFILE"
@@ -54,11 +54,11 @@ def purge(user: dict, client_ips: set[str], should_stop: Callable[[], bool]) -> 
     ]
     for step in steps:
         for batch in step:
-            dynamodb.batch_delete(batch)
+            queries.batch_delete(batch)
             if should_stop():
                 raise Stopped()
     claims = [keys.username(user["username"]), keys.email(user["email"]), keys.user(user_id)]
-    dynamodb.batch_delete([dynamodb.key(*pair) for pair in claims])
+    queries.batch_delete([dynamodb.key(*pair) for pair in claims])
 
 
 def session_client_ips(user_id: int) -> set[str]:
@@ -70,12 +70,12 @@ def session_client_ips(user_id: int) -> set[str]:
 
 
 def _partition(pk: str, projection: str = KEYS_ONLY) -> Iterator[list[dict]]:
-    for page in dynamodb.query_pages("PK = :pk", {":pk": pk}, projection=projection):
+    for page in queries.query_pages("PK = :pk", {":pk": pk}, projection=projection):
         yield [dynamodb.key(item["PK"], item["SK"]) for item in page]
 
 
 def _pointers(user_id: int, prefix: str, attribute: str) -> Iterator[list[dict]]:
-    return dynamodb.query_pages(
+    return queries.query_pages(
         "PK = :pk AND begins_with(SK, :prefix)",
         {":pk": keys.user(user_id)[0], ":prefix": prefix},
         projection=f"PK, SK, {attribute}",
@@ -85,7 +85,7 @@ def _pointers(user_id: int, prefix: str, attribute: str) -> Iterator[list[dict]]
 def _api_keys(user_id: int) -> Iterator[list[dict]]:
     """Each key's own rollups, spend periods and rate windows, then its pointer and the key item
     (the authorizer's lookup by digest) last: a key found half-purged is a key still to purge."""
-    pages = dynamodb.query_pages(
+    pages = queries.query_pages(
         "GSI1PK = :pk", {":pk": keys.user_api_keys(user_id)}, projection="PK, SK, key_id", index="GSI1"
     )
     for page in pages:
@@ -99,13 +99,13 @@ def _api_keys(user_id: int) -> Iterator[list[dict]]:
 
 def _conversations(user_id: int) -> Iterator[list[dict]]:
     """Each conversation's messages with their by-id pointers, then the conversation item."""
-    for page in dynamodb.query_pages(
+    for page in queries.query_pages(
         "GSI1PK = :pk", {":pk": keys.user_conversations(user_id)}, projection="conversation_id", index="GSI1"
     ):
         for conversation in page:
             conversation_id = int(conversation["conversation_id"])
             pk, sk = keys.conversation(conversation_id)
-            for items in dynamodb.query_pages("PK = :pk", {":pk": pk}, projection="PK, SK, message_id"):
+            for items in queries.query_pages("PK = :pk", {":pk": pk}, projection="PK, SK, message_id"):
                 messages = [item for item in items if item["SK"] != sk]
                 yield [dynamodb.key(item["PK"], item["SK"]) for item in messages] + [
                     dynamodb.key(*keys.message_pointer(int(item["message_id"])))
@@ -118,7 +118,7 @@ def _conversations(user_id: int) -> Iterator[list[dict]]:
 def _rollups(user_id: int) -> Iterator[list[dict]]:
     """The user's daily rollups and their rows in the deployment's ranking (its totals stay)."""
     pk, _ = keys.daily_rollup(user_id, "", "")
-    pages = dynamodb.query_pages(
+    pages = queries.query_pages(
         "PK = :pk", {":pk": pk}, projection="PK, SK, #day, model_name", names={"#day": "date"}
     )
     for page in pages:

@@ -4,7 +4,7 @@ its public id; a per-user count gives the list's total without a count Query."""
 
 import contextlib
 
-from bailian_chat.store import budget_items, dynamodb, ids, keys, transactions
+from bailian_chat.store import budget_items, dynamodb, ids, keys, queries, transactions
 
 ACTIVE = "active"
 REVOKED = "revoked"
@@ -75,7 +75,7 @@ def count_keys(user_id: int) -> int:
 
 def list_keys(user_id: int, offset: int, limit: int) -> list[dict]:
     """A user's keys, oldest first."""
-    items = dynamodb.query_page(
+    items = queries.query_page(
         "GSI1PK = :pk",
         {":pk": keys.user_api_keys(user_id)},
         offset=offset,

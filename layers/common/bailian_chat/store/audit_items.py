@@ -1,6 +1,6 @@
 """Audit items: one per security event, under the user's partition, expiring by TTL."""
 
-from bailian_chat.store import dynamodb, keys
+from bailian_chat.store import dynamodb, keys, queries
 
 
 def put_action(user_id: int, event: dict, expires_at: int) -> dict:
@@ -22,11 +22,11 @@ def _range(user_id: int) -> tuple[str, dict]:
 
 def count(user_id: int) -> int:
     condition, values = _range(user_id)
-    return dynamodb.count(condition, values)
+    return queries.count(condition, values)
 
 
 def list_page(user_id: int, offset: int, limit: int) -> list[dict]:
     """The user's events, newest first."""
     condition, values = _range(user_id)
-    items = dynamodb.query_page(condition, values, offset=offset, limit=limit, forward=False)
+    items = queries.query_page(condition, values, offset=offset, limit=limit, forward=False)
     return [dynamodb.without_keys(item) for item in items]

@@ -11,7 +11,7 @@ reserved -amount, the reservation item deleted. A reservation whose function die
 
 from dataclasses import dataclass
 
-from bailian_chat.store import dynamodb, keys, transactions
+from bailian_chat.store import dynamodb, keys, queries, transactions
 from bailian_chat.store.item_types import SpendLimits
 
 DAY_PERIOD_TTL_SECONDS = 40 * 86_400
@@ -165,7 +165,7 @@ def settle_actions(
 
 
 def open_reservations(user_id: int) -> list[dict]:
-    return dynamodb.query_all("PK = :pk", {":pk": keys.spend_reservations(user_id)}, consistent=True)
+    return queries.query_all("PK = :pk", {":pk": keys.spend_reservations(user_id)}, consistent=True)
 
 
 def release(user_id: int, reservation: dict) -> bool:

@@ -4,7 +4,7 @@ GSI1 holds a user's conversations by recency, GSI2 the same per model; both sort
 whenever a conversation is renamed or gets a message, so the list is newest-updated first.
 """
 
-from bailian_chat.store import dynamodb, ids, keys, rollup_items, transactions
+from bailian_chat.store import dynamodb, ids, keys, queries, rollup_items, transactions
 from bailian_chat.store.item_types import ConversationItem
 
 TOTAL = "total"
@@ -91,7 +91,7 @@ def count_conversations(user_id: int, model_name: str | None) -> int:
 
 def list_conversations(user_id: int, model_name: str | None, offset: int, limit: int) -> list[dict]:
     index, attribute = ("GSI1", "GSI1PK") if model_name is None else ("GSI2", "GSI2PK")
-    items = dynamodb.query_page(
+    items = queries.query_page(
         f"{attribute} = :pk",
         {":pk": keys.user_conversations(user_id, model_name)},
         offset=offset,

@@ -4,7 +4,7 @@ stream records in one transaction with a marker per record, so a redelivered rec
 
 from dataclasses import dataclass, field
 
-from bailian_chat.store import dynamodb, keys
+from bailian_chat.store import dynamodb, keys, queries
 
 # A marker outlives the stream's 24-hour retention: no record can come back after it expired.
 MARKER_TTL_SECONDS = 2 * 24 * 3600
@@ -102,7 +102,7 @@ def write_batch(deltas: BatchDeltas, now: int, skip_users: set[int] = frozenset(
 
 
 def daily_rows(start_day: str, end_day: str) -> list[dict]:
-    return dynamodb.query_all(
+    return queries.query_all(
         "PK = :pk AND SK BETWEEN :start AND :end",
         {":pk": keys.DEPLOYMENT_DAILY, ":start": f"{start_day}#", ":end": f"{end_day}#\uffff"},
     )
@@ -110,7 +110,7 @@ def daily_rows(start_day: str, end_day: str) -> list[dict]:
 
 def user_rows(day: str) -> list[dict]:
     pk, _ = keys.deployment_user_day(day, 0, "")
-    return dynamodb.query_all("PK = :pk", {":pk": pk})
+    return queries.query_all("PK = :pk", {":pk": pk})
 
 
 def user_total() -> int:
@@ -120,6 +120,6 @@ def user_total() -> int:
 
 def delete_user_rows(user_id: int, day_models: list[tuple[str, str]]) -> None:
     """Drops the user's ranking rows (account deletion); the daily totals keep their counts."""
-    dynamodb.batch_delete(
+    queries.batch_delete(
         [dynamodb.key(*keys.deployment_user_day(day, user_id, model)) for day, model in day_models]
     )

@@ -1,6 +1,6 @@
 """Message items (one per message, under their conversation) and the by-id pointers."""
 
-from bailian_chat.store import conversation_items, dynamodb, ids, keys, rollup_items, transactions
+from bailian_chat.store import conversation_items, dynamodb, ids, keys, queries, rollup_items, transactions
 from bailian_chat.store.item_types import MessageItem, MessagePointer
 
 MESSAGE_PREFIX = "MSG#"
@@ -101,7 +101,7 @@ def delete_message(pointer: MessagePointer) -> bool:
 
 def list_messages(conversation_id: int, offset: int, limit: int) -> list[MessageItem]:
     pk, _ = keys.conversation(conversation_id)
-    items = dynamodb.query_page(
+    items = queries.query_page(
         "PK = :pk AND begins_with(SK, :prefix)",
         {":pk": pk, ":prefix": MESSAGE_PREFIX},
         offset=offset,
@@ -114,7 +114,7 @@ def list_messages(conversation_id: int, offset: int, limit: int) -> list[Message
 def delete_all_messages(conversation_id: int) -> int:
     """Deletes every message of a conversation and their pointers, in batches; returns how many."""
     pk, _ = keys.conversation(conversation_id)
-    message_keys = dynamodb.query_all(
+    message_keys = queries.query_all(
         "PK = :pk AND begins_with(SK, :prefix)",
         {":pk": pk, ":prefix": MESSAGE_PREFIX},
         projection="PK, SK",
@@ -125,7 +125,7 @@ def delete_all_messages(conversation_id: int) -> int:
         dynamodb.key(*keys.message_pointer(int(k["SK"]["S"].removeprefix(MESSAGE_PREFIX))))
         for k in message_keys
     ]
-    dynamodb.batch_delete(message_keys + pointer_keys)
+    queries.batch_delete(message_keys + pointer_keys)
     return len(message_keys)
 
 
@@ -133,7 +133,7 @@ def recent_messages(conversation_id: int, limit: int, up_to_message_id: int) -> 
     """The newest `limit` messages up to and including `up_to_message_id`, oldest first (the
     context a reply is generated from: never a message sent after the one being answered)."""
     pk, last_sk = keys.message(conversation_id, up_to_message_id)
-    items = dynamodb.query_page(
+    items = queries.query_page(
         "PK = :pk AND SK BETWEEN :first AND :last",
         {":pk": pk, ":first": MESSAGE_PREFIX, ":last": last_sk},
         offset=0,

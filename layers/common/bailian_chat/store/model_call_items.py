@@ -1,6 +1,6 @@
 """API-call log items, written with their daily rollup in one transaction so totals are exact."""
 
-from bailian_chat.store import dynamodb, ids, keys, rollup_items, transactions
+from bailian_chat.store import dynamodb, ids, keys, queries, rollup_items, transactions
 from bailian_chat.store.budget_items import RESERVATION
 from bailian_chat.store.item_types import ModelCallItem
 
@@ -91,7 +91,7 @@ def list_calls(
     else:
         pk, index = keys.api_calls(user_id), None
     by_model = api_key_id is not None and model_name is not None
-    items = dynamodb.query_page(
+    items = queries.query_page(
         f"{index or ''}PK = :pk AND {index or ''}SK BETWEEN :start AND :end",
         {
             ":pk": pk,

@@ -5,7 +5,7 @@ The items carry `item_type` = USER_DAILY: the table's stream hands exactly these
 aggregator (its event filter), which adds their changes into the deployment-wide statistics.
 """
 
-from bailian_chat.store import dynamodb, keys
+from bailian_chat.store import dynamodb, keys, queries
 
 COUNTERS = ("conversations", "messages", "tokens", "calls", "cost_nanos")  # cost: 1e-9 units
 USER_DAILY = "user_daily"
@@ -50,7 +50,7 @@ def query_range(user_id: int, start_day: str, end_day: str, api_key_id: int | No
         pk, _ = keys.daily_rollup(user_id, start_day, "")
     else:
         pk, _ = keys.api_key_daily_rollup(user_id, api_key_id, start_day, "")
-    return dynamodb.query_all(
+    return queries.query_all(
         "PK = :pk AND SK BETWEEN :start AND :end",
         {":pk": pk, ":start": f"{start_day}#", ":end": f"{end_day}#\uffff"},
     )

@@ -2,7 +2,7 @@
 
 import contextlib
 
-from bailian_chat.store import budget_items, dynamodb, keys, transactions
+from bailian_chat.store import budget_items, dynamodb, keys, queries, transactions
 
 
 def _session_item(session_id: str, user_id: int, refresh_jti: str, created_at: int, expires_at: int) -> dict:
@@ -111,7 +111,7 @@ def revoke_session(session_id: str, reason: str) -> None:
 
 def user_sessions(user_id: int) -> list[tuple[dict, dict | None]]:
     """The user's session pointers (newest first), each with its session item (None if gone)."""
-    pointers = dynamodb.query_all(
+    pointers = queries.query_all(
         "PK = :pk AND begins_with(SK, :prefix)",
         {":pk": keys.user(user_id)[0], ":prefix": keys.USER_SESSIONS_PREFIX},
         consistent=True,
