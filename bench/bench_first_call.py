@@ -83,7 +83,8 @@ def seed(template: Template) -> dict[str, dict]:
     from bailian_chat.auth import service
     from bailian_chat.auth.models import RegisterRequest
 
-    service.register(RegisterRequest(**sample_events.SAMPLE_USER))
+    with sample_events.sequential_ids():  # the sample events carry user 1
+        service.register(RegisterRequest(**sample_events.SAMPLE_USER))
     live = sample_session_tokens()
     events = sample_events.function_events(template)
     return {name: with_live_tokens(events[name], live) for name in FUNCTIONS}

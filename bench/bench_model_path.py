@@ -116,7 +116,7 @@ def latency_rows(calls: int, clients: int) -> list[dict]:
 def dynamodb_calls_per_proxied_call(endpoint: str, table: str) -> dict:
     """Counts the calls of one proxied request on the same code the functions run."""
     from bailian_chat.auth import service
-    from bailian_chat.auth.access import authenticate
+    from bailian_chat.auth.access import authenticate_with_role
     from bailian_chat.auth.models import LoginRequest, RegisterRequest
     from bailian_chat.chat import completions
     from bailian_chat.chat.models import ChatCompletionRequest
@@ -126,11 +126,15 @@ def dynamodb_calls_per_proxied_call(endpoint: str, table: str) -> dict:
     service.register(RegisterRequest(username="calls", email="calls@example.com", password="bench-password"))
     tokens, user = service.login(LoginRequest(username="calls", password="bench-password"), "127.0.0.1")
     counter = CallCounter(dynamodb.client())
-    source = CallSource(
-        user_id=user["user_id"], client_ip="127.0.0.1", api_endpoint="/api/bailian/chat/completions"
+    _, _, limits = authenticate_with_role(tokens.access_token)
+    source = CallSource(  # as API Gateway hands it on: the spend limits the authorizer read
+        user_id=user["user_id"],
+        client_ip="127.0.0.1",
+        api_endpoint="/api/bailian/chat/completions",
+        spend_limits=limits,
     )
     request = ChatCompletionRequest.model_validate(PROMPT)
-    authorizer = measure("authorizer", lambda: authenticate(tokens.access_token), counter, 3)
+    authorizer = measure("authorizer", lambda: authenticate_with_role(tokens.access_token), counter, 3)
     handler = measure("handler", lambda: completions.complete(source, request), counter, 3)
     return {"authorizer": authorizer["calls"], "handler": handler["calls"]}
 
