@@ -5,12 +5,13 @@ its public id; a per-user count gives the list's total without a count Query."""
 import contextlib
 
 from bailian_chat.store import budget_items, dynamodb, ids, keys, queries, transactions
+from bailian_chat.store.item_types import ApiKeyItem, SpendLimits, UserItem
 
 ACTIVE = "active"
 REVOKED = "revoked"
 
 
-def create_key(digest: str, key: dict) -> dict:
+def create_key(digest: str, key: dict) -> ApiKeyItem:
     """Stores a new key (`key` without its id) with its pointer and the owner's count, in one
     transaction; returns it with its new `key_id`."""
     return ids.write_with_new_id("api_key", lambda key_id: _create_key(digest, key, key_id))
@@ -48,7 +49,9 @@ def _create_key(digest: str, key: dict, key_id: int) -> dict:
     return stored
 
 
-def get_key_and_user(digest: str, user_id: int | None) -> tuple[dict | None, dict | None, dict]:
+def get_key_and_user(
+    digest: str, user_id: int | None
+) -> tuple[ApiKeyItem | None, UserItem | None, SpendLimits]:
     """The key, its user and the user's spend limits (`budget_items.limits_of`), strongly
     consistent (a revocation or a disabling holds on the very next request). With the user id the
     secret names: one BatchGetItem, the key's own user_id checked against it; without (a key from
@@ -73,7 +76,7 @@ def count_keys(user_id: int) -> int:
     return int(item["count"]) if item else 0
 
 
-def list_keys(user_id: int, offset: int, limit: int) -> list[dict]:
+def list_keys(user_id: int, offset: int, limit: int) -> list[ApiKeyItem]:
     """A user's keys, oldest first."""
     items = queries.query_page(
         "GSI1PK = :pk",

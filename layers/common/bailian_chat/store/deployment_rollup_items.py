@@ -4,7 +4,7 @@ stream records in one transaction with a marker per record, so a redelivered rec
 
 from dataclasses import dataclass, field
 
-from bailian_chat.store import dynamodb, keys, queries
+from bailian_chat.store import dynamodb, keys, queries, transactions
 
 # A marker outlives the stream's 24-hour retention: no record can come back after it expired.
 MARKER_TTL_SECONDS = 2 * 24 * 3600
@@ -61,14 +61,12 @@ def write_batch(deltas: BatchDeltas, now: int, skip_users: set[int] = frozenset(
     AlreadyAggregated naming the records whose marker exists and the users who are gone (whose
     ranking rows must be left out): the caller writes the batch again without them."""
     markers = [
-        {
-            "Put": {
-                "Item": dynamodb.to_item(
-                    {**keys.pk_sk(keys.aggregated_record(event_id)), "expires_at": now + MARKER_TTL_SECONDS}
-                ),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
+        (
+            f"marker {event_id}",
+            transactions.put_if_absent(
+                {**keys.pk_sk(keys.aggregated_record(event_id)), "expires_at": now + MARKER_TTL_SECONDS}
+            ),
+        )
         for event_id in deltas.event_ids
     ]
     daily = [
@@ -85,19 +83,20 @@ def write_batch(deltas: BatchDeltas, now: int, skip_users: set[int] = frozenset(
         for (day, user, model), counts in user_rows.items()
     ]
     checked_users = sorted({user for _, user, _ in user_rows})
-    checks = [_live_user_check(user) for user in checked_users]
+    checks = [(f"user {user}", _live_user_check(user)) for user in checked_users]
     totals = [_add(keys.deployment_user_total(), {"count": deltas.users}, {})] if deltas.users else []
-    actions = [*markers, *checks, *daily, *ranking, *totals]
-    if len(actions) == len(markers):
+    counts = [("count", action) for action in (*daily, *ranking, *totals)]
+    if not counts:
         return  # nothing to count (e.g. only records of users already gone)
+    actions = [*markers, *checks, *counts]
     try:
-        dynamodb.transact_write(actions)
+        transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
-        failed = [reason == "ConditionalCheckFailed" for reason in exc.reasons]
-        if not any(failed):
+        failed = transactions.failed(exc, actions)
+        if not failed:
             raise
-        done = [e for e, bad in zip(deltas.event_ids, failed[: len(markers)], strict=True) if bad]
-        gone = {u for u, bad in zip(checked_users, failed[len(markers) :], strict=False) if bad}
+        done = [event_id for event_id in deltas.event_ids if f"marker {event_id}" in failed]
+        gone = {user for user in checked_users if f"user {user}" in failed}
         raise AlreadyAggregated(done, gone) from exc
 
 

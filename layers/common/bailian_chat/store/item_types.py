@@ -64,3 +64,48 @@ class SpendLimits(TypedDict, total=False):
     daily_limit_ceiling: str
     monthly_limit_ceiling: str
     updated_at: str
+
+
+class UserItem(TypedDict):
+    user_id: int
+    username: str
+    email: str
+    password_hash: str
+    nickname: str | None
+    avatar_url: str | None
+    phone: str | None
+    status: int  # 1 active, 0 disabled
+    created_at: str
+    role: NotRequired[str]  # "user" (absent on accounts from before roles) or "admin"
+    last_login_at: NotRequired[str]
+    updated_at: NotRequired[str]
+    daily_limit_ceiling: NotRequired[str]  # an admin's ceilings, decimal strings
+    monthly_limit_ceiling: NotRequired[str]
+    deleting_at: NotRequired[str]  # the account is being deleted: no access from then on
+
+
+class SessionItem(TypedDict):
+    session_id: str
+    user_id: int
+    refresh_jti: str  # the refresh token that is current
+    revoked: bool
+    created_at: int  # epoch seconds
+    expires_at: int
+    previous_jti: NotRequired[str]  # the one just rotated out: honoured within the grace window
+    rotated_at: NotRequired[int]
+    revoked_reason: NotRequired[str]
+
+
+class ApiKeyItem(TypedDict):
+    key_id: int
+    user_id: int
+    name: str
+    hint: str  # sk-bc-… and the last 4 characters: the secret itself is never stored
+    status: str  # "active" or "revoked"
+    created_at: str
+    valid_until: str | None
+    models: list[str] | None
+    rate_limit_per_minute: int | None
+    monthly_budget: str | None
+    last_used_at: NotRequired[str]
+    revoked_at: NotRequired[str]

@@ -3,6 +3,7 @@
 import contextlib
 
 from bailian_chat.store import budget_items, dynamodb, keys, queries, transactions
+from bailian_chat.store.item_types import SessionItem, SpendLimits, UserItem
 
 
 def _session_item(session_id: str, user_id: int, refresh_jti: str, created_at: int, expires_at: int) -> dict:
@@ -73,7 +74,9 @@ def create_login_session(
         transactions.write(actions)
 
 
-def get_session_and_user(session_id: str, user_id: int) -> tuple[dict | None, dict | None, dict]:
+def get_session_and_user(
+    session_id: str, user_id: int
+) -> tuple[SessionItem | None, UserItem | None, SpendLimits]:
     """The session, its user's profile and the user's spend limits (`budget_items.limits_of`), in
     one strongly consistent BatchGetItem: the limits ride along to the model-calling functions."""
     pairs = [keys.session(session_id), keys.user(user_id), keys.budget_limits(user_id)]
@@ -124,7 +127,7 @@ def user_sessions(user_id: int) -> list[tuple[dict, dict | None]]:
     return sorted(pairs, key=lambda pair: pair[0]["created_at"], reverse=True)
 
 
-def get_session(session_id: str) -> dict | None:
+def get_session(session_id: str) -> SessionItem | None:
     return dynamodb.get_item(*keys.session(session_id), consistent=True)
 
 

@@ -1,6 +1,7 @@
 """User items and the username/email uniqueness items."""
 
 from bailian_chat.store import dynamodb, ids, keys, transactions
+from bailian_chat.store.item_types import UserItem
 from bailian_chat.text_rules import identifier_key
 
 USERNAME_TAKEN = "username"
@@ -57,11 +58,11 @@ def _create_user(profile: dict, user_id: int) -> dict:
     return user
 
 
-def get_user(user_id: int) -> dict | None:
+def get_user(user_id: int) -> UserItem | None:
     return dynamodb.without_keys(dynamodb.get_item(*keys.user(user_id), consistent=True))
 
 
-def find_user_by_login(identifier: str) -> dict | None:
+def find_user_by_login(identifier: str) -> UserItem | None:
     """Looks a user up by username, or by email when the identifier holds an '@', in the canonical
     form they were claimed in (non-ASCII text names no account: see text_rules)."""
     canonical = identifier_key(identifier)
@@ -72,7 +73,7 @@ def find_user_by_login(identifier: str) -> dict | None:
     return get_user(claim["user_id"]) if claim else None
 
 
-def get_users(user_ids: list[int]) -> dict[int, dict]:
+def get_users(user_ids: list[int]) -> dict[int, UserItem]:
     """Several users by id (BatchGetItem, 100 at a time); missing ones are absent."""
     found: dict[int, dict] = {}
     for start in range(0, len(user_ids), 100):
