@@ -833,3 +833,18 @@ def test_a_stream_that_ended_disarms_its_deadline(fake):
     list(stream)
 
     assert stream._watchdog is not None and stream._watchdog.finished.is_set()  # cancelled
+
+
+def test_importing_the_client_does_not_import_httpx_command_line_or_click():
+    """httpx's CLI module pulls in click (~40 ms of a cold start) when click is installed."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import bailian_chat.bailian.client; "
+        "print('httpx' in sys.modules, 'click' in sys.modules)"
+    )
+    env = {"PYTHONPATH": "layers/common", "PATH": ""}
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+
+    assert shown.stdout.split() == ["True", "False"]
