@@ -1,194 +1,52 @@
 """The single reader of template.yaml for everything local (gateway, table creation, tests).
 
 Parses the SAM template with CloudFormation's short tags and resolves the intrinsics it uses (and
-only those: INTRINSIC_METHODS; any other is a TemplateError) against the template's Parameters and
-Conditions plus local stand-ins for resources (the local table name, fake ARNs), so nothing local
-duplicates the route table, the auth setup or the environment.
+only those: local/template_intrinsics.py) against the template's Parameters and Conditions plus
+local stand-ins for resources (the local table name, fake ARNs), and reads what it declares into
+the shapes of local/template_shapes.py, so nothing local duplicates the route table, the auth
+setup or the environment.
 """
 
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
+# Re-exported: the local stack, the tooling tests and the benches import them from here.
+from local.template_intrinsics import (  # noqa: F401
+    INTRINSIC_METHODS,
+    LOCAL_ACCOUNT_ID,
+    LOCAL_REGION,
+    IntrinsicResolver,
+    TemplateError,
+    env_value,
+    load_yaml,
+    unquote,
+)
+from local.template_shapes import (
+    Authorizer,
+    Cors,
+    Function,
+    GatewayResponse,
+    Route,
+    StreamConsumer,
+    TableDefinition,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
-
-LOCAL_REGION = "us-east-1"
-LOCAL_ACCOUNT_ID = "123456789012"
-PSEUDO_PARAMETERS = {"AWS::Region": LOCAL_REGION}  # the only one template.yaml reads (and AWS::NoValue)
 IMPLICIT_API_STAGE = "Prod"  # the stage SAM gives its implicit ServerlessRestApi
 # AWS's Lambda Web Adapter layer; locally local.streaming_proxy plays its part.
 WEB_ADAPTER_LAYER = re.compile(
     r"^arn:aws[a-z-]*:lambda:[^:]*:753240598075:layer:LambdaAdapterLayer(X86|Arm64):\d+$"
 )
 
-# The intrinsics template.yaml uses, and so the only ones evaluated: an unknown one is a TemplateError
-# rather than a guess (tests/tooling/test_local_template.py checks the template against this list).
-INTRINSIC_METHODS = {
-    "Ref": "_ref",
-    "Fn::GetAtt": "_get_att",
-    "Fn::Sub": "_sub",
-    "Fn::If": "_if",
-    "Fn::Equals": "_equals",
-    "Fn::Not": "_not",
-}
-
-# AWS::NoValue removes the property it is assigned to.
-_NO_VALUE = object()
-
-
-class TemplateError(ValueError):
-    """The template uses something the local stack cannot resolve or serve."""
-
-
-# ------------------------------------------------------------------ YAML with CloudFormation tags
-
-
-class _CfnLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_short_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    if name == "Fn::GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)  # !GetAtt Res.Attr is the short form of [Res, Attr]
-    return {name: value}
-
-
-_CfnLoader.add_multi_constructor("!", _construct_short_tag)
-
-
-def load_yaml(path: Path) -> dict[str, Any]:
-    """Load a CloudFormation/SAM YAML file; short tags become their long-form dicts."""
-    with open(path, encoding="utf-8") as stream:
-        return yaml.load(stream, Loader=_CfnLoader)
-
-
-# ------------------------------------------------------------------ what the template declares
-
-
-@dataclass(frozen=True)
-class Function:
-    logical_id: str
-    code_uri: Path
-    handler: str
-    runtime: str
-    timeout: int
-    memory_size: int
-    environment: dict[str, str]
-    layers: tuple[Path, ...]
-    web_adapter: bool = False  # runs a web app behind the Lambda Web Adapter layer (Handler: run.sh)
-
-    @property
-    def streams_response(self) -> bool:
-        """LWA in response_stream mode: the app's response is streamed back as it is written."""
-        mode = self.environment.get("AWS_LWA_INVOKE_MODE", "")
-        return self.web_adapter and mode.lower() == "response_stream"
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str  # upper case; "ANY" matches every method
-    path: str  # the API Gateway resource path, e.g. /api/conversations/{id}
-    function: Function
-    authorizer: str | None  # name of the Api authorizer guarding the route; None = public
-    response_transfer_mode: str = "BUFFERED"  # RESPONSE_STREAM: API Gateway streams the response
-
-    @property
-    def streaming(self) -> bool:
-        return self.response_transfer_mode == "RESPONSE_STREAM"
-
-    @property
-    def auth_required(self) -> bool:
-        return self.authorizer is not None
-
-    @property
-    def function_id(self) -> str:
-        return self.function.logical_id
-
-
-@dataclass(frozen=True)
-class Authorizer:
-    name: str
-    function_id: str
-    payload_type: str  # REQUEST or TOKEN
-    identity_headers: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class GatewayResponse:
-    status_code: int
-    headers: dict[str, str]
-    body: str | None  # the application/json template
-
-
-@dataclass(frozen=True)
-class Cors:
-    allow_origin: str
-    allow_methods: str | None
-    allow_headers: str | None
-    max_age: str | None
-    allow_credentials: bool
-
-    def preflight_headers(self) -> dict[str, str]:
-        headers = {"Access-Control-Allow-Origin": self.allow_origin}
-        optional = {
-            "Access-Control-Allow-Methods": self.allow_methods,
-            "Access-Control-Allow-Headers": self.allow_headers,
-            "Access-Control-Max-Age": self.max_age,
-        }
-        headers.update({name: value for name, value in optional.items() if value})
-        if self.allow_credentials:
-            headers["Access-Control-Allow-Credentials"] = "true"
-        return headers
-
-
-@dataclass(frozen=True)
-class StreamConsumer:
-    """A function fed by the table's stream (an event of Type DynamoDB)."""
-
-    function: Function
-    batch_size: int
-    batching_window_seconds: float  # MaximumBatchingWindowInSeconds: how long records gather
-    filter_patterns: tuple[dict[str, Any], ...]
-
-
-@dataclass(frozen=True)
-class TableDefinition:
-    logical_id: str
-    properties: dict[str, Any]  # resolved CloudFormation properties
-
-
-def unquote(value: str) -> str:
-    """SAM wants header values as quoted literals ("'http://x'"); the HTTP value has no quotes."""
-    if len(value) >= 2 and value[0] == value[-1] == "'":
-        return value[1:-1]
-    return value
-
-
-def env_value(value: Any) -> str:
-    """Lambda environment values are strings; CloudFormation turns YAML scalars into their text."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 # ------------------------------------------------------------------ the template
 
 
-class Template:
+class Template(IntrinsicResolver):
     """template.yaml, with intrinsics resolved for the local stack.
 
     parameters: overrides of the template Parameters' defaults.
@@ -206,105 +64,7 @@ class Template:
     ) -> None:
         self.path = Path(path).resolve()
         self.root = self.path.parent
-        self.raw = load_yaml(self.path)
-        self.resources: dict[str, dict[str, Any]] = self.raw.get("Resources") or {}
-        self.resource_values = dict(resource_values or {})
-        self.parameters = self._parameter_values(parameters or {})
-        self._conditions: dict[str, bool] = {}
-
-    # ---------------------------------------------------------------- intrinsics
-
-    def resolve(self, node: Any) -> Any:
-        """Resolve every intrinsic function inside node (dicts and lists recursively)."""
-        if isinstance(node, dict):
-            if len(node) == 1:
-                ((key, arg),) = node.items()
-                if key == "Ref" or key == "Condition" or key.startswith("Fn::"):
-                    return self._intrinsic(key, arg)
-            resolved = {key: self.resolve(value) for key, value in node.items()}
-            return {key: value for key, value in resolved.items() if value is not _NO_VALUE}
-        if isinstance(node, list):
-            return [value for value in map(self.resolve, node) if value is not _NO_VALUE]
-        return node
-
-    def condition(self, name: str) -> bool:
-        if name not in self._conditions:
-            conditions = self.raw.get("Conditions") or {}
-            if name not in conditions:
-                raise TemplateError(f"unknown condition {name!r}")
-            self._conditions[name] = bool(self.resolve(conditions[name]))
-        return self._conditions[name]
-
-    def _intrinsic(self, name: str, arg: Any) -> Any:
-        if name not in INTRINSIC_METHODS:
-            raise TemplateError(
-                f"{name} is not supported by the local stack: it evaluates only the intrinsics "
-                f"template.yaml uses ({', '.join(INTRINSIC_METHODS)}); teach local/template.py the new one"
-            )
-        return getattr(self, INTRINSIC_METHODS[name])(arg)
-
-    def _equals(self, arg: list[Any]) -> bool:
-        return env_value(self.resolve(arg[0])) == env_value(self.resolve(arg[1]))
-
-    def _not(self, arg: list[Any]) -> bool:
-        return not self.resolve(arg[0])
-
-    def _ref(self, name: str) -> Any:
-        if name == "AWS::NoValue":
-            return _NO_VALUE
-        for source in (self.parameters, PSEUDO_PARAMETERS, self.resource_values):
-            if name in source:
-                return source[name]
-        if name in self.resources:
-            return name  # what SAM local answers for a resource with no local stand-in
-        raise TemplateError(f"!Ref {name}: no such parameter or resource")
-
-    def _get_att(self, arg: list[str]) -> str:
-        logical_id, attribute = self.resolve(arg)
-        key = f"{logical_id}.{attribute}"
-        if key in self.resource_values:
-            return self.resource_values[key]
-        if logical_id not in self.resources:
-            raise TemplateError(f"!GetAtt {key}: no such resource")
-        return self.fake_arn(logical_id) if attribute == "Arn" else key
-
-    def fake_arn(self, logical_id: str) -> str:
-        resource_type = self.resources[logical_id].get("Type", "")
-        service = "lambda" if resource_type == "AWS::Serverless::Function" else resource_type.split("::")[1]
-        return f"arn:aws:{service.lower()}:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:{logical_id}"
-
-    def _sub(self, text: Any) -> str:
-        if not isinstance(text, str):
-            raise TemplateError("Fn::Sub: only the string form is supported (template.yaml uses no other)")
-
-        def replace(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if "." in name:
-                return env_value(self._get_att(name.split(".", 1)))
-            return env_value(self._ref(name))
-
-        return re.sub(r"\$\{([^}]+)\}", replace, text)
-
-    def _if(self, arg: list[Any]) -> Any:
-        condition_name, when_true, when_false = arg
-        return self.resolve(when_true if self.condition(condition_name) else when_false)
-
-    def _parameter_values(self, overrides: Mapping[str, str]) -> dict[str, Any]:
-        declared = self.raw.get("Parameters") or {}
-        unknown = set(overrides) - set(declared)
-        if unknown:
-            raise TemplateError(f"unknown template parameters: {', '.join(sorted(unknown))}")
-        values: dict[str, Any] = {}
-        for name, spec in declared.items():
-            if name not in overrides and "Default" not in spec:
-                continue  # an error only if something Refs it
-            value = env_value(overrides.get(name, spec.get("Default")))
-            allowed = spec.get("AllowedValues")
-            if allowed and value not in [env_value(item) for item in allowed]:
-                raise TemplateError(f"parameter {name}={value!r} is not one of {allowed}")
-            list_type = spec.get("Type", "").startswith(("CommaDelimitedList", "List<"))
-            values[name] = value.split(",") if list_type else value
-        return values
+        super().__init__(load_yaml(self.path), parameters or {}, resource_values or {})
 
     # ---------------------------------------------------------------- functions
 
