@@ -4,8 +4,8 @@ the user's message stored and no assistant message."""
 
 import pytest
 from bailian_chat import clock
-from bailian_chat.chat import conversations, messages, replies
-from bailian_chat.chat.models import SendMessageRequest
+from bailian_chat.chat import conversations, message_exchange, messages, replies
+from bailian_chat.chat.models import SendMessageOptions, SendMessageRequest
 from bailian_chat.paging import PageRequest
 from bailian_chat.usage import rate_limit
 from bailian_chat.usage.dates import date_range
@@ -129,8 +129,9 @@ def test_the_send_use_case_counts_the_reply_in_the_messages_transaction(upstream
     cid = conversations.create(USER, "qwen-plus", None)["conversation_id"]
     parts = SendMessageRequest.model_validate({"content": [{"type": "text", "text": "hi"}]}).content
 
-    first = replies.send_with_reply(source(), cid, parts, generate=True)
-    second = replies.send_with_reply(source(), cid, parts, generate=True)
+    request = SendMessageOptions(content=parts)
+    first = message_exchange.send_with_reply(source(), cid, request)
+    second = message_exchange.send_with_reply(source(), cid, request)
 
     assert first["reply"] is not None and first["reply_error"] is None
     assert second["reply"] is None

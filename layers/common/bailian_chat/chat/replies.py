@@ -5,13 +5,11 @@ from dataclasses import replace
 from aws_lambda_powertools import Logger
 
 from bailian_chat.bailian.wire import to_upstream
-from bailian_chat.chat import messages
 from bailian_chat.chat.messages import store_reply
 from bailian_chat.chat.model_catalog import answers_only_streamed
 from bailian_chat.config import get_settings
 from bailian_chat.errors import BadRequest, NotFound, RateLimited, UpstreamUnavailable
 from bailian_chat.store import message_items
-from bailian_chat.usage import rate_limit
 from bailian_chat.usage.model_calls import CallSource, call_model
 
 logger = Logger(child=True)
@@ -30,27 +28,6 @@ def context_messages(conversation_id: int, up_to_message_id: int) -> list[dict]:
             break
         kept.append(message)
     return [to_upstream(m["role"], m["content"]) for m in reversed(kept)]
-
-
-def send_with_reply(source: CallSource, conversation_id: int, parts: list, generate: bool) -> dict:
-    """Stores the caller's message and, when `generate`, the model's reply (`reply`, or
-    `reply_error` when the model failed or was rate-limited). The reply's rate-limit count is
-    written in the message's own transaction: one round trip fewer."""
-    if not generate:
-        message, _ = messages.send(source.user_id, conversation_id, parts)
-        return {**message, "reply": None, "reply_error": None}
-    reply_call = rate_limit.pending_model_call(source.user_id)
-    message, conversation, refused = messages.send_counting_reply(
-        source.user_id, conversation_id, parts, reply_call
-    )
-    if refused is not None:
-        return {
-            **message,
-            "reply": None,
-            "reply_error": {"code": refused.status_code, "message": refused.message},
-        }
-    answer, error = reply(conversation, message, replace(source, rate_limit_counted=True))
-    return {**message, "reply": answer, "reply_error": error}
 
 
 def reply(conversation: dict, user_message: dict, source: CallSource) -> tuple[dict | None, dict | None]:

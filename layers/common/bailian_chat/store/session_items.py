@@ -66,10 +66,11 @@ def create_login_session(
     if if_still_due is None:
         transactions.write(actions)
         return
+    with_clearing = [*actions, ("if still due", if_still_due)]
     try:
-        transactions.write([*actions, ("if still due", if_still_due)])
+        transactions.write(with_clearing)
     except dynamodb.TransactionCancelled as cancelled:
-        if transactions.failed(cancelled, [*actions, ("if still due", if_still_due)]) != {"if still due"}:
+        if transactions.failed(cancelled, with_clearing) != {"if still due"}:
             raise
         transactions.write(actions)
 

@@ -44,8 +44,7 @@ class PendingModelCall:
 
     @property
     def _buckets(self) -> range:
-        bucket = int(self.now // BUCKET_SECONDS)
-        return range(bucket, bucket + WINDOW_BUCKETS)
+        return _windows_of(self.now)
 
     def refusal(self, cancelled, actions: list) -> RateLimited | None:
         """RateLimited when the count was refused in the cancelled transaction of `actions`."""
@@ -59,21 +58,24 @@ class PendingModelCall:
 def pending_model_call(user_id: int) -> PendingModelCall:
     """The user's next model call counted within another write's transaction (see take_model_call)."""
     now, limit = clock.now_seconds(), get_settings().rate_limit_per_minute
-    bucket = int(now // BUCKET_SECONDS)
-    actions = rate_limit_items.take_actions(
-        user_id, range(bucket, bucket + WINDOW_BUCKETS), BUCKET_SECONDS, limit
-    )
+    actions = rate_limit_items.take_actions(user_id, _windows_of(now), BUCKET_SECONDS, limit)
     return PendingModelCall(actions, now, limit)
 
 
 def _take(subject: int | str, limit: int, message: str) -> None:
     """`subject`: a user id, or an API key's rate subject (the windows are `RATE#<subject>`)."""
     now = clock.now_seconds()
-    bucket = int(now // BUCKET_SECONDS)
-    # The windows this call falls in end with its bucket and the WINDOW_BUCKETS - 1 after it.
-    refusing = rate_limit_items.take(subject, range(bucket, bucket + WINDOW_BUCKETS), BUCKET_SECONDS, limit)
+    windows = _windows_of(now)
+    refusing = rate_limit_items.take(subject, windows, BUCKET_SECONDS, limit)
     if refusing is not None:
-        raise RateLimited(message, retry_after=_retry_after(refusing, bucket, limit, now))
+        raise RateLimited(message, retry_after=_retry_after(refusing, windows.start, limit, now))
+
+
+def _windows_of(now: float) -> range:
+    """The windows a call at `now` falls in: they end with its bucket and the WINDOW_BUCKETS - 1
+    after it."""
+    bucket = int(now // BUCKET_SECONDS)
+    return range(bucket, bucket + WINDOW_BUCKETS)
 
 
 def _retry_after(sums: dict[int, int], bucket: int, limit: int, now: float) -> int:
