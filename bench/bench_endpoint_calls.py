@@ -25,7 +25,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench import spend_variants
-from bench.sample_session import sample_session_tokens, with_current_password, with_live_tokens
+from bench.sample_session import (
+    sample_session_tokens,
+    with_authorizer_spend_limits,
+    with_current_password,
+    with_live_tokens,
+)
 from bench.support import (
     CallCounter,
     Row,
@@ -35,8 +40,8 @@ from bench.support import (
     write_rows,
 )
 from local import fake_bailian, sample_events
-from local.dynamodb_local import DynamoDBLocal, ensure_table
-from local.stack import free_port
+from local.dynamodb_local import ensure_table
+from local.stack import run_dynamodb_local
 from local.template import Template
 
 TABLE = "bench-endpoint-calls"
@@ -173,9 +178,7 @@ def run(counter: CallCounter, operations: OperationLog, template: Template) -> l
         if routes[name].auth_required:
             answer, authorizer_cost = invoke(authorizer_dir, with_live_tokens(events[authorizer_dir], live))
             authorizer_calls = authorizer_cost["handler"]
-            # API Gateway passes on what the authorizer read: the spend limits (the sample's role
-            # stays: admin routes' samples are an admin's).
-            event["requestContext"]["authorizer"]["spend_limits"] = answer["context"]["spend_limits"]
+            event = with_authorizer_spend_limits(event, answer)
         result, cost = invoke(name, event)
         if name == "auth_password" and result["statusCode"] == 200:
             password = json.loads(event["body"])["new_password"]
@@ -206,7 +209,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with (
-        DynamoDBLocal(free_port()) as dynamodb_local,
+        run_dynamodb_local() as dynamodb_local,
         fake_bailian.serve(api_key=FAKE_KEY, access_log=False) as fake,
     ):
         ensure_table(dynamodb_local.endpoint, TABLE)

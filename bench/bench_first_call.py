@@ -23,8 +23,8 @@ from bench import bench_cold_import as cold
 from bench.sample_session import sample_session_tokens, with_live_tokens
 from bench.support import Row, add_json_argument, configure_in_process, write_rows
 from local import fake_bailian, sample_events
-from local.dynamodb_local import DynamoDBLocal, ensure_table
-from local.stack import free_port
+from local.dynamodb_local import ensure_table
+from local.stack import run_dynamodb_local
 from local.template import Template
 
 TABLE = "bench-first-call"
@@ -125,7 +125,7 @@ def main() -> None:
     samples: dict[str, list[dict]] = {name: [] for name in FUNCTIONS}
     with (
         tempfile.TemporaryDirectory(prefix="bench-first-call-") as tmp,
-        DynamoDBLocal(free_port()) as dynamodb_local,
+        run_dynamodb_local() as dynamodb_local,
         fake_bailian.serve(api_key=FAKE_KEY, access_log=False) as fake,
     ):
         root = cold.stage_artifacts(Path(tmp), layer_packages, python)[".pyc cached"]

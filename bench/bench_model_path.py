@@ -33,8 +33,8 @@ from bench.support import (
     write_rows,
 )
 from local import fake_bailian
-from local.dynamodb_local import DynamoDBLocal, ensure_table
-from local.stack import LocalStack, free_port
+from local.dynamodb_local import ensure_table
+from local.stack import LocalStack, run_dynamodb_local
 
 MODELS = ("qwen-plus", "qwen-max", "qwen-vl-max-latest")
 DAYS = 30
@@ -63,6 +63,11 @@ def concurrent(request, clients: int, calls: int) -> dict:
     return {"rps": len(timings) / (time.perf_counter() - started), "p50": percentile(timings, 0.5)}
 
 
+def serial(timings: list[float]) -> dict:
+    """`concurrent`'s figures for one client sending its requests one after another."""
+    return {"rps": 1000 * len(timings) / sum(timings), "p50": percentile(timings, 0.5)}
+
+
 def latency_rows(calls: int, clients: int) -> list[dict]:
     # The stack's fake Bailian prints an access line per request: keep them off stdout.
     with (
@@ -81,12 +86,6 @@ def latency_rows(calls: int, clients: int) -> list[dict]:
         def direct() -> None:
             upstream.post(direct_url, json=upstream_body).raise_for_status()
 
-        one = {"proxied": concurrent(proxied, 1, calls // 2), "direct": concurrent(direct, 1, calls // 2)}
-        many = {
-            "proxied": concurrent(proxied, clients, max(1, calls // clients)),
-            "direct": concurrent(direct, clients, max(1, calls // clients)),
-        }
-
         for warm in (proxied, direct):
             for _ in range(5):
                 warm()
@@ -94,7 +93,13 @@ def latency_rows(calls: int, clients: int) -> list[dict]:
         for _ in range(calls):  # interleaved, so both see the same machine load
             proxied_ms.append(time_ms(proxied))
             direct_ms.append(time_ms(direct))
+        many = {
+            "proxied": concurrent(proxied, clients, max(1, calls // clients)),
+            "direct": concurrent(direct, clients, max(1, calls // clients)),
+        }
         upstream.close()
+    # One client is the interleaved run itself: one request after another.
+    one = {name: serial(timings) for name, timings in (("proxied", proxied_ms), ("direct", direct_ms))}
     return [
         {
             "label": "proxied call via local gateway",
@@ -193,7 +198,7 @@ def main() -> None:
     args = parser.parse_args()
 
     latency = latency_rows(args.calls, args.clients)
-    with DynamoDBLocal(free_port()) as dynamodb_local:
+    with run_dynamodb_local() as dynamodb_local:
         table = "bench-model-path"
         ensure_table(dynamodb_local.endpoint, table)
         with fake_bailian.serve(api_key=FAKE_KEY, access_log=False) as fake:

@@ -15,8 +15,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.support import CallCounter, Row, add_json_argument, configure_in_process, measure, write_rows
-from local.dynamodb_local import DynamoDBLocal, ensure_table
-from local.stack import free_port
+from local.dynamodb_local import ensure_table
+from local.stack import run_dynamodb_local
 
 TABLE = "bench-paging"
 
@@ -44,7 +44,7 @@ def main() -> None:
     add_json_argument(parser)
     args = parser.parse_args()
 
-    with DynamoDBLocal(free_port()) as dynamodb_local:
+    with run_dynamodb_local() as dynamodb_local:
         configure_in_process(dynamodb_local.endpoint, TABLE)
         ensure_table(dynamodb_local.endpoint, TABLE)
         from bailian_chat.chat import conversations, messages

@@ -11,33 +11,34 @@ deployment-wide items by the usage aggregator's batching.
 
 import argparse
 import math
-import re
 from dataclasses import dataclass
 
-from bench.support import REPO_ROOT  # first: it puts the layer on sys.path
+import bench.support  # noqa: F401  (first: it puts the layer on sys.path)
 
 # isort: split
 from bailian_chat.config import load_settings
 from bailian_chat.store import rate_limit_items
 from bailian_chat.usage import aggregation, rate_limit
 
+from local.template import Template
+
 PARTITION_WCU = 1000  # per partition (and so per item), per second
-PARTITION_RCU = 3000
 TRANSACTION_FACTOR = 2  # TransactWriteItems writes cost two write units each
 # Keep every partition under half its limit: headroom for bursts (adaptive capacity absorbs
 # short ones, not a sustained overload of one item).
 HEADROOM = 0.5
-MODELS = len(load_settings({"TABLE_NAME": "t", "JWT_SECRET": "x" * 32}).allowed_models)
-DEFAULT_RATE_LIMIT_PER_MINUTE = load_settings(
-    {"TABLE_NAME": "t", "JWT_SECRET": "x" * 32}
-).rate_limit_per_minute
+_DEFAULTS = load_settings({"TABLE_NAME": "t", "JWT_SECRET": "x" * 32})
+MODELS = len(_DEFAULTS.allowed_models)
+DEFAULT_RATE_LIMIT_PER_MINUTE = _DEFAULTS.rate_limit_per_minute
 
 
 def aggregator_batch_size() -> int:
-    """The usage aggregator's stream BatchSize, as template.yaml sets it."""
-    text = (REPO_ROOT / "template.yaml").read_text()
-    block = text[text.index("UsageAggregatorFunction:") :]
-    return int(re.search(r"BatchSize:\s*(\d+)", block).group(1))
+    """The usage aggregator's stream BatchSize, as template.yaml sets it (local/template.py reads it)."""
+    return next(
+        consumer.batch_size
+        for consumer in Template().stream_consumers
+        if consumer.function.logical_id == "UsageAggregatorFunction"
+    )
 
 
 def rate_window_wcu() -> int:

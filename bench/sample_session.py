@@ -42,3 +42,11 @@ def with_current_password(event: dict, password: str) -> dict:
     if not isinstance(body, dict) or body.get("password") != sample_events.SAMPLE_USER["password"]:
         return event
     return {**event, "body": json.dumps({**body, "password": password})}
+
+
+def with_authorizer_spend_limits(event: dict, authorizer_answer: dict) -> dict:
+    """`event` as API Gateway passes it on after the authorizer: with the spend limits it read
+    (issue 15; the sample's other context stays, so admin routes' samples remain an admin's)."""
+    limits = authorizer_answer["context"]["spend_limits"]
+    context = {**event["requestContext"]["authorizer"], "spend_limits": limits}
+    return {**event, "requestContext": {**event["requestContext"], "authorizer": context}}

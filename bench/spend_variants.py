@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from bench.sample_session import with_authorizer_spend_limits
+
 RUNS = 15
 PROXY = "bailian_chat_completions"
 
@@ -52,9 +54,7 @@ def measure(
 ) -> dict:
     """Round trips of one call (after a warm-up call) and the handler's median ms over RUNS."""
     answer, authorizer_cost = invoke(authorizer_dir, auth)
-    # API Gateway passes on the spend limits the authorizer read (issue 15).
-    context = {**event["requestContext"]["authorizer"], "spend_limits": answer["context"]["spend_limits"]}
-    event = {**event, "requestContext": {**event["requestContext"], "authorizer": context}}
+    event = with_authorizer_spend_limits(event, answer)
     invoke(PROXY, event)  # warm: first-use writes (a key's last_used_at) and caches
     timings, cost = [], {}
     for _ in range(RUNS):

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from local.dev import DYNAMODB_DATA_DIR, STATE_DIR, dev_jwt_secret
-from local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError, ensure_table
+from local.dynamodb_local import DynamoDBLocalError, ensure_table
 from local.function_env import local_api_key_digest_secret
-from local.stack import DEFAULT_TABLE_NAME, PortInUseError, free_port, start_fake_bailian
+from local.stack import DEFAULT_TABLE_NAME, PortInUseError, run_dynamodb_local, start_fake_bailian
 from local.template import REPO_ROOT, TEMPLATE_PATH, Template, TemplateError, load_yaml
 
 SAM_DIR = STATE_DIR / "sam"
@@ -198,8 +198,9 @@ def start_local_parts(
 ) -> Path:
     """DynamoDB Local (+ table) and the fake Bailian (unless DASHSCOPE_API_KEY), reachable from the
     containers at address; returns the written --env-vars file. resources stops them."""
-    dynamodb_port = free_port("127.0.0.1", int(os.environ.get("DYNAMODB_PORT", "0")))
-    dynamodb = resources.enter_context(DynamoDBLocal(dynamodb_port, data_dir=data_dir))
+    asked = int(os.environ.get("DYNAMODB_PORT", "0"))
+    dynamodb = resources.enter_context(run_dynamodb_local("127.0.0.1", asked, data_dir=data_dir))
+    dynamodb_port = dynamodb.port
     ensure_table(dynamodb.endpoint, DEFAULT_TABLE_NAME, Template())
     bailian = start_fake_bailian(resources, bind_address(address))
     variables = env_vars(

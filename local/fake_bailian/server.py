@@ -30,6 +30,7 @@ class FakeBailianServer(AsgiServer):
         return self.url + CHAT_PATH
 
     def stop(self, timeout: float = 5.0) -> None:
+        # Sooner than the gateway's default: a test's stalled stream must not hold teardown long.
         super().stop(timeout)
 
 

@@ -45,8 +45,6 @@ RESERVATION = "reservation"
 CEILINGS = ("daily_limit_ceiling", "monthly_limit_ceiling")  # set by an admin on the user item
 
 
-LIMITS = ("daily_limit", "monthly_limit", *CEILINGS)
-
 
 def get_limits(user_id: int) -> SpendLimits:
     """The user's own limits and the ceilings an admin set, in one BatchGetItem."""
