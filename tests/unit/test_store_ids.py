@@ -27,8 +27,9 @@ def test_an_id_says_when_it_was_made():
 
 
 def test_a_taken_id_is_written_again_with_a_new_one(table, monkeypatch):
-    """Two containers that draw the same id: the second write finds it taken and takes the next."""
-    draws = itertools.chain([7, 7], itertools.count(8))
+    """Two containers that draw the same id: the second write finds it taken and takes the next.
+    Messages of two conversations meet on the pointer item, keyed by the message id alone."""
+    draws = itertools.chain([7, 7, 8, 20, 20], itertools.count(21))
     monkeypatch.setattr(ids, "new_id", lambda kind: next(draws))
     first = conversations.create(1, "qwen-plus", "first")
     second = conversations.create(1, "qwen-plus", "second")
@@ -37,7 +38,7 @@ def test_a_taken_id_is_written_again_with_a_new_one(table, monkeypatch):
     other = messages.send(1, second["conversation_id"], [TextPart(type="text", text="hi")])[0]
 
     assert (first["conversation_id"], second["conversation_id"]) == (7, 8)
-    assert sent["message_id"] != other["message_id"]  # same conversation-free id space (pointers)
+    assert (sent["message_id"], other["message_id"]) == (20, 21)
 
 
 def test_an_id_that_stays_taken_fails_rather_than_being_reused(table, monkeypatch):

@@ -2,11 +2,13 @@
 use cases of the history endpoints, which check the range's order where both days are seen."""
 
 import pytest
+from bailian_chat import clock
 from bailian_chat.api.params import DateFilter
 from bailian_chat.errors import BadRequest
 from bailian_chat.paging import PageRequest
 from bailian_chat.usage import deployment_statistics, history, statistics
 from bailian_chat.usage.dates import NOT_A_DAY, calendar_day
+from bailian_chat.usage.model_calls import CallSource, call_model
 from pydantic import TypeAdapter, ValidationError
 
 USER = 51
@@ -51,3 +53,28 @@ def test_the_use_cases_refuse_a_start_after_the_end_and_read_any_range(table, us
 
     assert raised.value.message == "start_date: must not be after end_date"
     assert use_case(None, None) == use_case("0001-01-01", "9999-12-31")
+
+
+@pytest.mark.parametrize(
+    ("use_case", "count"),
+    [
+        (
+            lambda start, end: history.api_call_history(USER, PageRequest(1, 10), None, start, end),
+            lambda data: data["pagination"]["total"],
+        ),
+        (
+            lambda start, end: statistics.user_statistics(USER, start, end, None),
+            lambda data: data["total_tokens"],
+        ),
+    ],
+    ids=["api_call_history", "user_statistics"],
+)
+def test_no_dates_read_every_day_and_a_day_reads_only_that_day(upstream, use_case, count):
+    source = CallSource(user_id=USER, client_ip="203.0.113.5", api_endpoint="/api/bailian/chat/completions")
+    call_model(source, {"model": "qwen-plus", "messages": [{"role": "user", "content": "hi"}]})
+    today = clock.instant().day
+
+    logged = count(use_case(today, today))
+    assert logged > 0
+    assert count(use_case(None, None)) == count(use_case("0001-01-01", "9999-12-31")) == logged
+    assert count(use_case("2000-01-01", "2000-01-01")) == 0

@@ -29,12 +29,16 @@ def test_in_lambda_the_clients_are_created_and_no_request_reaches_the_table(tabl
 def test_a_failing_priming_leaves_the_work_to_the_first_request(table, unit_env, monkeypatch):
     unit_env(AWS_LAMBDA_FUNCTION_NAME="SomeFunction")
 
+    tried = []
+
     def fail() -> None:
+        tried.append("dynamodb")
         raise RuntimeError("no credentials")
 
     monkeypatch.setattr(dynamodb, "prime_client", fail)
     warm_start.prime()  # does not raise
-    assert dynamodb.get_item("PRIME", "PRIME") is None
+    assert tried == ["dynamodb"]
+    assert dynamodb.get_item("PRIME", "PRIME") is None  # the first request's client still works
 
 
 def _recording_body(sent: list[str]):
