@@ -19,8 +19,7 @@ def handle_list_users(
     page: PageNumber = 1, limit: PageLimit = 10, query: UserQuery = None, status: StatusFilter = None
 ) -> UserPage:
     require_admin(app)
-    data = admin_users.list_users(query, status, page_request(page, limit))
-    return data
+    return admin_users.list_users(query, status, page_request(page, limit))
 
 
 handler = lambda_handler(app)

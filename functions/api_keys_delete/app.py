@@ -24,7 +24,6 @@ app = create_app()
 )
 def handle_revoke_api_key(key_id: ApiKeyId) -> None:
     api_keys.revoke(caller(app).user_id, key_id)
-    return None
 
 
 handler = lambda_handler(app)

@@ -16,7 +16,6 @@ app = create_app()
 def handle_logout() -> None:
     identity = caller(app)
     service.logout(identity.session_id, identity.user_id, identity.client_ip)
-    return None
 
 
 handler = lambda_handler(app)

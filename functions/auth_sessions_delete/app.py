@@ -19,7 +19,6 @@ app = create_app()
 )
 def handle_end_session(session_id: SessionId) -> None:
     self_service.end_session(caller(app).user_id, session_id)
-    return None
 
 
 handler = lambda_handler(app)

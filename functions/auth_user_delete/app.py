@@ -33,7 +33,6 @@ def handle_delete_account(request: Annotated[AccountDeletion, Body()]) -> None:
         request.password,
         app.lambda_context.get_remaining_time_in_millis,
     )
-    return None
 
 
 handler = lambda_handler(app)

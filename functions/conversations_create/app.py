@@ -19,8 +19,7 @@ app = create_app()
     responses=answers("Creation successful", {400: BAD_REQUEST, 401: NOT_AUTHENTICATED}),
 )
 def handle_create_conversation(request: Annotated[CreateConversationRequest, Body()]) -> Conversation:
-    conversation = conversations.create(caller(app).user_id, request.model_name, request.title)
-    return conversation
+    return conversations.create(caller(app).user_id, request.model_name, request.title)
 
 
 handler = lambda_handler(app)

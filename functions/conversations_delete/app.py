@@ -24,7 +24,6 @@ app = create_app()
 )
 def handle_delete_conversation(conversation_id: ConversationId) -> None:
     conversations.delete(caller(app).user_id, conversation_id)
-    return None
 
 
 handler = lambda_handler(app)

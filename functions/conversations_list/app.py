@@ -18,8 +18,7 @@ app = create_app()
 def handle_list_conversations(
     page: PageNumber = 1, limit: PageLimit = 10, model_name: ModelFilter = None
 ) -> ConversationPage:
-    data = conversations.list_page(caller(app).user_id, page_request(page, limit), model_name)
-    return data
+    return conversations.list_page(caller(app).user_id, page_request(page, limit), model_name)
 
 
 handler = lambda_handler(app)

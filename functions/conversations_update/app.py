@@ -30,8 +30,7 @@ app = create_app()
 def handle_update_conversation(
     conversation_id: ConversationId, request: Annotated[UpdateConversationRequest, Body()]
 ) -> Conversation:
-    conversation = conversations.update(caller(app).user_id, conversation_id, request.title)
-    return conversation
+    return conversations.update(caller(app).user_id, conversation_id, request.title)
 
 
 handler = lambda_handler(app)

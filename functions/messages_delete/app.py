@@ -24,7 +24,6 @@ app = create_app()
 )
 def handle_delete_message(message_id: MessageId) -> None:
     messages.delete(caller(app).user_id, message_id)
-    return None
 
 
 handler = lambda_handler(app)

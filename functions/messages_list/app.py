@@ -26,8 +26,7 @@ app = create_app()
 def handle_message_history(
     conversation_id: ConversationId, page: PageNumber = 1, limit: PageLimit = 20
 ) -> MessagePage:
-    data = messages.history(caller(app).user_id, conversation_id, page_request(page, limit))
-    return data
+    return messages.history(caller(app).user_id, conversation_id, page_request(page, limit))
 
 
 handler = lambda_handler(app)

@@ -7,14 +7,13 @@ environments restored from one snapshot do not share their retry jitter. Locally
 tests (no AWS_LAMBDA_FUNCTION_NAME) nothing is primed.
 """
 
+import logging
 import random
 import sys
 
-from aws_lambda_powertools import Logger
-
 from bailian_chat.config import get_settings
 
-logger = Logger(child=True)
+logger = logging.getLogger(__name__)  # not Powertools: the authorizer imports this and stays light
 
 
 def prime() -> None:

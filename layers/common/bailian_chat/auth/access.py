@@ -25,12 +25,17 @@ class DisabledUser(Unauthorized):
 def live_session(claims: tokens.TokenClaims, message: str = "Not authenticated") -> dict:
     """The token's session, if it exists, is not revoked or expired, belongs to the token's user,
     and that user is not disabled (a disabled account loses access at once, not at token expiry)."""
-    return _live_session_and_user(claims, message)[0]
+    return _live_session_and_user(claims, message, with_limits=False)[0]
 
 
-def _live_session_and_user(claims: tokens.TokenClaims, message: str) -> tuple[dict, dict, dict]:
-    """The session, its user and the user's spend limits."""
-    session, user, limits = session_items.get_session_and_user(claims.session_id, claims.user_id)
+def _live_session_and_user(
+    claims: tokens.TokenClaims, message: str, *, with_limits: bool = True
+) -> tuple[dict, dict, dict]:
+    """The session, its user and (`with_limits`: for the model calls the authorizer hands them to)
+    the user's spend limits, in one read."""
+    session, user, limits = session_items.get_session_and_user(
+        claims.session_id, claims.user_id, with_limits=with_limits
+    )
     if (
         session is None
         or session.get("revoked")

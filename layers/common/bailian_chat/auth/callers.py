@@ -97,14 +97,14 @@ def authorized_caller(authorizer: Mapping | None, client_ip: str, method: str, r
     authorizer = authorizer or {}
     try:
         user_id = int(authorizer["user_id"])
+        limits = _spend_limits(authorizer)
         if authorizer.get("auth_type") == API_KEY:
             grant = KeyGrant.from_context(authorizer)
         else:
             role = str(authorizer.get("role") or "user")
-            limits = _spend_limits(authorizer)
             return Caller(user_id, str(authorizer["session_id"]), client_ip, role=role, spend_limits=limits)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:  # JSONDecodeError included
         raise Unauthorized() from exc
     if not key_may_use(method, resource):
         raise Forbidden(KEY_ROUTES_MESSAGE)
-    return Caller(user_id, "", client_ip, grant, spend_limits=_spend_limits(authorizer))
+    return Caller(user_id, "", client_ip, grant, spend_limits=limits)

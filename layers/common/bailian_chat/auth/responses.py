@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from bailian_chat.response_models import Count, Id, Pagination, ResponseModel, Timestamp
+from bailian_chat.response_models import Count, Id, Money, Pagination, ResponseModel, Timestamp
 
 OptionalMoney = Annotated[str | None, Field(description="A decimal amount as a string; null: no ceiling")]
 
@@ -30,10 +30,13 @@ class CurrentUser(User):
     last_login_at: Timestamp | None
 
 
-class LoginData(ResponseModel):
+class FreshTokens(ResponseModel):
     access_token: str
     refresh_token: str
     expires_in: int = Field(description="Access token lifetime in seconds")
+
+
+class LoginData(FreshTokens):
     user: User
 
 
@@ -59,12 +62,6 @@ class SessionList(ResponseModel):
     sessions: list[Session]
 
 
-class FreshTokens(ResponseModel):
-    access_token: str
-    refresh_token: str
-    expires_in: int = Field(description="Access token lifetime in seconds")
-
-
 class UserPage(ResponseModel):
     users: list[CurrentUser]
     pagination: Pagination
@@ -74,7 +71,7 @@ class MonthUsage(ResponseModel):
     month: str = Field(description="The current UTC month, YYYY-MM")
     calls: Count
     tokens: Count
-    cost: str = Field(description="A decimal string, in `currency`, from the costs fixed at call time")
+    cost: Money
     currency: str
 
 

@@ -57,14 +57,15 @@ def get_key_and_user(
     secret names: one BatchGetItem, the key's own user_id checked against it; without (a key from
     before ids were in secrets): the key, then the user and limits."""
     key_key = keys.api_key(digest)
+    key = None
     if user_id is None:
         key = dynamodb.without_keys(dynamodb.get_item(*key_key, consistent=True))
         if key is None:
             return None, None, {}
         user_id = int(key["user_id"])
     user_key, limits_key = keys.user(user_id), keys.budget_limits(user_id)
-    found = dynamodb.get_items([key_key, user_key, limits_key], consistent=True)
-    key = dynamodb.without_keys(found.get(key_key))
+    found = dynamodb.get_items([*([key_key] if key is None else []), user_key, limits_key], consistent=True)
+    key = key or dynamodb.without_keys(found.get(key_key))
     if key is None or int(key["user_id"]) != user_id:
         return None, None, {}
     user = found.get(user_key)

@@ -45,7 +45,6 @@ RESERVATION = "reservation"
 CEILINGS = ("daily_limit_ceiling", "monthly_limit_ceiling")  # set by an admin on the user item
 
 
-
 def get_limits(user_id: int) -> SpendLimits:
     """The user's own limits and the ceilings an admin set, in one BatchGetItem."""
     limits_key, user_key = keys.budget_limits(user_id), keys.user(user_id)

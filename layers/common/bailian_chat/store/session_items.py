@@ -76,14 +76,17 @@ def create_login_session(
 
 
 def get_session_and_user(
-    session_id: str, user_id: int
+    session_id: str, user_id: int, *, with_limits: bool = True
 ) -> tuple[SessionItem | None, UserItem | None, SpendLimits]:
-    """The session, its user's profile and the user's spend limits (`budget_items.limits_of`), in
-    one strongly consistent BatchGetItem: the limits ride along to the model-calling functions."""
-    pairs = [keys.session(session_id), keys.user(user_id), keys.budget_limits(user_id)]
+    """The session, its user's profile and (`with_limits`) the user's spend limits
+    (`budget_items.limits_of`), in one strongly consistent BatchGetItem: the limits ride along to
+    the model-calling functions; without them, {}."""
+    pairs = [keys.session(session_id), keys.user(user_id)]
+    if with_limits:
+        pairs.append(keys.budget_limits(user_id))
     found = dynamodb.get_items(pairs, consistent=True)
     user = found.get(keys.user(user_id))
-    limits = budget_items.limits_of(found.get(keys.budget_limits(user_id)), user)
+    limits = budget_items.limits_of(found.get(keys.budget_limits(user_id)), user) if with_limits else {}
     return found.get(keys.session(session_id)), dynamodb.without_keys(user), limits
 
 
