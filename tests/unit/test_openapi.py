@@ -4,6 +4,8 @@ exactly the protected routes, and committed up to date."""
 
 import json
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,24 @@ from local.openapi import envelopes
 from local.openapi_document import DOCUMENT_PATH, GENERATE_COMMAND, build_document, render
 from local.template import REPO_ROOT, Template
 
-SPEC_PATH = REPO_ROOT.parent / "shared" / "spec" / "api-spec.md"
+
+def find_spec() -> Path:
+    """The team's spec, in shared/ beside the repository, or beside the repository this clone was
+    made from (a CI clone in /tmp: `git clone . /tmp/cc`)."""
+    beside = [REPO_ROOT.parent]
+    origin = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "config", "--get", "remote.origin.url"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if origin and Path(origin).is_dir():
+        beside.append(Path(origin).resolve().parent)
+    paths = [folder / "shared" / "spec" / "api-spec.md" for folder in beside]
+    return next((path for path in paths if path.exists()), paths[0])
+
+
+SPEC_PATH = find_spec()
 PUBLIC_ROUTES = {
     ("POST", "/api/auth/register"),
     ("POST", "/api/auth/login"),
