@@ -5,7 +5,8 @@ handler) and the handler's median time over RUNS calls, for
 - before issue 12: the same code with spend tracking bypassed (no limits read, no reservation,
   no settlement in the call log's transaction), i.e. the call as it was;
 - an access token without limits, with a daily limit; an API key without and with a
-  monthly_budget (and the user's daily limit).
+  monthly_budget (and the user's daily limit); an API key with its own rate limit, without and with
+  the user's daily limit.
 """
 
 import contextlib
@@ -86,6 +87,9 @@ def run(invoke, authorizer_dir: str, events: dict, live_auth: dict, user_id: int
     budget_key = api_keys.create(user_id, CreateApiKeyRequest(name="bench budget", monthly_budget="1000"))[
         "key"
     ]
+    rated_key = api_keys.create(user_id, CreateApiKeyRequest(name="bench rated", rate_limit_per_minute=60))[
+        "key"
+    ]
     results = []
     budget_items.put_limits(user_id, None, None, "2026-01-01T00:00:00Z")
     with spend_tracking_bypassed():
@@ -105,12 +109,24 @@ def run(invoke, authorizer_dir: str, events: dict, live_auth: dict, user_id: int
             measure(invoke, authorizer_dir, *_with_key(auth_event, proxy_event, plain_key, authorize)),
         )
     )
+    results.append(
+        (
+            "API key with its own rate limit",
+            measure(invoke, authorizer_dir, *_with_key(auth_event, proxy_event, rated_key, authorize)),
+        )
+    )
     budget_items.put_limits(user_id, "1000", None, "2026-01-01T00:00:00Z")
     results.append(("access token, daily limit", measure(invoke, authorizer_dir, auth_event, proxy_event)))
     results.append(
         (
             "API key with monthly_budget + daily limit",
             measure(invoke, authorizer_dir, *_with_key(auth_event, proxy_event, budget_key, authorize)),
+        )
+    )
+    results.append(
+        (
+            "API key with its own rate limit + daily limit",
+            measure(invoke, authorizer_dir, *_with_key(auth_event, proxy_event, rated_key, authorize)),
         )
     )
     budget_items.put_limits(user_id, None, None, "2026-01-01T00:00:00Z")

@@ -101,9 +101,8 @@ def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, 
 
     assert steady == [
         "BatchGetItem",
-        "UpdateItem",
-        "UpdateItem",
-        "TransactWriteItems",
+        "TransactWriteItems",  # the key's own rate-limit window and the user's, in one write
+        "TransactWriteItems",  # call log item + daily rollups
     ]
 
 

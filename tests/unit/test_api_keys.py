@@ -536,6 +536,36 @@ def test_a_keys_calls_count_against_the_users_limit_too(gateway, signed_in, crea
     assert third.body["message"] == "Request rate limit exceeded"
 
 
+def test_a_call_the_users_limit_refuses_uses_none_of_the_keys_own_limit(
+    gateway, signed_in, create_key, model, unit_env
+):
+    # The key's count and the user's are one write: a refusal of either counts neither.
+    unit_env(RATE_LIMIT_PER_MINUTE="2")
+    key = create_key(rate_limit_per_minute=2)
+    assert gateway.request("POST", PROXY, chat(), token=key["key"]).status == 200
+    assert gateway.request("POST", PROXY, chat(), token=signed_in.access_token).status == 200
+    refused = gateway.request("POST", PROXY, chat(), token=key["key"])
+    assert (refused.status, refused.body["message"]) == (429, "Request rate limit exceeded")
+
+    unit_env(RATE_LIMIT_PER_MINUTE="60")
+    statuses = [gateway.request("POST", PROXY, chat(), token=key["key"]) for _ in range(2)]
+
+    assert [r.status for r in statuses] == [200, 429]  # the refused call took no slot of the key's 2
+    assert statuses[1].body["message"] == "API key rate limit exceeded (2 requests per minute)"
+
+
+def test_a_keys_own_rate_limit_holds_with_a_spend_limit_too(gateway, signed_in, create_key, model, unit_env):
+    # With a spend limit both counts ride in the reservation's transaction.
+    unit_env(DAILY_SPEND_LIMIT="100")
+    key = create_key(rate_limit_per_minute=1)
+
+    statuses = [gateway.request("POST", PROXY, chat(), token=key["key"]) for _ in range(2)]
+
+    assert [r.status for r in statuses] == [200, 429]
+    assert statuses[1].body["message"] == "API key rate limit exceeded (1 requests per minute)"
+    assert 1 <= int(statuses[1].headers["retry-after"]) <= 62
+
+
 # ------------------------------------------------------------------ the streaming edge (ASGI)
 
 

@@ -49,7 +49,11 @@ def take(user_id: int, buckets: range, bucket_seconds: int, limit: int) -> dict[
     return None
 
 
-RATE_WINDOW = "rate_window:"  # the name of a take's action in a caller's transaction, + first bucket
+RATE_WINDOW = "rate_window:"  # a take's action name in a caller's transaction: + subject + first bucket
+
+
+def _action_name(subject: int | str, first: int) -> str:
+    return f"{RATE_WINDOW}{subject}:{first}"
 
 
 def take_actions(
@@ -59,7 +63,7 @@ def take_actions(
     write that belongs with the take: one round trip for both)."""
     return [
         (
-            f"{RATE_WINDOW}{update.first}",
+            _action_name(subject, update.first),
             {"Update": _transact_form(_request(subject, update, bucket_seconds, len(buckets), limit))},
         )
         for update in _updates(buckets)
@@ -67,16 +71,20 @@ def take_actions(
 
 
 def refusing_sums(
-    buckets: range, cancelled: dynamodb.TransactionCancelled, actions: list[transactions.NamedAction]
+    subject: int | str,
+    buckets: range,
+    cancelled: dynamodb.TransactionCancelled,
+    actions: list[transactions.NamedAction],
 ) -> dict[int, int] | None:
-    """When a `take_actions` action's condition failed in the cancelled transaction of `actions`,
-    the sums that stopped it (as `take` returns them); None when none did."""
-    if not any(name.startswith(RATE_WINDOW) for name in transactions.failed(cancelled, actions)):
+    """When one of `subject`'s `take_actions` actions failed its condition in the cancelled
+    transaction of `actions`, the sums that stopped it (as `take` returns them); None when none did."""
+    names = {_action_name(subject, update.first) for update in _updates(buckets)}
+    if not names & transactions.failed(cancelled, actions):
         return None
     items = {name: item for (name, _), item in zip(actions, cancelled.items, strict=False)}
     sums: dict[int, int] = {}
     for update in _updates(buckets):
-        sums.update(_sums(update, items.get(f"{RATE_WINDOW}{update.first}")))
+        sums.update(_sums(update, items.get(_action_name(subject, update.first))))
     return sums
 
 

@@ -48,16 +48,22 @@ def _admitted_call[T](
 
 
 def _reserve(source: CallSource, payload: dict, deadline: float) -> Billing:
-    """The user's rate limit (RateLimited) and the call's spend reservation (BudgetExceeded when a
-    limit would be crossed): one transaction when a limit applies, else the rate limit's alone."""
+    """The rate limits, the user's and the API key's own (RateLimited), and the call's spend
+    reservation (BudgetExceeded when a limit would be crossed): one transaction when a spend limit
+    applies, else the rate limits' alone (one write for both)."""
     if source.time_budget is not None:
         deadline = min(deadline, source.time_budget)
-    counting = None if source.rate_limit_counted else rate_limit.pending_model_call(source.user_id)
+    key = source.api_key
+    counting = rate_limit.pending_model_call(
+        None if source.rate_limit_counted else source.user_id,
+        key.key_id if key else None,
+        key.rate_limit_per_minute if key else None,
+    )
     reservation = budgets.reserve(
         source.user_id, source.api_key, payload, deadline, source.spend_limits, counting
     )
-    if counting is not None and reservation is None:  # no limit applies: nothing was written
-        rate_limit.take_model_call(source.user_id)
+    if counting is not None and reservation is None:  # no spend limit applies: nothing was written
+        counting.take()
     return Billing(payload, reservation)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bailian_chat import clock
 from bailian_chat.config import get_settings
 from bailian_chat.errors import RateLimited
-from bailian_chat.store import keys, rate_limit_items
+from bailian_chat.store import dynamodb, keys, rate_limit_items, transactions
 
 WINDOW_SECONDS = 60
 BUCKET_SECONDS = 2
@@ -27,39 +27,76 @@ def take_model_call(user_id: int) -> None:
     _take(user_id, get_settings().rate_limit_per_minute, USER_LIMIT_MESSAGE)
 
 
-def take_key_model_call(key_id: int, limit: int) -> None:
-    """Counts a model call against an API key's own per-minute limit (its own windows)."""
-    message = f"API key rate limit exceeded ({limit} requests per minute)"
-    _take(keys.api_key_rate_subject(key_id), limit, message)
+@dataclass(frozen=True)
+class _Count:
+    """One limit a model call counts against: the user's, or an API key's own."""
+
+    subject: int | str  # the windows are `RATE#<subject>`
+    limit: int
+    message: str
+
+
+def _key_limit_message(limit: int) -> str:
+    return f"API key rate limit exceeded ({limit} requests per minute)"
 
 
 @dataclass(frozen=True)
 class PendingModelCall:
-    """A model call's count against the user's limit, as actions for a write that belongs with it
-    (the message a reply answers): `refusal` reads a cancelled transaction of them."""
+    """A model call's counts (the user's limit and/or its API key's own), as actions written in one
+    transaction, alone (`take`) or with a write that belongs with them (the message a reply
+    answers, the call's spend reservation): `refusal` reads a cancelled transaction of them."""
 
+    counts: tuple[_Count, ...]
     actions: list
     now: float
-    limit: int
 
     @property
     def _buckets(self) -> range:
         return _windows_of(self.now)
 
     def refusal(self, cancelled, actions: list) -> RateLimited | None:
-        """RateLimited when the count was refused in the cancelled transaction of `actions`."""
-        sums = rate_limit_items.refusing_sums(self._buckets, cancelled, actions)
-        if sums is None:
-            return None
-        retry_after = _retry_after(sums, self._buckets.start, self.limit, self.now)
-        return RateLimited(USER_LIMIT_MESSAGE, retry_after=retry_after)
+        """RateLimited when a count was refused in the cancelled transaction of `actions` (the
+        key's own limit named first: it is the one the key's holder set)."""
+        for count in self.counts:
+            sums = rate_limit_items.refusing_sums(count.subject, self._buckets, cancelled, actions)
+            if sums is not None:
+                retry_after = _retry_after(sums, self._buckets.start, count.limit, self.now)
+                return RateLimited(count.message, retry_after=retry_after)
+        return None
+
+    def take(self) -> None:
+        """Writes the counts alone: one request (RateLimited when one is refused, nothing counted)."""
+        if len(self.counts) == 1:
+            count = self.counts[0]
+            return _take(count.subject, count.limit, count.message)
+        try:
+            transactions.write(self.actions)
+        except dynamodb.TransactionCancelled as cancelled:
+            raise self.refusal(cancelled, self.actions) or cancelled from cancelled
+        return None
 
 
-def pending_model_call(user_id: int) -> PendingModelCall:
-    """The user's next model call counted within another write's transaction (see take_model_call)."""
-    now, limit = clock.now_seconds(), get_settings().rate_limit_per_minute
-    actions = rate_limit_items.take_actions(user_id, _windows_of(now), BUCKET_SECONDS, limit)
-    return PendingModelCall(actions, now, limit)
+def pending_model_call(
+    user_id: int | None, key_id: int | None = None, key_limit: int | None = None
+) -> PendingModelCall | None:
+    """The next model call's counts, to be written in one transaction: the user's (None: already
+    counted, e.g. with the message a reply answers) and the API key's own limit (if it has one).
+    None when there is nothing to count."""
+    now = clock.now_seconds()
+    counts = []
+    if key_id is not None and key_limit:
+        counts.append(_Count(keys.api_key_rate_subject(key_id), key_limit, _key_limit_message(key_limit)))
+    if user_id is not None:
+        counts.append(_Count(user_id, get_settings().rate_limit_per_minute, USER_LIMIT_MESSAGE))
+    if not counts:
+        return None
+    windows = _windows_of(now)
+    actions = [
+        action
+        for count in counts
+        for action in rate_limit_items.take_actions(count.subject, windows, BUCKET_SECONDS, count.limit)
+    ]
+    return PendingModelCall(tuple(counts), actions, now)
 
 
 def _take(subject: int | str, limit: int, message: str) -> None:
