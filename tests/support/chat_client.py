@@ -11,7 +11,6 @@ from bailian_chat.clock import Instant
 
 from tests.support import payloads
 from tests.support.gateway_answers import NOT_AUTHENTICATED  # noqa: F401 - the suites import it here
-from tests.support.user_shape import ISO_SECONDS_Z  # noqa: F401 - the suites import it here
 
 CONVERSATION_FIELDS = {"conversation_id", "title", "model_name", "status", "created_at", "updated_at"}
 MESSAGE_FIELDS = {

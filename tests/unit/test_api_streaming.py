@@ -29,7 +29,7 @@ from bailian_chat.errors import (
 from pydantic import BaseModel
 from starlette.requests import Request
 
-from tests.unit.test_hostile_bodies import HOSTILE_BODIES
+from tests.support.hostile_bodies import HOSTILE_BODIES
 
 
 def request_with(headers: dict[str, str], path: str = "/v1/chat/completions", path_params=None) -> Request:

@@ -14,7 +14,8 @@ from bailian_chat.store import keys
 from bailian_chat.store import message_items as message_store
 from boto3.dynamodb.types import TypeDeserializer
 
-from tests.support.chat_client import CONVERSATION_FIELDS, ISO_SECONDS_Z, SteppingClock
+from tests.support.chat_client import CONVERSATION_FIELDS, SteppingClock
+from tests.support.user_shape import ISO_SECONDS_Z
 
 ALICE = 101
 BOB = 202
