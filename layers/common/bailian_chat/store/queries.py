@@ -142,14 +142,15 @@ def query_counted_page(
     start_key = None
     while len(counted) < offset + limit:
         response = client().query(**request, **({"ExclusiveStartKey": start_key} if start_key else {}))
-        for item in map(from_item, response["Items"]):
-            (counted if item["SK"].startswith(counted_prefix) else others).append(item)
+        for item in response["Items"]:  # raw: only the page's items are deserialised
+            (counted if item["SK"]["S"].startswith(counted_prefix) else others).append(item)
         start_key = response.get("LastEvaluatedKey")
         if start_key is None:
             break
     # The page is complete: every item after it is a counted one (the others sort ahead).
     rest = count(key_condition, values, forward=forward, start_key=start_key) if start_key else 0
-    return CountedPage(len(counted) + rest, counted[offset : offset + limit], others)
+    page = [from_item(item) for item in counted[offset : offset + limit]]
+    return CountedPage(len(counted) + rest, page, [from_item(item) for item in others])
 
 
 def query_all(
