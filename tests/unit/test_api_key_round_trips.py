@@ -17,6 +17,7 @@ from tests.support import payloads
 FAKE_KEY = "sk-unit-round-trips-0123456789"
 PROXY = "/api/bailian/chat/completions"
 BODY = {"model": "qwen-plus", "messages": [{"role": "user", "content": "hi"}]}
+TEXT = {"content": [{"type": "text", "text": "hi"}]}
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +150,38 @@ def test_a_read_is_at_most_2(gateway, signed_in, model, operations):
 
     assert response.status == 200, response
     assert operations == ["BatchGetItem", "GetItem"]  # authorizer; the conversation
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/conversations",
+        "/api/conversations?model_name=qwen-plus",
+        "/api/conversations/{conversation_id}/messages",
+        "/api/keys",
+        "/api/auth/audit",
+        "/api/admin/users/{user_id}/audit",
+    ],
+)
+def test_a_list_and_its_total_are_one_query(gateway, signed_in, model, operations, path):
+    """The count item heads its list (conversations, keys), the conversation its messages, the
+    user's profile their events: page 1 is one Query, the authorizer's batch the other call."""
+    from bailian_chat.auth import admin_users
+
+    token = signed_in.access_token
+    admin_users.make_admin(signed_in.registration["username"])
+    created = gateway.request("POST", "/api/conversations", {"model_name": "qwen-plus"}, token=token)
+    conversation_id = created.body["data"]["conversation_id"]
+    gateway.request("POST", f"/api/conversations/{conversation_id}/messages", TEXT, token=token)
+    new_key(gateway, signed_in)
+    operations.clear()
+
+    url = path.format(conversation_id=conversation_id, user_id=signed_in.user_id)
+    response = gateway.request("GET", url, token=token)
+
+    assert response.status == 200, response
+    assert response.body["data"]["pagination"]["total"] >= 1, response
+    assert operations == ["BatchGetItem", "Query"]
 
 
 def test_a_login_is_at_most_4(gateway, register, operations):

@@ -55,8 +55,7 @@ def create(user_id: int, request: CreateApiKeyRequest) -> dict:
 
 
 def list_page(user_id: int, page: PageRequest) -> dict:
-    total = api_key_items.count_keys(user_id)
-    found = api_key_items.list_keys(user_id, page.offset, page.limit) if page.offset < total else []
+    total, found = api_key_items.keys_page(user_id, page.offset, page.limit)
     return {"api_keys": [public_key(key) for key in found], "pagination": pagination(page, total)}
 
 

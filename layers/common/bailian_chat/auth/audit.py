@@ -10,7 +10,7 @@ from bailian_chat import clock
 from bailian_chat.config import get_settings
 from bailian_chat.errors import NotFound
 from bailian_chat.paging import PageRequest, pagination
-from bailian_chat.store import audit_items, user_items
+from bailian_chat.store import audit_items
 
 logger = Logger()
 
@@ -77,15 +77,20 @@ def record_action(
 
 def page(user_id: int, request: PageRequest) -> dict:
     """The user's events, newest first, paged like the spec's lists."""
-    events = audit_items.list_page(user_id, request.offset, request.limit)
-    return {
-        "audit_events": [{field: event.get(field) for field in SHOWN_FIELDS} for event in events],
-        "pagination": pagination(request, audit_items.count(user_id)),
-    }
+    total, events = audit_items.events_page(user_id, request.offset, request.limit)
+    return _events_answer(request, total, events)
 
 
 def user_page(user_id: int, request: PageRequest) -> dict:
     """Another user's events, for an admin: 404 when there is no such user."""
-    if user_items.get_user(user_id) is None:
+    user, total, events = audit_items.user_with_events_page(user_id, request.offset, request.limit)
+    if user is None:
         raise NotFound("User does not exist")
-    return page(user_id, request)
+    return _events_answer(request, total, events)
+
+
+def _events_answer(request: PageRequest, total: int, events: list[dict]) -> dict:
+    return {
+        "audit_events": [{field: event.get(field) for field in SHOWN_FIELDS} for event in events],
+        "pagination": pagination(request, total),
+    }

@@ -17,7 +17,12 @@ def public_conversation(conversation: dict) -> dict:
 
 def owned_conversation(user_id: int, conversation_id: int, forbidden_message: str) -> dict:
     """The caller's conversation; 404 when missing (or being deleted), 403 when someone else's."""
-    conversation = conversation_items.get_conversation(conversation_id)
+    return check_owner(conversation_items.get_conversation(conversation_id), user_id, forbidden_message)
+
+
+def check_owner(conversation: dict | None, user_id: int, forbidden_message: str) -> dict:
+    """`conversation` if it is the caller's: 404 when missing (or being deleted), 403 when someone
+    else's."""
     if conversation is None or conversation.get("deleting"):
         raise NotFound(NOT_FOUND)
     if conversation["user_id"] != user_id:
@@ -34,12 +39,7 @@ def create(user_id: int, model_name: str, title: str | None) -> dict:
 
 
 def list_page(user_id: int, page: PageRequest, model_name: str | None) -> dict:
-    total = conversation_items.count_conversations(user_id, model_name)
-    items = (
-        conversation_items.list_conversations(user_id, model_name, page.offset, page.limit)
-        if page.offset < total
-        else []
-    )
+    total, items = conversation_items.conversations_page(user_id, model_name, page.offset, page.limit)
     return {"conversations": [public_conversation(c) for c in items], "pagination": pagination(page, total)}
 
 

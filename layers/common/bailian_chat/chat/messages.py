@@ -2,7 +2,7 @@
 
 from bailian_chat import clock
 from bailian_chat.bailian.wire import reply_content
-from bailian_chat.chat.conversations import NOT_FOUND, owned_conversation
+from bailian_chat.chat.conversations import NOT_FOUND, check_owner, owned_conversation
 from bailian_chat.chat.responses import Message
 from bailian_chat.content import clip_text, content_type_of, dump_parts
 from bailian_chat.errors import Forbidden, NotFound, RateLimited
@@ -71,13 +71,11 @@ def _conversation_to_send_to(user_id: int, conversation_id: int) -> dict:
 
 
 def history(user_id: int, conversation_id: int, page: PageRequest) -> dict:
-    conversation = owned_conversation(
-        user_id, conversation_id, "No permission to access messages in this conversation"
-    )
+    """The page with the conversation it belongs to, in one read; the same 404/403 as any other
+    use of the conversation (another user's messages are read, never shown)."""
+    found, items = message_items.conversation_with_messages(conversation_id, page.offset, page.limit)
+    conversation = check_owner(found, user_id, "No permission to access messages in this conversation")
     total = conversation.get("message_count", 0)
-    items = (
-        message_items.list_messages(conversation_id, page.offset, page.limit) if page.offset < total else []
-    )
     return {"messages": [public_message(m) for m in items], "pagination": pagination(page, total)}
 
 

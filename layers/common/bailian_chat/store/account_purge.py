@@ -90,6 +90,8 @@ def _api_keys(user_id: int) -> Iterator[list[dict]]:
     )
     for page in pages:
         for key in page:
+            if "key_id" not in key:
+                continue  # the count item heading the list: it goes with the USER# partition
             key_id = int(key["key_id"])
             yield from _partition(keys.api_key_daily_rollup(user_id, key_id, "", "")[0])
             yield from _partition(keys.key_spend_period(user_id, key_id, "")[0])
@@ -103,6 +105,8 @@ def _conversations(user_id: int) -> Iterator[list[dict]]:
         "GSI1PK = :pk", {":pk": keys.user_conversations(user_id)}, projection="conversation_id", index="GSI1"
     ):
         for conversation in page:
+            if "conversation_id" not in conversation:
+                continue  # the count item heading the list: it goes with the USER# partition
             conversation_id = int(conversation["conversation_id"])
             pk, sk = keys.conversation(conversation_id)
             for items in queries.query_pages("PK = :pk", {":pk": pk}, projection="PK, SK, message_id"):

@@ -1,6 +1,7 @@
 """API key items. The key item is addressed by the HMAC digest of its secret (never the secret
 itself), so the authorizer finds it with its user in one BatchGetItem; a pointer item finds it by
-its public id; a per-user count gives the list's total without a count Query."""
+its public id; a per-user count item, indexed at the head of the user's list, gives the list's
+total in the page's own Query."""
 
 import contextlib
 
@@ -9,6 +10,7 @@ from bailian_chat.store.item_types import ApiKeyItem, SpendLimits, UserItem
 
 ACTIVE = "active"
 REVOKED = "revoked"
+COUNT = "count"
 
 
 def create_key(digest: str, key: dict) -> ApiKeyItem:
@@ -30,9 +32,12 @@ def _create_key(digest: str, key: dict, key_id: int) -> dict:
     count = {
         "Update": {
             "Key": dynamodb.key(*keys.api_key_counts(user_id)),
-            "UpdateExpression": "ADD #count :one",
-            "ExpressionAttributeNames": {"#count": "count"},
-            "ExpressionAttributeValues": dynamodb.to_values({":one": 1}),
+            # Indexed at the head of the list (and so a count item from before gets its keys).
+            "UpdateExpression": "SET GSI1PK = :list, GSI1SK = :head ADD #count :one",
+            "ExpressionAttributeNames": {"#count": COUNT},
+            "ExpressionAttributeValues": dynamodb.to_values(
+                {":one": 1, ":list": keys.user_api_keys(user_id), ":head": keys.HEAD_OF_OLDEST_FIRST}
+            ),
         }
     }
     actions = [
@@ -74,19 +79,23 @@ def get_key_and_user(
 
 def count_keys(user_id: int) -> int:
     item = dynamodb.get_item(*keys.api_key_counts(user_id))
-    return int(item["count"]) if item else 0
+    return int(item[COUNT]) if item else 0
 
 
-def list_keys(user_id: int, offset: int, limit: int) -> list[ApiKeyItem]:
-    """A user's keys, oldest first."""
-    items = queries.query_page(
+def keys_page(user_id: int, offset: int, limit: int) -> tuple[int, list[ApiKeyItem]]:
+    """How many keys the user has and their keys [offset, offset+limit), oldest first: one Query
+    (the count item heads the list; one stored before it was indexed is read apart)."""
+    page = queries.query_headed_page(
         "GSI1PK = :pk",
         {":pk": keys.user_api_keys(user_id)},
+        head=keys.api_key_counts(user_id),
+        head_attributes=(COUNT,),
         offset=offset,
         limit=limit,
         index="GSI1",
     )
-    return [dynamodb.without_keys(item) for item in items]
+    total = page.count(COUNT, lambda: count_keys(user_id))
+    return total, [dynamodb.without_keys(item) for item in page.items]
 
 
 def revoke_key(user_id: int, key_id: int, when: str) -> dict | None:

@@ -15,18 +15,32 @@ def put(user_id: int, event: dict, expires_at: int) -> None:
     )
 
 
-def _range(user_id: int) -> tuple[str, dict]:
+def events_page(user_id: int, offset: int, limit: int) -> tuple[int, list[dict]]:
+    """How many events the user has and those [offset, offset+limit), newest first: one Query
+    while they fit in one response (they expire, so they are bounded), counted beyond the page."""
     pk, _ = keys.audit(user_id, "")
-    return "PK = :pk AND begins_with(SK, :prefix)", {":pk": pk, ":prefix": keys.AUDIT_PREFIX}
+    page = queries.query_counted_page(
+        "PK = :pk AND begins_with(SK, :prefix)",
+        {":pk": pk, ":prefix": keys.AUDIT_PREFIX},
+        counted_prefix=keys.AUDIT_PREFIX,
+        offset=offset,
+        limit=limit,
+        forward=False,
+    )
+    return page.total, [dynamodb.without_keys(item) for item in page.items]
 
 
-def count(user_id: int) -> int:
-    condition, values = _range(user_id)
-    return queries.count(condition, values)
-
-
-def list_page(user_id: int, offset: int, limit: int) -> list[dict]:
-    """The user's events, newest first."""
-    condition, values = _range(user_id)
-    items = queries.query_page(condition, values, offset=offset, limit=limit, forward=False)
-    return [dynamodb.without_keys(item) for item in items]
+def user_with_events_page(user_id: int, offset: int, limit: int) -> tuple[dict | None, int, list[dict]]:
+    """The user (None when there is none) with events_page, in the same Query: the range from
+    their profile down to their events holds only a few items besides (their counts, limits)."""
+    pk, profile = keys.user(user_id)
+    page = queries.query_counted_page(
+        "PK = :pk AND SK BETWEEN :first AND :profile",
+        {":pk": pk, ":first": keys.AUDIT_PREFIX, ":profile": profile},
+        counted_prefix=keys.AUDIT_PREFIX,
+        offset=offset,
+        limit=limit,
+        forward=False,  # the profile and those few first, the events after them
+    )
+    user = next((item for item in page.others if item["SK"] == profile), None)
+    return dynamodb.without_keys(user), page.total, [dynamodb.without_keys(item) for item in page.items]

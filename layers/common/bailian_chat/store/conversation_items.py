@@ -1,13 +1,18 @@
 """Conversation items, the per-user counts that page totals come from, and the recency indexes.
 
 GSI1 holds a user's conversations by recency, GSI2 the same per model; both sort keys move
-whenever a conversation is renamed or gets a message, so the list is newest-updated first.
+whenever a conversation is renamed or gets a message, so the list is newest-updated first. Each
+list is headed by its count item (the user's total on GSI1, one item per model on GSI2), so a page
+and its total are one Query.
 """
 
 from bailian_chat.store import dynamodb, ids, keys, queries, rollup_items, transactions
 from bailian_chat.store.item_types import ConversationItem
 
 TOTAL = "total"
+MODEL_COUNT = "count"
+COUNTS = "counts"  # the name of the total's action in a transaction
+UPGRADE_TRIES = 3
 LIVE = "attribute_exists(PK) AND attribute_not_exists(deleting)"
 
 
@@ -25,15 +30,78 @@ def _recency_attributes(user_id: int, model_name: str, conversation_id: int, upd
     }
 
 
-def _count_action(user_id: int, model_name: str, amount: int) -> dict:
-    return {
+def _count_actions(user_id: int, model_name: str, amount: int, legacy: dict | None = None) -> list:
+    """The user's total (kept with a count per model, as before) and the model's count item, each
+    indexed at the head of its list. The total must not be a count item from before the model's
+    items existed: `legacy`, that item as read, makes them from its per-model counts (once)."""
+    names = {"#total": TOTAL, "#model": _model_count(model_name)}
+    values = {
+        ":amount": amount,
+        ":list": keys.user_conversations(user_id),
+        ":head": keys.HEAD_OF_NEWEST_FIRST,
+    }
+    if legacy is None:
+        condition = "attribute_not_exists(PK) OR attribute_exists(GSI1PK)"
+    else:  # unchanged since it was read
+        condition, values[":seen"] = "attribute_not_exists(GSI1PK) AND #total = :seen", legacy.get(TOTAL, 0)
+    total = {
         "Update": {
             "Key": dynamodb.key(*keys.conversation_counts(user_id)),
-            "UpdateExpression": "ADD #total :amount, #model :amount",
-            "ExpressionAttributeNames": {"#total": TOTAL, "#model": _model_count(model_name)},
-            "ExpressionAttributeValues": dynamodb.to_values({":amount": amount}),
+            "UpdateExpression": "SET GSI1PK = :list, GSI1SK = :head ADD #total :amount, #model :amount",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": dynamodb.to_values(values),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
     }
+    counts = {model_name: amount}
+    for name, stored in (legacy or {}).items():
+        if name.startswith("model#") and stored:
+            model = name.removeprefix("model#")
+            counts[model] = counts.get(model, 0) + int(stored)
+    return [(COUNTS, total)] + [
+        (f"model count {model}", _model_count_action(user_id, model, count, put=legacy is not None))
+        for model, count in counts.items()
+    ]
+
+
+def _model_count_action(user_id: int, model_name: str, amount: int, *, put: bool) -> dict:
+    """ADD `amount` to the model's count item; `put`: store it as the count (made from a legacy total)."""
+    pair = keys.conversation_model_count(user_id, model_name)
+    index_keys = {
+        "GSI2PK": keys.user_conversations(user_id, model_name),
+        "GSI2SK": keys.HEAD_OF_NEWEST_FIRST,
+    }
+    if put:
+        return {"Put": {"Item": dynamodb.to_item({**keys.pk_sk(pair), **index_keys, MODEL_COUNT: amount})}}
+    return {
+        "Update": {
+            "Key": dynamodb.key(*pair),
+            "UpdateExpression": "SET GSI2PK = :list, GSI2SK = :head ADD #count :amount",
+            "ExpressionAttributeNames": {"#count": MODEL_COUNT},
+            "ExpressionAttributeValues": dynamodb.to_values(
+                {":amount": amount, ":list": index_keys["GSI2PK"], ":head": index_keys["GSI2SK"]}
+            ),
+        }
+    }
+
+
+def _write_counted(actions: list, user_id: int, model_name: str, amount: int) -> None:
+    """Writes `actions` with the count changes in one transaction. A count item stored before the
+    per-model items existed fails its condition, with the item as it was: the transaction is written
+    again with the model items made from it (a concurrent change of it sends us round again)."""
+    legacy = None
+    for _ in range(UPGRADE_TRIES):
+        attempt = actions + _count_actions(user_id, model_name, amount, legacy)
+        try:
+            transactions.write(attempt)
+            return
+        except dynamodb.TransactionCancelled as exc:
+            if transactions.failed(exc, attempt) != {COUNTS}:
+                raise
+            seen = exc.items[[name for name, _ in attempt].index(COUNTS)]
+            legacy = seen if seen is not None and "GSI1PK" not in seen else None
+    raise RuntimeError("the conversation count kept changing while it was upgraded")
 
 
 def create_conversation(
@@ -68,11 +136,10 @@ def _create_conversation(
     }
     actions = [
         ("conversation", transactions.put_if_absent(item)),
-        ("counts", _count_action(user_id, model_name, 1)),
         ("rollup", rollup_items.add_action(user_id, day, model_name, conversations=1)),
     ]
     try:
-        transactions.write(actions)
+        _write_counted(actions, user_id, model_name, 1)
     except dynamodb.TransactionCancelled as exc:
         if "conversation" in transactions.failed(exc, actions):
             raise ids.IdTaken() from exc
@@ -85,21 +152,33 @@ def get_conversation(conversation_id: int) -> ConversationItem | None:
 
 
 def count_conversations(user_id: int, model_name: str | None) -> int:
+    """From the user's total item (which keeps a count per model too)."""
     counts = dynamodb.get_item(*keys.conversation_counts(user_id), consistent=True) or {}
     return counts.get(TOTAL if model_name is None else _model_count(model_name), 0)
 
 
-def list_conversations(user_id: int, model_name: str | None, offset: int, limit: int) -> list[dict]:
-    index, attribute = ("GSI1", "GSI1PK") if model_name is None else ("GSI2", "GSI2PK")
-    items = queries.query_page(
-        f"{attribute} = :pk",
+def conversations_page(
+    user_id: int, model_name: str | None, offset: int, limit: int
+) -> tuple[int, list[ConversationItem]]:
+    """How many conversations the user has (of `model_name`, if given) and those [offset,
+    offset+limit), newest-updated first: one Query of the list headed by its count item (a count
+    item stored before it was indexed is read apart)."""
+    if model_name is None:
+        index, head, attribute = "GSI1", keys.conversation_counts(user_id), TOTAL
+    else:
+        index, head, attribute = "GSI2", keys.conversation_model_count(user_id, model_name), MODEL_COUNT
+    page = queries.query_headed_page(
+        f"{index}PK = :pk",
         {":pk": keys.user_conversations(user_id, model_name)},
+        head=head,
+        head_attributes=(attribute,),
         offset=offset,
         limit=limit,
         index=index,
         forward=False,
     )
-    return [dynamodb.without_keys(item) for item in items]
+    total = page.count(attribute, lambda: count_conversations(user_id, model_name))
+    return total, [dynamodb.without_keys(item) for item in page.items]
 
 
 def touch_action(conversation: dict, now_iso: str, now_ms: int, message_delta: int = 0) -> dict:
@@ -152,10 +231,9 @@ def delete_conversation(conversation: dict) -> bool:
     concurrent delete already did."""
     actions = [
         ("conversation", transactions.delete_if_present(keys.conversation(conversation["conversation_id"]))),
-        ("counts", _count_action(conversation["user_id"], conversation["model_name"], -1)),
     ]
     try:
-        transactions.write(actions)
+        _write_counted(actions, conversation["user_id"], conversation["model_name"], -1)
     except dynamodb.TransactionCancelled as exc:
         if "conversation" in transactions.failed(exc, actions):
             return False

@@ -43,8 +43,20 @@ def message_pointer(message_id: int) -> tuple[str, str]:
     return f"MSGID#{message_id}", "MSGID"
 
 
+# Index sort keys of a count item kept at the head of the list it counts, so one Query reads the
+# count with the page: the lists' own sort keys are digits, which "~" sorts after and "#" before.
+HEAD_OF_NEWEST_FIRST = "~COUNT"
+HEAD_OF_OLDEST_FIRST = "#COUNT"
+
+
 def conversation_counts(user_id: int) -> tuple[str, str]:
+    """How many conversations a user has (`total`, and `model#<name>` per model): GSI1's head."""
     return f"USER#{user_id}", "CONVCOUNT"
+
+
+def conversation_model_count(user_id: int, model_name: str) -> tuple[str, str]:
+    """How many conversations of one model a user has: the head of that model's GSI2 list."""
+    return f"USER#{user_id}", f"CONVCOUNT#{model_name}"
 
 
 def user_conversations(user_id: int, model_name: str | None = None) -> str:
@@ -90,6 +102,7 @@ def api_key_pointer(key_id: int) -> tuple[str, str]:
 
 
 def api_key_counts(user_id: int) -> tuple[str, str]:
+    """How many keys a user ever created (revoked ones stay listed): the head of their GSI1 list."""
     return f"USER#{user_id}", "APIKEYCOUNT"
 
 

@@ -1,7 +1,7 @@
 """Message items (one per message, under their conversation) and the by-id pointers."""
 
 from bailian_chat.store import conversation_items, dynamodb, ids, keys, queries, rollup_items, transactions
-from bailian_chat.store.item_types import MessageItem, MessagePointer
+from bailian_chat.store.item_types import ConversationItem, MessageItem, MessagePointer
 
 MESSAGE_PREFIX = "MSG#"
 
@@ -99,16 +99,28 @@ def delete_message(pointer: MessagePointer) -> bool:
     return True
 
 
-def list_messages(conversation_id: int, offset: int, limit: int) -> list[MessageItem]:
-    pk, _ = keys.conversation(conversation_id)
-    items = queries.query_page(
-        "PK = :pk AND begins_with(SK, :prefix)",
-        {":pk": pk, ":prefix": MESSAGE_PREFIX},
+# What a later page reads of the conversation item, which its keys-only skip of the earlier
+# messages passes first: the owner, the count and the deleting flag.
+CONVERSATION_CHECKED = ("user_id", "message_count", "deleting")
+
+
+def conversation_with_messages(
+    conversation_id: int, offset: int, limit: int
+) -> tuple[ConversationItem | None, list[MessageItem]]:
+    """The conversation (None when missing) and its messages [offset, offset+limit), oldest first,
+    in one Query of its partition: its item ("CONV") sorts ahead of its messages ("MSG#..."). A
+    later page has only CONVERSATION_CHECKED of the conversation."""
+    pair = keys.conversation(conversation_id)
+    page = queries.query_headed_page(
+        "PK = :pk AND SK BETWEEN :conversation AND :last",
+        {":pk": pair[0], ":conversation": pair[1], ":last": f"{MESSAGE_PREFIX}\uffff"},
+        head=pair,
+        head_attributes=CONVERSATION_CHECKED,
         offset=offset,
         limit=limit,
-        consistent=True,  # agrees with the conversation's message count, read consistently too
+        consistent=True,  # the count and the page agree, and a message just sent is in it
     )
-    return [dynamodb.without_keys(item) for item in items]
+    return dynamodb.without_keys(page.head), [dynamodb.without_keys(item) for item in page.items]
 
 
 def delete_all_messages(conversation_id: int) -> int:

@@ -1,5 +1,9 @@
 """Queries and batch deletes of the table: pages by offset (keys-only reads of the earlier
-pages), every item of a key, a count, and BatchWriteItem deletes with retries."""
+pages), a page with the item at its head (a count, the parent) or with its count, every item of a
+key, a count, and BatchWriteItem deletes with retries."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from bailian_chat.store.dynamodb import RETRY_ATTEMPTS, back_off, client, from_item, table_name, to_values
 
@@ -64,6 +68,91 @@ def query_page(
     return [from_item(item) for item in items]
 
 
+@dataclass(frozen=True)
+class HeadedPage:
+    """A header item and a page of the items after it (see query_headed_page)."""
+
+    head: dict | None  # None: the Query found no header (e.g. one stored before it had index keys)
+    items: list[dict]
+    empty: bool  # the Query found nothing at all: no header, no item
+
+    def count(self, attribute: str, stored_count: Callable[[], int]) -> int:
+        """The header's count `attribute`; without a header, 0 for an empty list, else
+        `stored_count()` (the count item read as before it was indexed: one more call)."""
+        if self.head is not None:
+            return int(self.head.get(attribute, 0))
+        return 0 if self.empty else stored_count()
+
+
+def query_headed_page(
+    key_condition: str,
+    values: dict,
+    *,
+    head: tuple[str, str],
+    offset: int,
+    limit: int,
+    head_attributes: tuple[str, ...] = (),
+    index: str | None = None,
+    forward: bool = True,
+    consistent: bool = False,
+) -> HeadedPage:
+    """The item keyed `head` (PK, SK) -- which must sort first in the Query's order, e.g. a count
+    item indexed at the head of its list -- and the other items [offset, offset+limit): one Query
+    for the first page. A later page skips the earlier items keys-only like query_page, reading
+    `head_attributes` of the header too (it is among the skipped ones)."""
+    request = _query_request(
+        key_condition,
+        values,
+        ScanIndexForward=forward,
+        IndexName=index,
+        ConsistentRead=consistent and index is None,
+    )
+    skipped, start_key = [], None
+    if offset:
+        names = {f"#head{number}": name for number, name in enumerate(head_attributes)}
+        projection = {"ProjectionExpression": ", ".join(["PK", "SK", *names])}
+        if names:
+            projection["ExpressionAttributeNames"] = names
+        skipped, start_key = _query({**request, **projection}, count=offset)
+    # The header, if any, is the first item: read one more than the page so the page is whole
+    # either way, then drop the header and slice (the slice never reaches a keys-only item).
+    read = [] if offset and start_key is None else _query(request, count=limit + 1, start_key=start_key)[0]
+    found = [from_item(item) for item in skipped + read]
+    header = found.pop(0) if found and (found[0]["PK"], found[0]["SK"]) == head else None
+    return HeadedPage(header, found[offset : offset + limit], empty=header is None and not found)
+
+
+@dataclass(frozen=True)
+class CountedPage:
+    total: int  # how many items the Query matched that start with the counted prefix
+    items: list[dict]  # those of them in [offset, offset+limit)
+    others: list[dict]  # the items that do not start with it (e.g. a header in the same range)
+
+
+def query_counted_page(
+    key_condition: str, values: dict, *, counted_prefix: str, offset: int, limit: int, forward: bool = True
+) -> CountedPage:
+    """A page of the items whose SK starts with `counted_prefix` and how many there are, in one
+    Query while the matched items fit in one response (1 MB): the items are read until the page
+    is complete, the rest counted (Select=COUNT: the same read capacity as a count Query of them
+    all, which this replaces). Items of other prefixes must sort ahead of the counted ones."""
+    request = _query_request(key_condition, values, ScanIndexForward=forward)
+    counted: list[dict] = []
+    others: list[dict] = []
+    start_key = None
+    while len(counted) < offset + limit:
+        response = client().query(**request, **({"ExclusiveStartKey": start_key} if start_key else {}))
+        for item in response["Items"]:  # raw: only the page's items are deserialised
+            (counted if item["SK"]["S"].startswith(counted_prefix) else others).append(item)
+        start_key = response.get("LastEvaluatedKey")
+        if start_key is None:
+            break
+    # The page is complete: every item after it is a counted one (the others sort ahead).
+    rest = count(key_condition, values, forward=forward, start_key=start_key) if start_key else 0
+    page = [from_item(item) for item in counted[offset : offset + limit]]
+    return CountedPage(len(counted) + rest, page, [from_item(item) for item in others])
+
+
 def query_all(
     key_condition: str,
     values: dict,
@@ -114,10 +203,11 @@ def query_pages(
             return
 
 
-def count(key_condition: str, values: dict) -> int:
-    """How many items a Query matches (Select=COUNT: no item is returned, pages are followed)."""
-    request = _query_request(key_condition, values, Select="COUNT")
-    total, start_key = 0, None
+def count(key_condition: str, values: dict, *, forward: bool = True, start_key: dict | None = None) -> int:
+    """How many items a Query matches (after `start_key`, if given, in the `forward` order):
+    Select=COUNT, no item is returned, pages are followed."""
+    request = _query_request(key_condition, values, Select="COUNT", ScanIndexForward=forward)
+    total = 0
     while True:
         response = client().query(**request, **({"ExclusiveStartKey": start_key} if start_key else {}))
         total += response["Count"]
