@@ -6,12 +6,9 @@ written, and GET /api/admin/statistics reads it all back for admins only."""
 
 import itertools
 
-import pytest
 from bailian_chat.store import deployment_rollup_items, deployment_statistics_rows, keys, rollup_items
 from bailian_chat.usage import aggregation
 from boto3.dynamodb.types import TypeSerializer
-
-from tests.support.environment import UNIT_ENV
 
 DAY = "2026-03-01"
 _sequence = itertools.count(1000)
@@ -44,29 +41,6 @@ def account(event: str, user_id: int) -> dict:
     return stream_record(
         event, pk, sk, image if event == "INSERT" else None, image if event == "REMOVE" else None
     )
-
-
-@pytest.fixture
-def users(ddb):
-    """`users(1, 2)`: profile items for those ids (the ranking only counts users that exist)."""
-
-    def _put(*user_ids: int) -> None:
-        for user_id in user_ids:
-            pk, sk = keys.user(user_id)
-            item = {"PK": pk, "SK": sk, "user_id": user_id, "username": f"user{user_id}"}
-            ddb.put_item(TableName=UNIT_ENV["TABLE_NAME"], Item=typed(item))
-
-    return _put
-
-
-@pytest.fixture
-def aggregate(load_function, lambda_context):
-    handler = load_function("usage_aggregator").handler
-
-    def _run(*records: dict) -> dict:
-        return handler({"Records": list(records)}, lambda_context)
-
-    return _run
 
 
 def summed(rows: list[dict]) -> dict:
