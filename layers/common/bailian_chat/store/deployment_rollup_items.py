@@ -104,8 +104,8 @@ def write_batch(deltas: BatchDeltas, now: int, skip_users: set[int] = frozenset(
     AlreadyAggregated naming the records whose marker exists and the users who are gone (whose
     ranking rows must be left out): the caller writes the batch again without them.
 
-    At most CHUNK markers, CHUNK user checks, CHUNK daily rows (all in one shard), CHUNK ranking
-    rows and the account count: within TransactWriteItems' 100 actions whatever the shard count."""
+    At most CHUNK markers, user checks, daily rows (all in the chunk's shard) and ranking rows
+    each: within TransactWriteItems' 100 actions whatever the shard count (aggregation.CHUNK)."""
     shards = shard_count()
     daily_shard = chunk_shard(deltas.event_ids, shards)
     markers = [

@@ -18,8 +18,9 @@ from bailian_chat.store import deployment_rollup_items, rollup_items, stream_rec
 
 logger = Logger()
 
-# 20 records -> at most 20 markers + 20 user checks + 20 daily + 20 ranking rows + 1 total: within
-# TransactWriteItems' 100 actions (the shard count changes where rows go, not how many).
+# 20 records -> at most 20 markers + 20 user checks + 20 daily + 20 ranking rows (an account change
+# takes a rollup's place, with the one total): 80 of TransactWriteItems' 100 actions, whatever the
+# shard count (it changes where the rows go, not how many).
 CHUNK = 20
 COUNTED = (*rollup_items.COUNTERS, *(("cost_nanos",) if "cost_nanos" not in rollup_items.COUNTERS else ()))
 USER_PREFIX = "USER#"
