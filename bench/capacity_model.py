@@ -3,10 +3,12 @@ model calls, from the code's own constants, against DynamoDB's per-partition lim
 
     .venv/bin/python -m bench.capacity_model [--rate 1000 10000] [--users 100000]
 
+    .venv/bin/python -m bench.capacity_model --shards 46    # what 10,000 calls/s need
+
 Write units (WCU) are per 1 KB written; a write inside TransactWriteItems costs twice. Sizes are
 upper bounds of the items as written today (checked in tests/unit/test_capacity_model.py). The
 per-user items are bounded by the rate limit, whatever the spread of calls over users; the
-deployment-wide items by the usage aggregator's batching.
+deployment-wide items by the usage aggregator's batching and its STATS_SHARDS partitions.
 """
 
 import argparse
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 import bench.support  # noqa: F401  (first: it puts the layer on sys.path)
 
 # isort: split
-from bailian_chat.config import load_settings
+from bailian_chat.config import DEFAULT_STATS_SHARDS, load_settings
 from bailian_chat.store import rate_limit_items
 from bailian_chat.usage import aggregation, rate_limit
 
@@ -79,21 +81,41 @@ def per_user_loads(rate_limit_per_minute: int) -> list[Load]:
     ]
 
 
-def deployment_loads(calls_per_second: float, models_per_chunk: int) -> list[Load]:
-    """The aggregator's rows, written off the request path: one transaction per CHUNK records."""
+def deployment_loads(
+    calls_per_second: float, models_per_chunk: int, shards: int = DEFAULT_STATS_SHARDS
+) -> list[Load]:
+    """The aggregator's rows, written off the request path: one transaction per CHUNK records. A
+    chunk's daily rows (one ADD per model in it) go to one shard, the chunk's; a ranking row to its
+    user's shard: with 100,000 users nearly every record of a chunk is its own (user, model), so the
+    ranking takes one transactional write per call. Users and chunks spread evenly over the shards
+    (ids' low bits are random, chunks hashed by their first record)."""
     transactions = calls_per_second / aggregation.CHUNK
     tx = TRANSACTION_FACTOR
     rows_per_chunk = min(aggregation.CHUNK, models_per_chunk)
+    daily = transactions * rows_per_chunk * tx
+    ranking = calls_per_second * tx
+    per_user = DEFAULT_RATE_LIMIT_PER_MINUTE / 60 * tx
     return [
-        Load("deployment daily row (one model)", "STATS#DAILY", transactions * tx,
-             "one ADD per CHUNK records (aggregator)"),
-        Load("deployment daily rows (all models)", "STATS#DAILY", transactions * rows_per_chunk * tx,
-             "one ADD per CHUNK records and model"),
-        # Distinct users in a chunk: at 100,000 users nearly every record is its own (user, model).
-        Load("top-users rows of the day", "STATS#USERS#<day>", calls_per_second * tx,
-             "nothing today: one partition per day"),
+        Load("daily row (day, model, shard)", "STATS#SHARD#<s>", transactions * tx / shards,
+             "one ADD per CHUNK records, chunks over the shards"),
+        Load("ranking row (day, user, model)", "STATS#SHARD#<user mod N>", per_user,
+             "the user's rate limit"),
+        Load("one statistics shard", "STATS#SHARD#<s>", (daily + ranking) / shards,
+             "STATS_SHARDS partitions"),
+        Load("all statistics rows together", "(every shard)", daily + ranking, "-"),
+        Load("account count and shard counts", "STATS#TOTALS", 0.0,
+             "registrations, and once per aggregator container"),
         Load("aggregation markers", "AGG#<event id>", 0.0, "one partition per record"),
     ]  # fmt: skip
+
+
+def statistics_writes(calls_per_second: float, models_per_chunk: int) -> float:
+    """WCU/s of every statistics row together (what the shards share)."""
+    return next(
+        load.wcu_per_second
+        for load in deployment_loads(calls_per_second, models_per_chunk)
+        if load.item == "all statistics rows together"
+    )
 
 
 def shards_needed(wcu_per_second: float) -> int:
@@ -106,22 +128,29 @@ def main() -> None:
     parser.add_argument("--rate", type=float, nargs="+", default=[1000, 10_000])
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--models-per-chunk", type=int, default=3)
+    parser.add_argument("--shards", type=int, default=DEFAULT_STATS_SHARDS, help="STATS_SHARDS")
     args = parser.parse_args()
     limit = DEFAULT_RATE_LIMIT_PER_MINUTE
     print(f"per user at the rate limit ({limit}/min), whatever the rate or the number of users:")
     for load in per_user_loads(limit):
         print(f"  {load.item:<36} {load.partition:<36} {load.wcu_per_second:7.1f} WCU/s  {load.share:6.2%}")
     batch = aggregator_batch_size()
-    print(f"(aggregator: CHUNK {aggregation.CHUNK}, stream BatchSize {batch}, {MODELS} models)")
+    print(
+        f"(aggregator: CHUNK {aggregation.CHUNK}, stream BatchSize {batch}, {MODELS} models, "
+        f"STATS_SHARDS {args.shards})"
+    )
     for rate in args.rate:
         print(f"\n{rate:,.0f} model calls/s over {args.users:,} users ({rate / args.users:.3f}/s each):")
-        for load in deployment_loads(rate, args.models_per_chunk):
-            shards = shards_needed(load.wcu_per_second)
-            verdict = "ok" if load.wcu_per_second <= PARTITION_WCU * HEADROOM else f"needs {shards} shards"
+        for load in deployment_loads(rate, args.models_per_chunk, args.shards):
+            verdict = "ok" if load.wcu_per_second <= PARTITION_WCU * HEADROOM else "over half a partition"
+            if load.partition == "(every shard)":
+                verdict = "shared by the shards"
             print(
-                f"  {load.item:<36} {load.partition:<20} {load.wcu_per_second:9.1f} WCU/s "
+                f"  {load.item:<36} {load.partition:<26} {load.wcu_per_second:9.1f} WCU/s "
                 f"{load.share:8.1%}  {verdict}"
             )
+        needed = shards_needed(statistics_writes(rate, args.models_per_chunk))
+        print(f"  STATS_SHARDS needed at this rate: {needed}")
 
 
 if __name__ == "__main__":

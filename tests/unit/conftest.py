@@ -257,3 +257,31 @@ def upstream(fake_server, table, unit_env) -> FakeBailianServer:
         BAILIAN_DEADLINE_SECONDS="2",
     )
     return fake_server
+
+
+@pytest.fixture
+def users(ddb) -> Callable[..., None]:
+    """`users(1, 2)`: profile items for those ids, named user1, user2 (the deployment ranking counts
+    users that exist)."""
+
+    def _put(*user_ids: int) -> None:
+        for user_id in user_ids:
+            pk = f"USER#{user_id}"
+            item = {"PK": pk, "SK": "PROFILE", "user_id": user_id, "username": f"user{user_id}"}
+            ddb.put_item(
+                TableName=UNIT_ENV["TABLE_NAME"],
+                Item={name: TypeSerializer().serialize(value) for name, value in item.items()},
+            )
+
+    return _put
+
+
+@pytest.fixture
+def aggregate(load_function, lambda_context) -> Callable[..., dict]:
+    """`aggregate(record, ...)`: the usage aggregator's answer to a stream batch of those records."""
+    handler = load_function("usage_aggregator").handler
+
+    def _run(*records: dict) -> dict:
+        return handler({"Records": list(records)}, lambda_context)
+
+    return _run

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from bailian_chat.auth import account_deletion
-from bailian_chat.store import account_items, deployment_rollup_items, keys
+from bailian_chat.store import account_items, deployment_statistics_rows, keys
 from boto3.dynamodb.types import TypeDeserializer
 
 from tests.support import payloads
@@ -144,11 +144,12 @@ def test_the_deployments_totals_stay_and_the_users_ranking_rows_go(
 
     assert delete(gateway, user).status == 200
 
-    (row,) = deployment_rollup_items.daily_rows("2026-03-01", "2026-03-01")
-    assert row["tokens"] == 42
-    assert {int(r["user_id"]) for r in deployment_rollup_items.user_rows("2026-03-01")} == {other.user_id}
+    rows = deployment_statistics_rows.statistics_rows("2026-03-01", "2026-03-01")
+    assert sum(row["tokens"] for row in rows.daily) == 42
+    assert {int(r["user_id"]) for r in rows.ranking} == {other.user_id}
     aggregate({"Records": [account("REMOVE", user.user_id)]}, lambda_context)
-    assert deployment_rollup_items.user_total() == 0  # 1 created - 1 deleted (the other was never streamed)
+    # 1 created - 1 deleted (the other was never streamed)
+    assert deployment_statistics_rows.statistics_rows("2026-03-01", "2026-03-01").total_users == 0
 
 
 def test_a_purge_out_of_time_is_finished_by_the_stream_continuation(

@@ -1,12 +1,16 @@
 """docs/capacity.md's claims, from the code's own constants (bench/capacity_model.py): per-user
-partitions stay far under a partition's write limit at the rate limit; the deployment-wide rows
-need the write shards the document names, and with them each shard stays under the limit."""
+partitions stay far under a partition's write limit at the rate limit; the deployment-wide
+statistics rows, spread over STATS_SHARDS partitions, stay under half a partition at the default
+shard count at 1,000 calls/s and need the count the document names at 10,000; no item ever nears
+the limit."""
 
 import pytest
-from bailian_chat.store import dynamodb, keys, rate_limit_items
+from bailian_chat.store import deployment_statistics_rows, dynamodb, keys, rate_limit_items
 from bailian_chat.usage import aggregation, rate_limit
 
 from bench import capacity_model as model
+from local.template import Template
+from tests.unit.test_usage_aggregation import DAY, rollup_change
 
 HALF = model.PARTITION_WCU * model.HEADROOM
 
@@ -49,21 +53,46 @@ def test_the_aggregator_batches_as_the_model_assumes():
     assert model.aggregator_batch_size() % aggregation.CHUNK == 0
 
 
-@pytest.mark.parametrize(("rate", "ranking_shards", "daily_shards"), [(1000, 4, 1), (10_000, 40, 6)])
-def test_the_deployment_rows_need_the_shards_the_document_names(rate, ranking_shards, daily_shards):
-    loads = {load.item: load for load in model.deployment_loads(rate, models_per_chunk=3)}
-    ranking = loads["top-users rows of the day"]
-    daily = loads["deployment daily rows (all models)"]
-    assert model.shards_needed(ranking.wcu_per_second) == ranking_shards
-    assert model.shards_needed(daily.wcu_per_second) == daily_shards
-    # With them, every shard's rate is under half a partition's limit.
-    for load, shards in ((ranking, ranking_shards), (daily, daily_shards)):
-        assert load.wcu_per_second / shards <= HALF
-    # The busiest model's own row: one transactional ADD per CHUNK records.
-    one_model = loads["deployment daily row (one model)"]
-    assert one_model.wcu_per_second == pytest.approx(rate / aggregation.CHUNK * 2)
+def loads_at(rate: float, shards: int = model.DEFAULT_STATS_SHARDS) -> dict[str, model.Load]:
+    return {load.item: load for load in model.deployment_loads(rate, models_per_chunk=3, shards=shards)}
 
 
-def test_at_1000_calls_per_second_only_the_ranking_partition_is_over():
-    over = [load.item for load in model.deployment_loads(1000, 3) if load.wcu_per_second > HALF]
-    assert over == ["top-users rows of the day"]
+def test_the_default_shard_count_keeps_every_statistics_partition_under_half_at_1000_calls_per_second():
+    assert model.DEFAULT_STATS_SHARDS == 8  # config.py's default, the template's too
+    loads = loads_at(1000)
+    assert loads["one statistics shard"].wcu_per_second == pytest.approx(287.5)  # the document's figure
+    assert all(
+        load.wcu_per_second <= HALF for item, load in loads.items() if item != "all statistics rows together"
+    )
+    assert model.shards_needed(model.statistics_writes(1000, 3)) == 5 <= model.DEFAULT_STATS_SHARDS
+
+
+def test_10000_calls_per_second_need_46_shards_and_no_item_is_ever_over_half_a_partition():
+    assert model.shards_needed(model.statistics_writes(10_000, 3)) == 46
+    assert loads_at(10_000)["one statistics shard"].wcu_per_second > HALF  # the default is not enough
+    assert loads_at(10_000, shards=46)["one statistics shard"].wcu_per_second <= HALF
+    # One (day, model)'s daily row: a transactional ADD per CHUNK records, spread over the shards:
+    # 125 WCU/s at the default 8 (it was 1,000 in one item before the sharding).
+    one_row = loads_at(10_000)["daily row (day, model, shard)"]
+    assert one_row.wcu_per_second == pytest.approx(10_000 / aggregation.CHUNK * 2 / 8) == 125
+    assert loads_at(10_000)["ranking row (day, user, model)"].wcu_per_second == 2  # the rate limit's
+
+
+def test_the_template_offers_the_shard_counts_the_document_names():
+    parameter = Template().raw["Parameters"]["StatsShards"]
+    assert int(parameter["Default"]) == model.DEFAULT_STATS_SHARDS
+    assert int(parameter["MaxValue"]) >= 46
+
+
+def test_a_ranking_row_with_its_name_fits_the_write_unit_the_model_counts(users, aggregate):
+    """Counters at 10**15 and the largest id: one ranking row (and the chunk's daily row) stays
+    under 1 KB, one write unit, as the model counts them."""
+    user_id = 2**53 - 1
+    users(user_id)
+    huge = {name: 10**15 for name in aggregation.COUNTED}
+    assert aggregate(rollup_change(user_id, "qwen-vl-max-latest", None, huge)) == {"batchItemFailures": []}
+    rows = deployment_statistics_rows.statistics_rows(DAY, DAY)
+    (ranking,) = rows.ranking
+    assert ranking["username"] == f"user{user_id}"
+    for row in (ranking, *rows.daily):
+        assert sum(len(name) + len(str(value)) for name, value in row.items()) <= 1024

@@ -6,12 +6,9 @@ written, and GET /api/admin/statistics reads it all back for admins only."""
 
 import itertools
 
-import pytest
-from bailian_chat.store import deployment_rollup_items, keys, rollup_items
+from bailian_chat.store import deployment_rollup_items, deployment_statistics_rows, keys, rollup_items
 from bailian_chat.usage import aggregation
 from boto3.dynamodb.types import TypeSerializer
-
-from tests.support.environment import UNIT_ENV
 
 DAY = "2026-03-01"
 _sequence = itertools.count(1000)
@@ -46,36 +43,32 @@ def account(event: str, user_id: int) -> dict:
     )
 
 
-@pytest.fixture
-def users(ddb):
-    """`users(1, 2)`: profile items for those ids (the ranking only counts users that exist)."""
-
-    def _put(*user_ids: int) -> None:
-        for user_id in user_ids:
-            pk, sk = keys.user(user_id)
-            item = {"PK": pk, "SK": sk, "user_id": user_id, "username": f"user{user_id}"}
-            ddb.put_item(TableName=UNIT_ENV["TABLE_NAME"], Item=typed(item))
-
-    return _put
-
-
-@pytest.fixture
-def aggregate(load_function, lambda_context):
-    handler = load_function("usage_aggregator").handler
-
-    def _run(*records: dict) -> dict:
-        return handler({"Records": list(records)}, lambda_context)
-
-    return _run
+def summed(rows: list[dict]) -> dict:
+    """The rows' counters added up (a day and model's count is the sum of its shards' rows)."""
+    total: dict = {}
+    for row in rows:
+        for name in aggregation.COUNTED:
+            if name in row:
+                total[name] = total.get(name, 0) + row[name]
+    return total
 
 
 def daily(model: str, day: str = DAY) -> dict:
-    rows = {row["SK"]: row for row in deployment_rollup_items.daily_rows(day, day)}
-    return rows.get(f"{day}#{model}", {})
+    rows = deployment_statistics_rows.statistics_rows(day, day).daily
+    return summed([row for row in rows if row["model_name"] == model])
 
 
 def ranking(day: str = DAY) -> dict[tuple[int, str], dict]:
-    return {(int(r["user_id"]), r["model_name"]): r for r in deployment_rollup_items.user_rows(day)}
+    rows = deployment_statistics_rows.statistics_rows(day, day).ranking
+    pairs = {(int(row["user_id"]), row["model_name"]) for row in rows}
+    return {
+        pair: summed([row for row in rows if (int(row["user_id"]), row["model_name"]) == pair])
+        for pair in pairs
+    }
+
+
+def user_total() -> int:
+    return deployment_statistics_rows.statistics_rows(DAY, DAY).total_users
 
 
 def test_rollup_changes_add_their_difference_once_per_record(users, aggregate):
@@ -106,7 +99,7 @@ def test_a_batch_mixing_new_and_redelivered_records_counts_only_the_new(users, a
 def test_accounts_created_and_deleted_move_the_account_count(aggregate):
     aggregate(account("INSERT", 1), account("INSERT", 2), account("INSERT", 3))
     aggregate(account("REMOVE", 2))
-    assert deployment_rollup_items.user_total() == 2
+    assert user_total() == 2
 
 
 def test_a_deleted_users_activity_counts_in_the_totals_but_writes_no_ranking_row(
@@ -129,8 +122,8 @@ def test_other_items_are_ignored(aggregate):
     labels = {"date": DAY, "model_name": "qwen-plus", "item_type": rollup_items.USER_DAILY, "tokens": 5}
     per_key = stream_record("INSERT", "USER#1#KEY#7#DAILY", f"{DAY}#qwen-plus", labels, None)
     assert aggregate(message, login, per_key) == {"batchItemFailures": []}
-    assert deployment_rollup_items.daily_rows("0001-01-01", "9999-12-31") == []
-    assert deployment_rollup_items.user_total() == 0
+    assert deployment_statistics_rows.statistics_rows("0001-01-01", "9999-12-31").daily == []
+    assert user_total() == 0
 
 
 def test_a_failed_write_reports_the_chunk_start_for_the_stream_to_retry(users, aggregate, monkeypatch):
@@ -196,7 +189,10 @@ def test_admin_statistics_refuse_users_and_bad_dates(gateway, sign_in, put_attri
     assert gateway.request("GET", "/api/admin/statistics").status == 401
 
 
-def test_admin_statistics_cost_grows_with_active_days_not_calls(users, aggregate, dynamodb_calls):
+def test_admin_statistics_read_one_round_trip_whatever_the_days_and_calls(
+    users, aggregate, dynamodb_calls, monkeypatch
+):
+    from bailian_chat.store import parallel_calls
     from bailian_chat.usage.dates import date_range
     from bailian_chat.usage.deployment_statistics import deployment_statistics
 
@@ -214,9 +210,19 @@ def test_admin_statistics_cost_grows_with_active_days_not_calls(users, aggregate
             records.append(rollup_change(user, "qwen-plus", old, totals[user], day=day))
     for start in range(0, len(records), 100):
         aggregate(*records[start : start + 100])
+    rounds: list[int] = []
+    run_together = parallel_calls.run_together
+    monkeypatch.setattr(
+        parallel_calls, "run_together", lambda calls: rounds.append(len(calls)) or run_together(calls)
+    )
     dynamodb_calls.clear()
 
     data = deployment_statistics(date_range(None, None), None)
 
     assert data["total_tokens"] == 900 and data["active_users"] == 2
-    assert dynamodb_calls == ["Query", "Query", "Query", "Query", "BatchGetItem", "GetItem"]
+    assert [u["username"] for u in data["top_users"]] == ["user1", "user2"]  # from the rows
+    shards = deployment_rollup_items.shard_count()
+    assert shards == 8
+    # One round trip: a Query per shard, one of the rows from before the sharding, the count.
+    assert [n for n in rounds if n] == [shards + 2]
+    assert sorted(dynamodb_calls) == ["GetItem"] + ["Query"] * (shards + 1)

@@ -65,6 +65,9 @@ class Settings:
     reply_history_chars: int
     metrics_namespace: str
     audit_retention_days: int
+    # Partitions the deployment's statistics are written across (usage aggregator): each takes
+    # 1/STATS_SHARDS of the writes (docs/capacity.md sizes it).
+    stats_shards: int
     # In a Lambda execution environment (the runtime sets AWS_LAMBDA_FUNCTION_NAME; so do the local
     # stack and `sam local`): clients are created and primed at init (bailian_chat.warm_start).
     prime_at_init: bool = False
@@ -123,6 +126,18 @@ def _spend_limit(env: dict, name: str) -> str | None:
     return raw
 
 
+DEFAULT_STATS_SHARDS = 8  # 1,000 model calls/s with headroom (docs/capacity.md)
+MAX_STATS_SHARDS = 100
+
+
+def _stats_shards(env: dict) -> int:
+    """STATS_SHARDS: each admin statistics request reads every shard (one Query each)."""
+    shards = _positive(env, "STATS_SHARDS", DEFAULT_STATS_SHARDS)
+    if shards > MAX_STATS_SHARDS:
+        raise ConfigError(f"STATS_SHARDS must be <= {MAX_STATS_SHARDS}, got {shards}")
+    return shards
+
+
 def load_settings(env: dict | None = None) -> Settings:
     env = os.environ if env is None else env
     table_name = env.get("TABLE_NAME", "")
@@ -170,6 +185,7 @@ def load_settings(env: dict | None = None) -> Settings:
         reply_history_chars=_positive(env, "REPLY_HISTORY_CHARS", 48_000),
         metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or "BailianChat",
         audit_retention_days=_positive(env, "AUDIT_RETENTION_DAYS", 365),
+        stats_shards=_stats_shards(env),
         prime_at_init=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
     )
 

@@ -1,13 +1,23 @@
 """Deployment-wide statistics items: daily counts per model, per user per day and model (the
 top-users ranking) and the number of accounts. Only the usage aggregator writes them, a batch of
-stream records in one transaction with a marker per record, so a redelivered record adds nothing."""
+stream records in one transaction with a marker per record, so a redelivered record adds nothing.
 
+The rows are spread over `stats_shards` partitions (keys.deployment_shard): a chunk's daily rows go
+to the shard its first record hashes to, a user's ranking rows to the user's shard. So no item and
+no partition takes more than 1/shards of the aggregator's writes (docs/capacity.md), and reading a
+range of days is one Query per shard, sent together (deployment_statistics_rows.py)."""
+
+import zlib
 from dataclasses import dataclass, field
 
+from bailian_chat.config import get_settings
 from bailian_chat.store import dynamodb, keys, queries, transactions
 
 # A marker outlives the stream's 24-hour retention: no record can come back after it expired.
 MARKER_TTL_SECONDS = 2 * 24 * 3600
+SHARD_COUNTS = "shard_counts"
+# The (table, shard count) pairs this container has recorded in SHARD_COUNTS.
+_recorded: set[tuple[str, int]] = set()
 
 
 @dataclass
@@ -18,6 +28,7 @@ class BatchDeltas:
     daily: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     user_daily: dict[tuple[str, int, str], dict[str, int]] = field(default_factory=dict)
     users: int = 0
+    usernames: dict[int, str] = field(default_factory=dict)  # carried on the ranking rows
 
 
 class AlreadyAggregated(Exception):
@@ -56,10 +67,47 @@ def _live_user_check(user_id: int) -> dict:
     }
 
 
+def shard_count() -> int:
+    return get_settings().stats_shards
+
+
+def chunk_shard(event_ids: list[str], shards: int) -> int:
+    """Where a chunk's daily rows go: a stable hash of its first record (crc32: Python's str hash
+    differs per process), so chunks spread evenly over the shards."""
+    return zlib.crc32(event_ids[0].encode()) % shards if event_ids else 0
+
+
+def user_shard(user_id: int, shards: int) -> int:
+    return user_id % shards  # an id's low bits are random (store/ids.py), or a counter's
+
+
+def shard_counts_in_use(recorded: set[int] | None = None) -> set[int]:
+    """Every shard count rows may have been written with: today's and those recorded (an operator
+    may have lowered STATS_SHARDS: the higher shards still hold rows)."""
+    if recorded is None:
+        totals = dynamodb.get_item(*keys.deployment_user_total()) or {}
+        recorded = set(totals.get(SHARD_COUNTS, ()))
+    return {shard_count(), *recorded}
+
+
+def _record_shard_count(shards: int) -> None:
+    """Adds the shard count to the set readers and deletions look in, once per container (an ADD to
+    a set: idempotent; never per chunk, the item is the deployment's one), before its first write."""
+    if (dynamodb.table_name(), shards) in _recorded:
+        return
+    dynamodb.update_item(*keys.deployment_user_total(), f"ADD {SHARD_COUNTS} :n", {":n": {shards}})
+    _recorded.add((dynamodb.table_name(), shards))
+
+
 def write_batch(deltas: BatchDeltas, now: int, skip_users: set[int] = frozenset()) -> None:
     """One transaction: a marker per record (absent before) and every count's ADD. Raises
     AlreadyAggregated naming the records whose marker exists and the users who are gone (whose
-    ranking rows must be left out): the caller writes the batch again without them."""
+    ranking rows must be left out): the caller writes the batch again without them.
+
+    At most CHUNK markers, user checks, daily rows (all in the chunk's shard) and ranking rows
+    each: within TransactWriteItems' 100 actions whatever the shard count (aggregation.CHUNK)."""
+    shards = shard_count()
+    daily_shard = chunk_shard(deltas.event_ids, shards)
     markers = [
         (
             f"marker {event_id}",
@@ -70,15 +118,15 @@ def write_batch(deltas: BatchDeltas, now: int, skip_users: set[int] = frozenset(
         for event_id in deltas.event_ids
     ]
     daily = [
-        _add(keys.deployment_daily(day, model), counts, {"date": day, "model_name": model})
+        _add(keys.deployment_shard_daily(daily_shard, day, model), counts, {"date": day, "model_name": model})
         for (day, model), counts in deltas.daily.items()
     ]
     user_rows = {k: v for k, v in deltas.user_daily.items() if k[1] not in skip_users}
     ranking = [
         _add(
-            keys.deployment_user_day(day, user, model),
+            keys.deployment_shard_user_day(user_shard(user, shards), day, user, model),
             counts,
-            {"date": day, "user_id": user, "model_name": model},
+            {"date": day, "user_id": user, "model_name": model, **_username(deltas, user)},
         )
         for (day, user, model), counts in user_rows.items()
     ]
@@ -89,6 +137,7 @@ def write_batch(deltas: BatchDeltas, now: int, skip_users: set[int] = frozenset(
     if not counts:
         return  # nothing to count (e.g. only records of users already gone)
     actions = [*markers, *checks, *counts]
+    _record_shard_count(shards)
     try:
         transactions.write(actions)
     except dynamodb.TransactionCancelled as exc:
@@ -100,25 +149,21 @@ def write_batch(deltas: BatchDeltas, now: int, skip_users: set[int] = frozenset(
         raise AlreadyAggregated(done, gone) from exc
 
 
-def daily_rows(start_day: str, end_day: str) -> list[dict]:
-    return queries.query_all(
-        "PK = :pk AND SK BETWEEN :start AND :end",
-        {":pk": keys.DEPLOYMENT_DAILY, ":start": f"{start_day}#", ":end": f"{end_day}#\uffff"},
-    )
-
-
-def user_rows(day: str) -> list[dict]:
-    pk, _ = keys.deployment_user_day(day, 0, "")
-    return queries.query_all("PK = :pk", {":pk": pk})
-
-
-def user_total() -> int:
-    item = dynamodb.get_item(*keys.deployment_user_total())
-    return int(item.get("count", 0)) if item else 0
+def _username(deltas: BatchDeltas, user_id: int) -> dict:
+    name = deltas.usernames.get(user_id)
+    return {"username": name} if name else {}
 
 
 def delete_user_rows(user_id: int, day_models: list[tuple[str, str]]) -> None:
-    """Drops the user's ranking rows (account deletion); the daily totals keep their counts."""
-    queries.batch_delete(
-        [dynamodb.key(*keys.deployment_user_day(day, user_id, model)) for day, model in day_models]
-    )
+    """Drops the user's ranking rows (account deletion), in each shard they may have been written
+    to and where they were before the sharding; the daily totals keep their counts."""
+    shards = sorted({user_shard(user_id, count) for count in shard_counts_in_use()})
+    pairs = [
+        pair
+        for day, model in day_models
+        for pair in (
+            keys.deployment_user_day(day, user_id, model),
+            *(keys.deployment_shard_user_day(shard, day, user_id, model) for shard in shards),
+        )
+    ]
+    queries.batch_delete([dynamodb.key(*pair) for pair in pairs])

@@ -174,22 +174,45 @@ def active_admins() -> tuple[str, str]:
     return counter("active-admins")
 
 
-# Deployment-wide statistics, written only by the usage aggregator (off the request path).
+# Deployment-wide statistics, written only by the usage aggregator (off the request path), across
+# STATS_SHARDS partitions: shard s holds, for every day, the daily rows of the aggregator's chunks
+# hashed to s and the ranking rows of the users whose id is s modulo the shard count. One Query
+# per shard over a range of days reads both.
+def deployment_shard(shard: int) -> str:
+    return f"STATS#SHARD#{shard}"
+
+
+def deployment_shard_daily(shard: int, day: str, model_name: str) -> tuple[str, str]:
+    """Part of the whole deployment's counts of one UTC day and model (readers sum the shards)."""
+    return deployment_shard(shard), f"{day}#D#{model_name}"
+
+
+def deployment_shard_user_day(shard: int, day: str, user_id: int, model_name: str) -> tuple[str, str]:
+    """One user's counts of one day and model (the top-users ranking), in the user's shard."""
+    return deployment_shard(shard), f"{day}#U#{user_id:016d}#{model_name}"
+
+
+def deployment_range(start_day: str, end_day: str) -> tuple[str, str]:
+    """The sort keys of every row of the days start_day..end_day (inclusive), in any partition."""
+    return f"{start_day}#", f"{end_day}#\uffff"
+
+
+# Written before the sharding (read and deleted still, never written): one partition of daily rows
+# for the whole deployment and one ranking partition per day.
 DEPLOYMENT_DAILY = "STATS#DAILY"
 
 
 def deployment_daily(day: str, model_name: str) -> tuple[str, str]:
-    """The whole deployment's counts of one UTC day and model."""
     return DEPLOYMENT_DAILY, f"{day}#{model_name}"
 
 
 def deployment_user_day(day: str, user_id: int, model_name: str) -> tuple[str, str]:
-    """One user's counts of one day and model, in that day's partition (the top-users ranking)."""
     return f"STATS#USERS#{day}", f"{user_id:016d}#{model_name}"
 
 
 def deployment_user_total() -> tuple[str, str]:
-    """How many accounts exist (registrations minus deletions)."""
+    """How many accounts exist (registrations minus deletions), and the shard counts the
+    statistics were ever written with (`shard_counts`)."""
     return "STATS#TOTALS", "USERS"
 
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from bailian_chat import clock
-from bailian_chat.store import deployment_rollup_items, rollup_items, stream_records
+from bailian_chat.store import deployment_rollup_items, rollup_items, stream_records, user_items
 
 logger = Logger()
 
-# 20 records -> at most 20 markers + 20 user checks + 20 daily + 20 ranking rows + 1 total: within
-# TransactWriteItems' 100 actions.
+# 20 records -> at most 20 markers + 20 user checks + 20 daily + 20 ranking rows (an account change
+# takes a rollup's place, with the one total): 80 of TransactWriteItems' 100 actions, whatever the
+# shard count (it changes where the rows go, not how many).
 CHUNK = 20
 COUNTED = (*rollup_items.COUNTERS, *(("cost_nanos",) if "cost_nanos" not in rollup_items.COUNTERS else ()))
 USER_PREFIX = "USER#"
@@ -57,8 +58,10 @@ def classify(record: dict) -> RollupChange | AccountChange | None:
     return None
 
 
-def _deltas(changes: Iterable[RollupChange | AccountChange]) -> deployment_rollup_items.BatchDeltas:
-    deltas = deployment_rollup_items.BatchDeltas()
+def _deltas(
+    changes: Iterable[RollupChange | AccountChange], usernames: dict[int, str]
+) -> deployment_rollup_items.BatchDeltas:
+    deltas = deployment_rollup_items.BatchDeltas(usernames=usernames)
     for change in changes:
         deltas.event_ids.append(change.event_id)
         if isinstance(change, AccountChange):
@@ -77,17 +80,27 @@ def _deltas(changes: Iterable[RollupChange | AccountChange]) -> deployment_rollu
 def aggregate(changes: list[RollupChange | AccountChange]) -> None:
     """Writes the changes' sums once; records aggregated before are left out, and so are the
     ranking rows of users who are gone or being deleted."""
-    skip_users: set[int] = set()
+    usernames, skip_users = _live_usernames(changes)
     pending = list(changes)
     while pending:
         try:
-            deployment_rollup_items.write_batch(_deltas(pending), clock.now_epoch(), skip_users)
+            deployment_rollup_items.write_batch(_deltas(pending, usernames), clock.now_epoch(), skip_users)
             return
         except deployment_rollup_items.AlreadyAggregated as done:
             if not done.event_ids and done.gone_users <= skip_users:
                 raise  # no progress: should not happen, but never loop forever
             pending = [c for c in pending if c.event_id not in set(done.event_ids)]
             skip_users |= done.gone_users
+
+
+def _live_usernames(changes: list[RollupChange | AccountChange]) -> tuple[dict[int, str], set[int]]:
+    """The names the ranking rows carry (one BatchGetItem, off the request path: the admin read
+    then needs none), and the users already gone or being deleted (the transaction's condition
+    still catches one deleted meanwhile)."""
+    user_ids = sorted({change.user_id for change in changes if isinstance(change, RollupChange)})
+    users = user_items.get_users(user_ids) if user_ids else {}
+    names = {user_id: user["username"] for user_id, user in users.items() if "deleting_at" not in user}
+    return names, set(user_ids) - set(names)
 
 
 def handle_stream_batch(records: list[dict]) -> dict:
