@@ -28,12 +28,13 @@ def list_users(query: str | None, status: int | None, page: PageRequest) -> dict
     """Users newest first, optionally those whose username or email starts with `query`
     (case-insensitive) and/or with the given status."""
     prefix = identifier_key(query) if query is not None else None
-    matching = (
-        [] if query is not None and prefix is None else account_items.directory_user_ids(prefix, status)
-    )
+    matching, listed = [], {}
+    if query is None or prefix is not None:
+        matching, listed = account_items.directory_search(prefix, status, CurrentUser.model_fields)
     matching.reverse()  # ids grow with registration: newest first
     shown_ids = matching[page.offset : page.offset + page.limit]
-    found = user_items.get_users(shown_ids)
+    unread = [i for i in shown_ids if i not in listed]  # matched by email alone
+    found = {**listed, **(user_items.get_users(unread) if unread else {})}
     return {
         "users": [service.public_user(found[i], CurrentUser) for i in shown_ids if i in found],
         "pagination": pagination(page, len(matching)),

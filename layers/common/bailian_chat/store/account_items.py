@@ -7,7 +7,10 @@ user is still as read, and, when the change takes an active admin away, that the
 two admins demoting each other at once cannot leave none.
 """
 
+from collections.abc import Iterable
+
 from bailian_chat.store import dynamodb, keys, queries, transactions
+from bailian_chat.store.concurrent_reads import read_concurrently
 
 ADMIN = "admin"
 USER = "user"
@@ -113,19 +116,29 @@ def active_admin_count() -> int:
     return int(item["value"]) if item else 0
 
 
-def directory_user_ids(prefix: str | None, status: int | None) -> list[int]:
+def directory_search(
+    prefix: str | None, status: int | None, shown: Iterable[str]
+) -> tuple[list[int], dict[int, dict]]:
     """Ids of the users whose username or email starts with `prefix` (lower-case ASCII; None: every
-    user), with that status if given. Reads the matching directory entries (one Query per key range,
-    keys and two attributes only), so it costs in proportion to the users that match."""
-    ranges = ["u#"] if prefix is None else [f"u#{prefix}", f"e#{prefix}"]
-    found: set[int] = set()
-    for start in ranges:
-        entries = queries.query_all(
-            "GSI1PK = :dir AND begins_with(GSI1SK, :start)",
-            {":dir": keys.USER_DIRECTORY, ":start": start},
-            projection="user_id, #status",
-            names={"#status": "status"},
-            index="GSI1",
-        )
-        found.update(entry["user_id"] for entry in entries if status is None or entry.get("status") == status)
-    return sorted(found)
+    user), with that status if given, in id order; and the `shown` attributes of those of them
+    matched by username. Both key ranges are read at once (a Query each, following its pages), and
+    a username entry is the user item itself (GSI1 projects it whole), so only a user matched by
+    email alone needs reading again. Costs in proportion to the users that match, never the table."""
+    attributes = {f"#a{n}": name for n, name in enumerate({"user_id", "status", *shown})}
+    usernames, emails = read_concurrently(
+        lambda: _directory_range("u#" + (prefix or ""), ", ".join(attributes), attributes),
+        lambda: [] if prefix is None else _directory_range(f"e#{prefix}", "user_id, #s", {"#s": "status"}),
+    )
+    listed = {user["user_id"]: user for user in usernames if status is None or user.get("status") == status}
+    found = set(listed) | {e["user_id"] for e in emails if status is None or e.get("status") == status}
+    return sorted(found), listed
+
+
+def _directory_range(start: str, projection: str, names: dict[str, str]) -> list[dict]:
+    return queries.query_all(
+        "GSI1PK = :dir AND begins_with(GSI1SK, :start)",
+        {":dir": keys.USER_DIRECTORY, ":start": start},
+        projection=projection,
+        names=names,
+        index="GSI1",
+    )
