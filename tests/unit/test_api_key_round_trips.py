@@ -205,7 +205,8 @@ def test_round_trips_are_groups_of_overlapping_calls():
     assert round_trips([(0, 10), (1, 2), (3, 4)]) == 1  # within a longer one
 
 
-NETWORK_SECONDS = 0.03  # each call's latency, as a network's: reads made at once surely overlap
+# Each call's latency, as a network's: reads made at once overlap, on a loaded machine too.
+NETWORK_SECONDS = 0.1
 
 
 @pytest.fixture
@@ -296,13 +297,15 @@ def test_the_budget_with_a_dead_reservation_releases_it_and_reads_the_periods_ag
 @pytest.mark.parametrize(
     ("query", "made", "trips"),
     [
-        # authorizer; the directory's username entries (the user items themselves)
-        ("", {"BatchGetItem": 1, "Query": 1}, 2),
-        ("?status=1", {"BatchGetItem": 1, "Query": 1}, 2),
-        # ... and its email entries, at once
+        # authorizer; a search's username entries (the user items themselves, what the page shows
+        # read with them) and its email entries, at once
         ("?query=admin_&status=1", {"BatchGetItem": 1, "Query": 2}, 2),
         # a user matched by email alone is read again
         ("?query=admin.", {"BatchGetItem": 2, "Query": 2}, 3),
+        # no search: every user's id and status, then the page's users (over issue 15's 2: an
+        # exact page needs the users in id order, which the directory is not)
+        ("", {"BatchGetItem": 2, "Query": 1}, 3),
+        ("?status=1", {"BatchGetItem": 2, "Query": 1}, 3),
     ],
 )
 def test_the_admin_user_list_reads_the_directory_at_once(

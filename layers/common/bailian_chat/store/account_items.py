@@ -116,29 +116,39 @@ def active_admin_count() -> int:
     return int(item["value"]) if item else 0
 
 
+# What a listing reads of every directory entry: enough to count, dedupe and filter them.
+ENTRY = ("user_id", "status")
+
+
 def directory_search(
-    prefix: str | None, status: int | None, shown: Iterable[str]
+    prefix: str | None, status: int | None, shown: Iterable[str] = ()
 ) -> tuple[list[int], dict[int, dict]]:
     """Ids of the users whose username or email starts with `prefix` (lower-case ASCII; None: every
     user), with that status if given, in id order; and the `shown` attributes of those of them
-    matched by username. Both key ranges are read at once (a Query each, following its pages), and
-    a username entry is the user item itself (GSI1 projects it whole), so only a user matched by
-    email alone needs reading again. Costs in proportion to the users that match, never the table."""
-    attributes = {f"#a{n}": name for n, name in enumerate({"user_id", "status", *shown})}
+    matched by username (a username entry is the user item itself: GSI1 projects it whole), so they
+    need no second read. Both key ranges are read at once (a Query each, following its pages). Costs
+    in proportion to the users that match, never the table."""
     usernames, emails = read_concurrently(
-        lambda: _directory_range("u#" + (prefix or ""), ", ".join(attributes), attributes),
-        lambda: [] if prefix is None else _directory_range(f"e#{prefix}", "user_id, #s", {"#s": "status"}),
+        lambda: _entries("u#" + (prefix or ""), {*ENTRY, *shown}),
+        lambda: [] if prefix is None else _entries(f"e#{prefix}", ENTRY),
     )
-    listed = {user["user_id"]: user for user in usernames if status is None or user.get("status") == status}
-    found = set(listed) | {e["user_id"] for e in emails if status is None or e.get("status") == status}
-    return sorted(found), listed
+
+    def matches(entry: dict) -> bool:
+        return status is None or entry.get("status") == status
+
+    usernames = [entry for entry in usernames if matches(entry)]
+    found = {entry["user_id"] for entry in usernames} | {
+        entry["user_id"] for entry in emails if matches(entry)
+    }
+    return sorted(found), {entry["user_id"]: entry for entry in usernames} if shown else {}
 
 
-def _directory_range(start: str, projection: str, names: dict[str, str]) -> list[dict]:
+def _entries(start: str, attributes: Iterable[str]) -> list[dict]:
+    names = {f"#a{n}": name for n, name in enumerate(attributes)}
     return queries.query_all(
         "GSI1PK = :dir AND begins_with(GSI1SK, :start)",
         {":dir": keys.USER_DIRECTORY, ":start": start},
-        projection=projection,
+        projection=", ".join(names),
         names=names,
         index="GSI1",
     )
