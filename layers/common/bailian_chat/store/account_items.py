@@ -8,6 +8,7 @@ two admins demoting each other at once cannot leave none.
 """
 
 from collections.abc import Iterable
+from itertools import chain
 
 from bailian_chat.store import dynamodb, keys, queries, transactions
 from bailian_chat.store.concurrent_reads import read_concurrently
@@ -128,18 +129,17 @@ def directory_search(
     matched by username (a username entry is the user item itself: GSI1 projects it whole), so they
     need no second read. Both key ranges are read at once (a Query each, following its pages). Costs
     in proportion to the users that match, never the table."""
-    usernames, emails = read_concurrently(
-        lambda: _entries("u#" + (prefix or ""), {*ENTRY, *shown}),
-        lambda: [] if prefix is None else _entries(f"e#{prefix}", ENTRY),
-    )
+    reads = [lambda: _entries("u#" + (prefix or ""), {*ENTRY, *shown})]
+    if prefix is not None:
+        reads.append(lambda: _entries(f"e#{prefix}", ENTRY))
+    usernames, *email_ranges = read_concurrently(*reads)
 
     def matches(entry: dict) -> bool:
         return status is None or entry.get("status") == status
 
     usernames = [entry for entry in usernames if matches(entry)]
-    found = {entry["user_id"] for entry in usernames} | {
-        entry["user_id"] for entry in emails if matches(entry)
-    }
+    emails = [entry for entry in chain.from_iterable(email_ranges) if matches(entry)]
+    found = {entry["user_id"] for entry in usernames + emails}
     return sorted(found), {entry["user_id"]: entry for entry in usernames} if shown else {}
 
 
