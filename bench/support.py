@@ -6,6 +6,7 @@ import json
 import os
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -35,31 +36,103 @@ def configure_in_process(endpoint: str, table_name: str, **extra: str) -> None:
 
 
 class CallCounter:
-    """Counts DynamoDB API calls, and the items they returned, made through a boto3 client."""
+    """Counts DynamoDB API calls, the items they returned and the round trips they took, made
+    through a botocore client. Each call's interval runs from the client method's call (botocore's
+    first event, `provide-client-params`) to its `after-call` (or `after-call-error`): calls whose
+    intervals overlap (reads made at once, from any thread) are one round trip. Thread-safe."""
+
+    _STARTED = "bench_call_started"  # in the call's own request context
 
     def __init__(self, client) -> None:
         self.calls = 0
         self.items_read = 0
-        client.meta.events.register("before-call.dynamodb", self._count_call)
-        client.meta.events.register("after-call.dynamodb", self._count_items)
+        self.intervals: list[tuple[float, float]] = []  # (start, end), in the order calls ended
+        self._lock = threading.Lock()
+        events = client.meta.events
+        events.register("provide-client-params.dynamodb", self._start_call)
+        events.register("before-call.dynamodb", self._count_call)
+        events.register("after-call.dynamodb", self._end_call)
+        events.register("after-call-error.dynamodb", self._end_call)
+
+    def _start_call(self, context=None, **_kwargs) -> None:
+        if context is not None:
+            context[self._STARTED] = time.perf_counter()
 
     def _count_call(self, **_kwargs) -> None:
-        self.calls += 1
+        with self._lock:
+            self.calls += 1
 
-    def _count_items(self, parsed=None, **_kwargs) -> None:
-        parsed = parsed or {}
-        responses = parsed.get("Responses")
-        if "Count" in parsed:  # Query, Scan
-            self.items_read += parsed["Count"]
-        elif "Item" in parsed:  # GetItem
-            self.items_read += 1
-        elif isinstance(responses, dict):  # BatchGetItem: {table: [items]}
-            self.items_read += sum(len(items) for items in responses.values())
-        elif isinstance(responses, list):  # TransactGetItems: [{"Item": ...}]
-            self.items_read += sum(1 for response in responses if response.get("Item"))
+    def _end_call(self, context=None, parsed=None, **_kwargs) -> None:
+        ended = time.perf_counter()
+        started = (context or {}).pop(self._STARTED, ended)
+        with self._lock:
+            self.intervals.append((started, ended))
+            self.items_read += items_in(parsed or {})
 
     def snapshot(self) -> tuple[int, int]:
         return self.calls, self.items_read
+
+    def mark(self) -> int:
+        """Where the calls from now on begin, for `round_trips_since` (no call in flight)."""
+        with self._lock:
+            return len(self.intervals)
+
+    def round_trips_since(self, mark: int) -> int:
+        with self._lock:
+            return round_trips(self.intervals[mark:])
+
+
+class ReadPoolCpu:
+    """The CPU seconds the layer's read pool (store.concurrent_reads) spends, its threads' own: with
+    the calling thread's `time.thread_time`, a handler's whole CPU."""
+
+    def __init__(self) -> None:
+        from bailian_chat.store import concurrent_reads
+
+        self.seconds = 0.0
+        self._lock = threading.Lock()
+        pool = concurrent_reads.POOL
+        submit = pool.submit
+
+        def timed_submit(read, *args, **kwargs):
+            def timed():
+                started = time.thread_time()
+                try:
+                    return read(*args, **kwargs)
+                finally:
+                    with self._lock:
+                        self.seconds += time.thread_time() - started
+
+            return submit(timed)
+
+        pool.submit = timed_submit
+
+
+def items_in(parsed: dict) -> int:
+    """The items a call's parsed response returned."""
+    responses = parsed.get("Responses")
+    if "Count" in parsed:  # Query, Scan
+        return parsed["Count"]
+    if "Item" in parsed:  # GetItem
+        return 1
+    if isinstance(responses, dict):  # BatchGetItem: {table: [items]}
+        return sum(len(items) for items in responses.values())
+    if isinstance(responses, list):  # TransactGetItems: [{"Item": ...}]
+        return sum(1 for response in responses if response.get("Item"))
+    return 0
+
+
+def round_trips(intervals: Iterable[tuple[float, float]]) -> int:
+    """How many round trips calls of these (start, end) intervals took: overlapping intervals
+    merged, one round trip per merged group."""
+    count, reach = 0, None
+    for start, end in sorted(intervals):
+        if reach is None or start > reach:
+            count += 1
+            reach = end
+        else:
+            reach = max(reach, end)
+    return count
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -130,7 +203,7 @@ def read_rows(path: Path) -> list[Row]:
 
 
 def format_value(value: float, unit: str) -> str:
-    if unit in ("calls", "items") or (float(value).is_integer() and abs(value) >= 100):
+    if unit in ("calls", "trips", "items") or (float(value).is_integer() and abs(value) >= 100):
         return f"{value:,.0f}"
     return f"{value:,.1f}" if abs(value) >= 100 else f"{value:,.2f}"
 

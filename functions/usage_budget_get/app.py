@@ -16,7 +16,8 @@ app = create_app()
     responses=answers("Retrieval successful", {401: NOT_AUTHENTICATED, 403: KEY_ONLY_BY_TOKEN}),
 )
 def handle_get_budget() -> Budget:
-    return spend_limits.budget(caller(app).user_id)
+    identity = caller(app)
+    return spend_limits.budget(identity.user_id, identity.spend_limits)
 
 
 handler = lambda_handler(app)

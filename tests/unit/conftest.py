@@ -22,7 +22,7 @@ for _name in UNSET_ENV:
 import boto3  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
 from bailian_chat import clock, config  # noqa: E402
-from bailian_chat.auth import passwords  # noqa: E402
+from bailian_chat.auth import admin_users, passwords  # noqa: E402
 from bailian_chat.store import dynamodb  # noqa: E402
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: E402
 from moto import mock_aws  # noqa: E402
@@ -192,6 +192,14 @@ def sign_in(gateway, register) -> Callable[..., SignedIn]:
 @pytest.fixture
 def signed_in(sign_in) -> SignedIn:
     return sign_in()
+
+
+@pytest.fixture
+def admin(sign_in, register) -> SignedIn:
+    """A signed-in admin (made one as the `make admin` command does)."""
+    session = sign_in(register(prefix="admin"))
+    admin_users.make_admin(session.registration["username"])
+    return session
 
 
 @pytest.fixture

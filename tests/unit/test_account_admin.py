@@ -14,13 +14,6 @@ from tests.support.payloads import login_for, registration
 ADMIN_ONLY = {"code": 403, "message": "Admin access required", "data": None}
 
 
-@pytest.fixture
-def admin(sign_in, register):
-    session = sign_in(register(prefix="admin"))
-    admin_users.make_admin(session.registration["username"])
-    return session
-
-
 def get_users(gateway, token, query=""):
     return gateway.request("GET", f"/api/admin/users{query}", token=token)
 

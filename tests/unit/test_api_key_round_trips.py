@@ -1,16 +1,22 @@
 """DynamoDB round trips of one proxied model call (POST /api/bailian/chat/completions), authorizer
 included, with an access token and with an API key: counted on the application's client, so a
-change that adds a read or a write to the hot path shows up here."""
+change that adds a read or a write to the hot path shows up here. And the reads whose parts live in
+different partitions (5.1's history, the budget, the admin user list): their calls, and their round
+trips (calls made at once count once), as bench_endpoint_calls counts them."""
 
+import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
 from bailian_chat import clock
-from bailian_chat.store import dynamodb
+from bailian_chat.store import budget_items, dynamodb, keys
+from bailian_chat.store.concurrent_reads import read_concurrently
 from bailian_chat.usage import rate_limit
 
+from bench.support import CallCounter, round_trips
 from local import fake_bailian
 from tests.support import payloads
 
@@ -219,3 +225,125 @@ def test_a_login_whose_clearing_lost_a_race_still_starts_its_session(gateway, re
     assert operations[-2:] == ["TransactWriteItems", "TransactWriteItems"]
     token = response.body["data"]["access_token"]
     assert gateway.request("GET", "/api/auth/user", token=token).status == 200
+
+
+# ------------------------------------------------------- round trips: calls made at once count once
+
+
+def test_round_trips_are_groups_of_overlapping_calls():
+    assert round_trips([]) == 0
+    assert round_trips([(0, 1), (2, 3)]) == 2
+    assert round_trips([(1, 3), (0, 2), (4, 5)]) == 2  # in the order the calls ended
+    assert round_trips([(0, 10), (1, 2), (3, 4)]) == 1  # within a longer one
+
+
+# Each call's latency, as a network's: reads made at once overlap, on a loaded machine too.
+NETWORK_SECONDS = 0.1
+
+
+@pytest.fixture
+def counted(table) -> CallCounter:
+    """Calls and round trips of the application's client from now on."""
+    client = dynamodb.client()
+    client.meta.events.register(
+        "before-sign.dynamodb", lambda **_: time.sleep(NETWORK_SECONDS), unique_id="network-latency"
+    )
+    return CallCounter(client)
+
+
+def test_two_calls_at_once_are_one_round_trip_and_one_after_the_other_two(counted):
+    at_once = counted.mark()
+    read_concurrently(lambda: dynamodb.get_item("A", "A"), lambda: dynamodb.get_item("B", "B"))
+    in_turn = counted.mark()
+    dynamodb.get_item("A", "A")
+    dynamodb.get_item("B", "B")
+
+    assert counted.calls == 4
+    assert all(end - start >= NETWORK_SECONDS for start, end in counted.intervals)  # each timed whole
+    assert counted.round_trips_since(in_turn) == 2
+    assert round_trips(counted.intervals[at_once:in_turn]) == 1
+
+
+def read(gateway, operations, counted, path: str, token: str) -> tuple[Counter, int]:
+    """A GET's DynamoDB operations (authorizer included; those made at once in any order) and
+    round trips."""
+    operations.clear()
+    mark = counted.mark()
+    response = gateway.request("GET", path, token=token)
+    assert response.status == 200, response
+    return Counter(operations), counted.round_trips_since(mark)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    ["", "&start_date=2026-01-01&end_date=2026-12-31", "&model_name=qwen-plus", "&api_key_id=1"],
+)
+def test_the_call_history_reads_its_total_and_its_page_at_once(
+    gateway, signed_in, operations, counted, filters
+):
+    path = f"/api/history/api-calls?page=1&limit=10{filters}"
+
+    made, trips = read(gateway, operations, counted, path, signed_in.access_token)
+
+    # authorizer; the daily rollups (the total) and the page, at once
+    assert made == Counter({"BatchGetItem": 1, "Query": 2}) and trips == 2
+
+
+def test_the_budget_takes_the_limits_from_the_authorizer(gateway, signed_in, operations, counted):
+    made, trips = read(gateway, operations, counted, "/api/usage/budget", signed_in.access_token)
+
+    # authorizer (session, user, spend limits); today's and this month's periods. Nothing held:
+    # no reservation to sweep.
+    assert made == Counter({"BatchGetItem": 2}) and trips == 2
+
+
+def hold(user_id: int, reservation_id: str, lease_until: int) -> None:
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    periods = [
+        budget_items.Period(*keys.spend_period(user_id, f"DAY#{day}"), 2_000_000_000),
+        budget_items.Period(*keys.spend_period(user_id, f"MONTH#{day[:7]}"), 2_000_000_000),
+    ]
+    budget_items.reserve(user_id, reservation_id, 1_000, periods, lease_until)
+
+
+def test_the_budget_with_a_reservation_held_reads_the_reservations(gateway, signed_in, operations, counted):
+    hold(signed_in.user_id, "live", int(time.time()) + 600)
+
+    made, trips = read(gateway, operations, counted, "/api/usage/budget", signed_in.access_token)
+
+    # ... then the open reservations (none dead: nothing more), a round trip of its own
+    assert made == Counter({"BatchGetItem": 2, "Query": 1}) and trips == 3
+
+
+def test_the_budget_with_a_dead_reservation_releases_it_and_reads_the_periods_again(
+    gateway, signed_in, operations, counted
+):
+    hold(signed_in.user_id, "dead", int(time.time()) - 1)
+
+    made, trips = read(gateway, operations, counted, "/api/usage/budget", signed_in.access_token)
+
+    assert made == Counter({"BatchGetItem": 3, "Query": 1, "TransactWriteItems": 1}) and trips == 5
+    assert budget_items.open_reservations(signed_in.user_id) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "made", "trips"),
+    [
+        # authorizer; a search's username entries (the user items themselves, what the page shows
+        # read with them) and its email entries, at once
+        ("?query=admin_&status=1", {"BatchGetItem": 1, "Query": 2}, 2),
+        # a user matched by email alone is read again
+        ("?query=admin.", {"BatchGetItem": 2, "Query": 2}, 3),
+        # no search: every user's id and status, then the page's users (over issue 15's 2: an
+        # exact page needs the users in id order, which the directory is not)
+        ("", {"BatchGetItem": 2, "Query": 1}, 3),
+        ("?status=1", {"BatchGetItem": 2, "Query": 1}, 3),
+    ],
+)
+def test_the_admin_user_list_reads_the_directory_at_once(
+    gateway, admin, operations, counted, query, made, trips
+):
+    assert read(gateway, operations, counted, f"/api/admin/users{query}", admin.access_token) == (
+        Counter(made),
+        trips,
+    )

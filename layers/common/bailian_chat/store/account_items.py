@@ -7,7 +7,11 @@ user is still as read, and, when the change takes an active admin away, that the
 two admins demoting each other at once cannot leave none.
 """
 
+from collections.abc import Iterable
+from itertools import chain
+
 from bailian_chat.store import dynamodb, keys, queries, transactions
+from bailian_chat.store.concurrent_reads import read_concurrently
 
 ADMIN = "admin"
 USER = "user"
@@ -113,19 +117,38 @@ def active_admin_count() -> int:
     return int(item["value"]) if item else 0
 
 
-def directory_user_ids(prefix: str | None, status: int | None) -> list[int]:
+# What a listing reads of every directory entry: enough to count, dedupe and filter them.
+ENTRY = ("user_id", "status")
+
+
+def directory_search(
+    prefix: str | None, status: int | None, shown: Iterable[str] = ()
+) -> tuple[list[int], dict[int, dict]]:
     """Ids of the users whose username or email starts with `prefix` (lower-case ASCII; None: every
-    user), with that status if given. Reads the matching directory entries (one Query per key range,
-    keys and two attributes only), so it costs in proportion to the users that match."""
-    ranges = ["u#"] if prefix is None else [f"u#{prefix}", f"e#{prefix}"]
-    found: set[int] = set()
-    for start in ranges:
-        entries = queries.query_all(
-            "GSI1PK = :dir AND begins_with(GSI1SK, :start)",
-            {":dir": keys.USER_DIRECTORY, ":start": start},
-            projection="user_id, #status",
-            names={"#status": "status"},
-            index="GSI1",
-        )
-        found.update(entry["user_id"] for entry in entries if status is None or entry.get("status") == status)
-    return sorted(found)
+    user), with that status if given, in id order; and the `shown` attributes of those of them
+    matched by username (a username entry is the user item itself: GSI1 projects it whole), so they
+    need no second read. Both key ranges are read at once (a Query each, following its pages). Costs
+    in proportion to the users that match, never the table."""
+    reads = [lambda: _entries("u#" + (prefix or ""), {*ENTRY, *shown})]
+    if prefix is not None:
+        reads.append(lambda: _entries(f"e#{prefix}", ENTRY))
+    usernames, *email_ranges = read_concurrently(*reads)
+
+    def matches(entry: dict) -> bool:
+        return status is None or entry.get("status") == status
+
+    usernames = [entry for entry in usernames if matches(entry)]
+    emails = [entry for entry in chain.from_iterable(email_ranges) if matches(entry)]
+    found = {entry["user_id"] for entry in usernames + emails}
+    return sorted(found), {entry["user_id"]: entry for entry in usernames} if shown else {}
+
+
+def _entries(start: str, attributes: Iterable[str]) -> list[dict]:
+    names = {f"#a{n}": name for n, name in enumerate(attributes)}
+    return queries.query_all(
+        "GSI1PK = :dir AND begins_with(GSI1SK, :start)",
+        {":dir": keys.USER_DIRECTORY, ":start": start},
+        projection=", ".join(names),
+        names=names,
+        index="GSI1",
+    )

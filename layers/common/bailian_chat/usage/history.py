@@ -2,6 +2,7 @@
 
 from bailian_chat.paging import PageRequest, pagination
 from bailian_chat.store import model_call_items, rollup_items
+from bailian_chat.store.concurrent_reads import read_concurrently
 from bailian_chat.usage.dates import DateRange, date_range
 from bailian_chat.usage.responses import ApiCall
 
@@ -21,16 +22,16 @@ def api_call_page(
 ) -> dict:
     """`api_key_id` keeps the calls made with that key of the caller's (another user's key id
     finds nothing: both the rows and the calls are read from the caller's own partitions)."""
-    total = sum(
-        row.get("calls", 0)
-        for row in rollup_items.query_range(user_id, days.start_day, days.end_day, api_key_id)
-        if model_name is None or row["model_name"] == model_name
-    )
-    calls = []
-    if page.offset < total:
-        calls = model_call_items.list_calls(
+    # The rollups (the total) and the page live in different partitions: both read at once.
+    rows, calls = read_concurrently(
+        lambda: rollup_items.query_range(user_id, days.start_day, days.end_day, api_key_id),
+        lambda: model_call_items.list_calls(
             user_id, model_name, days.start_ms, days.end_ms, page.offset, page.limit, api_key_id
-        )
+        ),
+    )
+    total = sum(row.get("calls", 0) for row in rows if model_name is None or row["model_name"] == model_name)
+    if page.offset >= total:  # the total says the page is past the end (as a lone read would)
+        calls = []
     return {"api_calls": [public_call(c) for c in calls], "pagination": pagination(page, total)}
 
 

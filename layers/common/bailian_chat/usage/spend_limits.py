@@ -15,6 +15,7 @@ from bailian_chat.auth.api_key_models import budget_text
 from bailian_chat.errors import BadRequest
 from bailian_chat.request_models import StrictBody, documented
 from bailian_chat.store import budget_items
+from bailian_chat.store.concurrent_reads import read_concurrently
 from bailian_chat.usage import budgets, money, pricing
 
 AMOUNT_SCHEMA = documented(
@@ -37,14 +38,26 @@ def _amount(value: Decimal | str | None) -> str | None:
     return None if value is None else money.text(Decimal(value))
 
 
-def budget(user_id: int) -> dict:
-    """Limits, spent and reserved (dead reservations past their lease released first)."""
-    budgets.release_expired(user_id)
-    limits = budgets.user_limits(user_id)
-    default_daily, default_monthly = budgets.deployment_limits()
+def budget(user_id: int, own_limits: dict | None = None) -> dict:
+    """Limits, spent and reserved (dead reservations past their lease released first).
+    `own_limits`: the user's limits as the authorizer read them this request (None: read here,
+    at the same time as the periods)."""
     day = clock.instant().day
     today, month = budgets.periods_of(user_id, day)[:2]
-    found = budget_items.get_periods([(today.pk, today.sk), (month.pk, month.sk)])
+    pairs = [(today.pk, today.sk), (month.pk, month.sk)]
+    if own_limits is None:
+        own_limits, found = read_concurrently(
+            lambda: budget_items.get_limits(user_id), lambda: budget_items.get_periods(pairs)
+        )
+    else:
+        found = budget_items.get_periods(pairs)
+    # Every reservation holds its amount in its month (and day): when neither shows any held, no
+    # reservation of this month is open, and one of an earlier month changes nothing shown here.
+    held = any(int(item.get("reserved_nanos") or 0) > 0 for item in found.values())
+    if held and budgets.release_expired(user_id):
+        found = budget_items.get_periods(pairs)  # what the dead reservations held is given back
+    limits = budgets.user_limits(user_id, own_limits)
+    default_daily, default_monthly = budgets.deployment_limits()
 
     def period(item: dict | None, limit: Decimal | None) -> dict:
         item = item or {}
