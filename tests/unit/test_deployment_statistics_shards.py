@@ -8,7 +8,6 @@ from bailian_chat.store import (
     deployment_rollup_items,
     deployment_statistics_rows,
     keys,
-    parallel_calls,
     transactions,
 )
 from bailian_chat.usage import aggregation
@@ -142,9 +141,11 @@ def test_rows_from_before_the_sharding_count_with_the_new_ones(users, aggregate,
     ]
     aggregate(*second_half, *everything)
     rounds: list[int] = []
-    run_together = parallel_calls.run_together
+    read_concurrently = deployment_statistics_rows.read_concurrently
     monkeypatch.setattr(
-        parallel_calls, "run_together", lambda calls: rounds.append(len(calls)) or run_together(calls)
+        deployment_statistics_rows,
+        "read_concurrently",
+        lambda *reads: rounds.append(len(reads)) or read_concurrently(*reads),
     )
 
     old_and_new = deployment_statistics(DateRange(DAY, DAY), None)

@@ -192,7 +192,7 @@ def test_admin_statistics_refuse_users_and_bad_dates(gateway, sign_in, put_attri
 def test_admin_statistics_read_one_round_trip_whatever_the_days_and_calls(
     users, aggregate, dynamodb_calls, monkeypatch
 ):
-    from bailian_chat.store import parallel_calls
+    from bailian_chat.store import deployment_statistics_rows
     from bailian_chat.usage.dates import date_range
     from bailian_chat.usage.deployment_statistics import deployment_statistics
 
@@ -211,9 +211,11 @@ def test_admin_statistics_read_one_round_trip_whatever_the_days_and_calls(
     for start in range(0, len(records), 100):
         aggregate(*records[start : start + 100])
     rounds: list[int] = []
-    run_together = parallel_calls.run_together
+    read_concurrently = deployment_statistics_rows.read_concurrently
     monkeypatch.setattr(
-        parallel_calls, "run_together", lambda calls: rounds.append(len(calls)) or run_together(calls)
+        deployment_statistics_rows,
+        "read_concurrently",
+        lambda *reads: rounds.append(len(reads)) or read_concurrently(*reads),
     )
     dynamodb_calls.clear()
 

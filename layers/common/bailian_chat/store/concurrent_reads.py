@@ -6,15 +6,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
-# A request runs at most a few reads at once; reads never start reads of their own (no nesting:
-# a read waiting on the pool from a pool thread could wait for ever). Public for the bench, which
-# adds its threads' CPU to the handler's.
-POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="concurrent-read")
+# The calling thread and these 9: botocore's 10 pooled connections (its default
+# max_pool_connections), so no read waits for a connection or opens one that is thrown away. The
+# admin statistics send the most at once (a Query per statistics shard, default 8, and two more);
+# reads never start reads of their own (no nesting: a read waiting on the pool from a pool thread
+# could wait for ever). Public for the bench, which adds its threads' CPU to the handler's.
+POOL = ThreadPoolExecutor(max_workers=9, thread_name_prefix="concurrent-read")
 
 
 def read_concurrently(*reads: Callable[[], Any]) -> tuple:
     """The results of `reads`, in their order, made at the same time (the first on the calling
     thread). Returns when all have ended; if any raised, the first of them in order raises."""
+    if not reads:
+        return ()
     others = [POOL.submit(read) for read in reads[1:]]
     try:
         first = reads[0]()

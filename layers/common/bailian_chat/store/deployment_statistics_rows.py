@@ -9,7 +9,8 @@ above today's count (STATS_SHARDS lowered since)."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bailian_chat.store import deployment_rollup_items, dynamodb, keys, parallel_calls, queries
+from bailian_chat.store import deployment_rollup_items, dynamodb, keys, queries
+from bailian_chat.store.concurrent_reads import read_concurrently
 
 
 @dataclass(frozen=True)
@@ -22,14 +23,14 @@ class StatisticsRows:
 def statistics_rows(start_day: str, end_day: str) -> StatisticsRows:
     current = deployment_rollup_items.shard_count()
     first: list[Callable[[], list[dict]]] = [_shard_reader(s, start_day, end_day) for s in range(current)]
-    *sharded, legacy_daily, totals = parallel_calls.run_together(
-        [*first, lambda: _legacy_daily_rows(start_day, end_day), _totals]
+    *sharded, legacy_daily, totals = read_concurrently(
+        *first, lambda: _legacy_daily_rows(start_day, end_day), _totals
     )
     recorded = set(totals.get(deployment_rollup_items.SHARD_COUNTS, ()))
     counts = deployment_rollup_items.shard_counts_in_use(recorded)
     later = [_shard_reader(s, start_day, end_day) for s in range(current, max(counts))]
     later += [_legacy_ranking_reader(day) for day in sorted({row["date"] for row in legacy_daily})]
-    rows = [row for part in (*sharded, *parallel_calls.run_together(later)) for row in part]
+    rows = [row for part in (*sharded, *read_concurrently(*later)) for row in part]
     return StatisticsRows(
         daily=[row for row in rows if "user_id" not in row] + legacy_daily,
         ranking=[row for row in rows if "user_id" in row],
