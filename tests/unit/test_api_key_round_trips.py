@@ -347,3 +347,12 @@ def test_the_admin_user_list_reads_the_directory_at_once(
         Counter(made),
         trips,
     )
+
+
+def test_the_admin_user_detail_reads_the_user_and_their_month_at_once(gateway, admin, operations, counted):
+    path = f"/api/admin/users/{admin.user_id}"
+
+    made, trips = read(gateway, operations, counted, path, admin.access_token)
+
+    # authorizer; the user and the month's daily rollups (another partition), at once
+    assert made == Counter({"BatchGetItem": 1, "GetItem": 1, "Query": 1}) and trips == 2

@@ -10,6 +10,7 @@ from bailian_chat.auth.responses import AdminUserDetail, CurrentUser
 from bailian_chat.errors import BadRequest, Conflict, NotFound
 from bailian_chat.paging import PageRequest, pagination
 from bailian_chat.store import account_items, rollup_items, user_items
+from bailian_chat.store.concurrent_reads import read_concurrently
 from bailian_chat.text_rules import identifier_key
 from bailian_chat.usage import money, pricing
 
@@ -46,10 +47,11 @@ def list_users(query: str | None, status: int | None, page: PageRequest) -> dict
 
 
 def user_detail(user_id: int) -> dict:
-    user = user_items.get_user(user_id)
+    """The user and their month's usage, read at once (different partitions: one round trip)."""
+    user, usage = read_concurrently(lambda: user_items.get_user(user_id), lambda: month_usage(user_id))
     if user is None:
         raise NotFound(NO_SUCH_USER)
-    return service.public_user(user, AdminUserDetail, usage_this_month=month_usage(user_id))
+    return service.public_user(user, AdminUserDetail, usage_this_month=usage)
 
 
 def month_usage(user_id: int, today: datetime | None = None) -> dict:
