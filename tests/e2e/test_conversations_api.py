@@ -9,7 +9,6 @@ from bailian_chat.config import DEFAULT_MODELS
 
 from tests.support.chat_client import (
     CONVERSATION_FIELDS,
-    ISO_SECONDS_Z,
     NOT_AUTHENTICATED,
     PAGINATION_FIELDS,
     ChatApi,
@@ -18,6 +17,7 @@ from tests.support.chat_client import (
     new_user,
     success_data,
 )
+from tests.support.user_shape import ISO_SECONDS_Z
 
 pytestmark = pytest.mark.needs_handlers
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.support.chat_client import (
-    ISO_SECONDS_Z,
     MESSAGE_FIELDS,
     NOT_AUTHENTICATED,
     PAGINATION_FIELDS,
@@ -20,6 +19,7 @@ from tests.support.chat_client import (
     success_data,
     text_content,
 )
+from tests.support.user_shape import ISO_SECONDS_Z
 
 pytestmark = pytest.mark.needs_handlers
 
