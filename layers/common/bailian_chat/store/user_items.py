@@ -51,7 +51,7 @@ def _create_user(profile: dict, user_id: int) -> dict:
         ),
         ("counts", user_list_items.registered(user["status"])),
     ]
-    for first_count in (True, False):
+    for may_start_counting in (True, False):
         try:
             transactions.write(actions)
             return user
@@ -62,7 +62,7 @@ def _create_user(profile: dict, user_id: int) -> dict:
                     raise UserExists(taken) from exc
             if "user" in failed:
                 raise ids.IdTaken() from exc
-            if "counts" not in failed or not first_count:
+            if "counts" not in failed or not may_start_counting:
                 raise
             user_list_items.start_counting()  # the first registration since the list exists
     raise AssertionError("unreachable")
