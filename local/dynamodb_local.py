@@ -171,6 +171,20 @@ def create_table_request(table_name: str, properties: dict[str, Any]) -> dict[st
     return request
 
 
+# A table created here holds no user yet, so the admin user list's counts start authoritative
+# (store/user_list_items.start_counting writes the same on a deployed table's first registration:
+# there a cancelled transaction finds the item missing, which DynamoDB Local's stream does not
+# survive as the table's first write).
+NEW_TABLE_USER_COUNTS = {
+    "PK": {"S": "COUNTER"},
+    "SK": {"S": "users"},
+    "GSI2PK": {"S": "USERS"},
+    "GSI2SK": {"S": "~COUNT"},
+    "total": {"N": "0"},
+    "indexed": {"BOOL": True},
+}
+
+
 def ensure_table(endpoint: str, table_name: str, template: Template | None = None) -> bool:
     """Create the template's table under table_name unless it exists; True when it was created."""
     definition = (template or Template()).table
@@ -185,6 +199,8 @@ def ensure_table(endpoint: str, table_name: str, template: Template | None = Non
     dynamodb.get_waiter("table_exists").wait(
         TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
     )
+    if created:
+        dynamodb.put_item(TableName=table_name, Item=NEW_TABLE_USER_COUNTS)
     _enable_ttl(dynamodb, table_name, definition.properties.get("TimeToLiveSpecification"))
     _enable_stream(dynamodb, table_name, definition.properties.get("StreamSpecification"))
     return created

@@ -360,6 +360,7 @@ def cancelled_by_conflict() -> ClientError:
 
 
 def test_register_survives_a_transient_transaction_conflict(gateway, monkeypatch):
+    gateway.register(registration())  # the table's first registration also creates the list's counts
     client = dynamodb.client()  # the application's (cached) client, inside the moto mock
     real_transact = client.transact_write_items
     attempts = []

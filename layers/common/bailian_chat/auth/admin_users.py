@@ -9,7 +9,7 @@ from bailian_chat.auth import audit, service
 from bailian_chat.auth.responses import AdminUserDetail, CurrentUser
 from bailian_chat.errors import BadRequest, Conflict, NotFound
 from bailian_chat.paging import PageRequest, pagination
-from bailian_chat.store import account_items, rollup_items, user_items
+from bailian_chat.store import account_items, rollup_items, user_items, user_list_items
 from bailian_chat.store.concurrent_reads import read_concurrently
 from bailian_chat.text_rules import identifier_key
 from bailian_chat.usage import money, pricing
@@ -28,10 +28,19 @@ CHANGE_TRIES = 3  # a concurrent change of the same user sends us round again
 def list_users(query: str | None, status: int | None, page: PageRequest) -> dict:
     """Users newest first, optionally those whose username or email starts with `query`
     (case-insensitive) and/or with the given status."""
+    if query is None:
+        listed = user_list_items.users_page(status, page.offset, page.limit)
+        if listed is not None:  # one Query: the page and its count
+            total, users = listed
+            return {
+                "users": [service.public_user(user, CurrentUser) for user in users],
+                "pagination": pagination(page, total),
+            }
     prefix = identifier_key(query) if query is not None else None
     # A search reads what the page shows with its username matches (its matches are few): one round
-    # trip. The whole directory is read for ids alone, then the page's users: the public attributes
-    # of every user cost twice the CPU of their ids (2,000 users: 41 vs 20 ms), more than it saves.
+    # trip. Without a search, until the user list is indexed (a table from before it, not yet
+    # backfilled), the whole directory is read for ids alone, then the page's users: the public
+    # attributes of every user cost twice the CPU of their ids (2,000 users: 41 vs 20 ms).
     shown = CurrentUser.model_fields if prefix is not None else ()
     matching, listed = [], {}
     if query is None or prefix is not None:

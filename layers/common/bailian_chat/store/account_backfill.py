@@ -1,10 +1,11 @@
 """A one-off, off the request path: gives users and sessions stored before issue 13 what the
-account routes read (directory entries on GSI1, the active-admin count, session pointers). Run by
+account routes read (directory entries on GSI1, the active-admin count, session pointers), and
+users stored before the admin user list what it reads (their GSI2 entry and count). Run by
 `python -m local.make_admin --backfill`; it Scans the whole table (a tool, never a request), and
 is idempotent: running it again changes nothing."""
 
 from bailian_chat import clock
-from bailian_chat.store import account_items, dynamodb, keys
+from bailian_chat.store import account_items, dynamodb, keys, user_list_items
 
 
 def _scan(filter_expression: str, values: dict, names: dict | None = None):
@@ -28,7 +29,7 @@ def _scan(filter_expression: str, values: dict, names: dict | None = None):
 
 def backfill() -> dict[str, int]:
     """Returns how many items of each kind it wrote."""
-    written = {"users": 0, "emails": 0, "session_pointers": 0}
+    written = {"users": 0, "emails": 0, "session_pointers": 0, "listed": 0}
     admins = 0
     users = list(_scan("SK = :profile AND begins_with(PK, :user)", {":profile": "PROFILE", ":user": "USER#"}))
     for user in users:
@@ -58,6 +59,8 @@ def backfill() -> dict[str, int]:
             )
             written["emails"] += 1
     dynamodb.put_item({**keys.pk_sk(keys.active_admins()), "value": admins})
+    written["listed"] = sum(user_list_items.index_user(user) for user in users)
+    user_list_items.mark_indexed()  # every user is listed and counted: the list reads the count
     now = clock.now_epoch()
     for session in _scan("SK = :session", {":session": "SESSION"}):
         if session.get("revoked") or session.get("expires_at", 0) <= now:

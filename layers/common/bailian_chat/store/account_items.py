@@ -10,7 +10,7 @@ two admins demoting each other at once cannot leave none.
 from collections.abc import Iterable
 from itertools import chain
 
-from bailian_chat.store import dynamodb, keys, queries, transactions
+from bailian_chat.store import dynamodb, keys, queries, transactions, user_list_items
 from bailian_chat.store.concurrent_reads import read_concurrently
 
 ADMIN = "admin"
@@ -40,23 +40,34 @@ def change_account(user: dict, changes: dict) -> None:
     if it would take the last active admin away."""
     after = {**user, **changes}
     admins_delta = int(is_active_admin(after)) - int(is_active_admin(user))
-    actions = [("user", _user_update(user, changes))]
-    if "status" in changes:
-        actions.append(("directory", _directory_status(user, changes["status"])))
-    if admins_delta:
-        actions.append(("admins", _count_admins(admins_delta)))
-    try:
-        transactions.write(actions)
-    except dynamodb.TransactionCancelled as exc:
-        failed = transactions.failed(exc, actions)
-        if "user" in failed:
-            raise ChangedMeanwhile() from exc
-        if admins_delta < 0 and "admins" in failed:
-            raise LastAdmin() from exc
-        raise
+    moved = "status" in changes and changes["status"] != user.get("status")
+    # A status move moves the user list's counts, if the user is in that list: the user as read
+    # does not say (the index keys are not returned), so a user not yet listed (stored before the
+    # list, not backfilled yet) fails the first try and is changed uncounted in the second.
+    for listed in (True, False) if moved else (None,):
+        actions = [("user", _user_update(user, changes, listed))]
+        if "status" in changes:
+            actions.append(("directory", _directory_status(user, changes["status"])))
+        if admins_delta:
+            actions.append(("admins", _count_admins(admins_delta)))
+        if listed:
+            actions.append(("counts", user_list_items.status_moved(user.get("status"), changes["status"])))
+        try:
+            transactions.write(actions)
+            return
+        except dynamodb.TransactionCancelled as exc:
+            failed = transactions.failed(exc, actions)
+            if "user" in failed and listed:
+                continue
+            if "user" in failed:
+                raise ChangedMeanwhile() from exc
+            if admins_delta < 0 and "admins" in failed:
+                raise LastAdmin() from exc
+            raise
+    raise AssertionError("unreachable")
 
 
-def _user_update(user: dict, changes: dict) -> dict:
+def _user_update(user: dict, changes: dict, listed: bool | None) -> dict:
     names = {"#role": "role", "#status": "status"}
     values = {":was_role": role_of(user), ":was_status": user.get("status")}
     sets, removes = [], []
@@ -79,7 +90,8 @@ def _user_update(user: dict, changes: dict) -> dict:
         "Update": {
             "Key": dynamodb.key(*keys.user(user["user_id"])),
             "UpdateExpression": expression,
-            "ConditionExpression": f"attribute_exists(PK) AND #status = :was_status AND ({role_unchanged})",
+            "ConditionExpression": f"attribute_exists(PK) AND #status = :was_status AND ({role_unchanged})"
+            + ("" if listed is None else " AND " + user_list_items.listing_condition(listed)),
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": dynamodb.to_values(values),
         }

@@ -9,10 +9,11 @@ finished; once it is gone nothing of the user is left.
 
 from collections.abc import Callable, Iterator
 
-from bailian_chat.store import deployment_rollup_items, dynamodb, keys, queries
+from bailian_chat.store import deployment_rollup_items, dynamodb, keys, queries, transactions, user_list_items
 
 KEYS_ONLY = "PK, SK"
 PROFILE = "PROFILE"
+PROFILE_TRIES = 3
 
 
 class Stopped(Exception):
@@ -57,8 +58,44 @@ def purge(user: dict, client_ips: set[str], should_stop: Callable[[], bool]) -> 
             queries.batch_delete(batch)
             if should_stop():
                 raise Stopped()
-    claims = [keys.username(user["username"]), keys.email(user["email"]), keys.user(user_id)]
-    queries.batch_delete([dynamodb.key(*pair) for pair in claims])
+    _delete_profile(user_id)
+
+
+def _delete_profile(user_id: int) -> None:
+    """The profile and its claims, with the user taken out of the user list's counts if they were
+    in it, in one transaction: exactly once (a purge run again finds the profile gone). The
+    profile is read again first (its status or listing may have changed since it was marked)."""
+    for _ in range(PROFILE_TRIES):
+        profile = dynamodb.get_item(*keys.user(user_id), consistent=True)
+        if profile is None:
+            return
+        listed = user_list_items.LISTED in profile
+        claim_is_theirs = {
+            "ConditionExpression": "attribute_not_exists(PK) OR user_id = :user",
+            "ExpressionAttributeValues": dynamodb.to_values({":user": user_id}),
+        }
+        as_read = {
+            "ConditionExpression": f"#status = :status AND {user_list_items.listing_condition(listed)}",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": dynamodb.to_values({":status": profile.get("status")}),
+        }
+        actions = [
+            (
+                "username",
+                {"Delete": {"Key": dynamodb.key(*keys.username(profile["username"])), **claim_is_theirs}},
+            ),
+            ("email", {"Delete": {"Key": dynamodb.key(*keys.email(profile["email"])), **claim_is_theirs}}),
+            ("profile", {"Delete": {"Key": dynamodb.key(*keys.user(user_id)), **as_read}}),
+        ]
+        if listed:
+            actions.append(("counts", user_list_items.removed(profile["status"])))
+        try:
+            transactions.write(actions)
+            return
+        except dynamodb.TransactionCancelled as exc:
+            if "profile" not in transactions.failed(exc, actions):
+                raise
+    raise RuntimeError(f"the profile of user {user_id} kept changing while being deleted")
 
 
 def session_client_ips(user_id: int) -> set[str]:

@@ -169,6 +169,19 @@ def directory_email(address: str, user_id: int) -> str:
     return f"e#{address.lower()}#{user_id:016d}"
 
 
+# Every user newest first (GSI2, by id: ids grow with time), headed by their count item.
+ALL_USERS = "USERS"
+
+
+def user_order(user_id: int) -> str:
+    return f"{user_id:016d}"
+
+
+def user_counts() -> tuple[str, str]:
+    """How many users there are (`total`, `status_<s>` per status): the head of ALL_USERS."""
+    return counter("users")
+
+
 def active_admins() -> tuple[str, str]:
     """How many active admins there are: changed in the same transaction as a role or status."""
     return counter("active-admins")

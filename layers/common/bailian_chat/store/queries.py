@@ -95,24 +95,29 @@ def query_headed_page(
     index: str | None = None,
     forward: bool = True,
     consistent: bool = False,
+    filter_expression: str | None = None,
+    names: dict[str, str] | None = None,
 ) -> HeadedPage:
     """The item keyed `head` (PK, SK) -- which must sort first in the Query's order, e.g. a count
     item indexed at the head of its list -- and the other items [offset, offset+limit): one Query
     for the first page. A later page skips the earlier items keys-only like query_page, reading
-    `head_attributes` of the header too (it is among the skipped ones)."""
+    `head_attributes` of the header too (it is among the skipped ones). A `filter_expression`
+    (its attribute `names` given apart) must let the header through."""
     request = _query_request(
         key_condition,
         values,
         ScanIndexForward=forward,
         IndexName=index,
         ConsistentRead=consistent and index is None,
+        FilterExpression=filter_expression,
+        ExpressionAttributeNames=names,
     )
     skipped, start_key = [], None
     if offset:
-        names = {f"#head{number}": name for number, name in enumerate(head_attributes)}
-        projection = {"ProjectionExpression": ", ".join(["PK", "SK", *names])}
-        if names:
-            projection["ExpressionAttributeNames"] = names
+        head_names = {f"#head{number}": name for number, name in enumerate(head_attributes)}
+        projection = {"ProjectionExpression": ", ".join(["PK", "SK", *head_names])}
+        if head_names or names:
+            projection["ExpressionAttributeNames"] = {**(names or {}), **head_names}
         skipped, start_key = _query({**request, **projection}, count=offset)
     # The header, if any, is the first item: read one more than the page so the page is whole
     # either way, then drop the header and slice (the slice never reaches a keys-only item).

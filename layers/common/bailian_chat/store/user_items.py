@@ -1,6 +1,6 @@
 """User items and the username/email uniqueness items."""
 
-from bailian_chat.store import dynamodb, ids, keys, transactions
+from bailian_chat.store import dynamodb, ids, keys, transactions, user_list_items
 from bailian_chat.store.item_types import UserItem
 from bailian_chat.text_rules import identifier_key
 
@@ -43,19 +43,29 @@ def _create_user(profile: dict, user_id: int) -> dict:
             EMAIL_TAKEN,
             transactions.put_if_absent({**keys.pk_sk(keys.email(user["email"])), **claim, **email_entry}),
         ),
-        ("user", transactions.put_if_absent({**keys.pk_sk(keys.user(user_id)), **user, **username_entry})),
+        (
+            "user",
+            transactions.put_if_absent(
+                {**keys.pk_sk(keys.user(user_id)), **user, **username_entry, **user_list_items.entry(user_id)}
+            ),
+        ),
+        ("counts", user_list_items.registered(user["status"])),
     ]
-    try:
-        transactions.write(actions)
-    except dynamodb.TransactionCancelled as exc:
-        failed = transactions.failed(exc, actions)
-        for taken in (USERNAME_TAKEN, EMAIL_TAKEN):
-            if taken in failed:
-                raise UserExists(taken) from exc
-        if "user" in failed:
-            raise ids.IdTaken() from exc
-        raise
-    return user
+    for may_start_counting in (True, False):
+        try:
+            transactions.write(actions)
+            return user
+        except dynamodb.TransactionCancelled as exc:
+            failed = transactions.failed(exc, actions)
+            for taken in (USERNAME_TAKEN, EMAIL_TAKEN):
+                if taken in failed:
+                    raise UserExists(taken) from exc
+            if "user" in failed:
+                raise ids.IdTaken() from exc
+            if "counts" not in failed or not may_start_counting:
+                raise
+            user_list_items.start_counting()  # the first registration since the list exists
+    raise AssertionError("unreachable")
 
 
 def get_user(user_id: int) -> UserItem | None:
