@@ -74,6 +74,8 @@ FIRST = (
 # The account's deletion last of all, with the sample session made again after the logout.
 LAST = ("messages_delete", "conversations_delete", "auth_logout", "auth_user_delete")
 REPEAT = 15
+# Requests measured again with other query parameters (the sample event takes one path only).
+OTHER_QUERIES = {"admin_users_list": [("no search", {"page": "1", "limit": "10"})]}
 # Writes that answer the same when sent again (reads always may be).
 REPEATABLE = frozenset(
     {
@@ -207,6 +209,23 @@ def run(
                 **cost,
             }
         )
+        for suffix, query in OTHER_QUERIES.get(name, []):
+            other = {
+                **event,
+                "queryStringParameters": query,
+                "multiValueQueryStringParameters": {k: [v] for k, v in query.items()},
+            }
+            _, cost = invoke(name, other)
+            cost.update(repeated(invoke, name, other))
+            results.append(
+                {
+                    "function": name,
+                    "label": f"{label} ({suffix})",
+                    "authorizer": authorizer_calls,
+                    "authorizer_trips": authorizer_trips,
+                    **cost,
+                }
+            )
     return results, variants
 
 
