@@ -1,6 +1,7 @@
 """bailian_chat.lean_imports against the pinned aws-lambda-powertools: the packages it registers
 without their __init__ export the very objects their __init__ would, their __init__ still does
-nothing else (a new version that does fails here), and no function imports the whole packages."""
+nothing else (a new version that does fails here), and no function imports the whole packages;
+botocore.docs' __init__ runs only when one of its names is used."""
 
 import ast
 import json
@@ -25,6 +26,7 @@ NEVER_IMPORTED = (
     "aws_lambda_powertools.event_handler.vpc_lattice",
     "aws_lambda_powertools.utilities.data_classes.code_pipeline_job_event",
     "aws_lambda_powertools.utilities.data_classes.s3_event",
+    "botocore.docs.service",  # botocore's reference-docs generator (lean_imports.defer_init)
 )
 
 
@@ -132,3 +134,27 @@ def test_no_function_imports_what_the_full_inits_would():
 
     assert len(found) == len(FUNCTIONS) > 30
     assert {function: names for function, names in found.items() if names} == {}
+
+
+BOTOCORE_DOCS = """
+import sys
+import bailian_chat.store
+import botocore.session
+
+client = botocore.session.get_session().create_client(
+    "dynamodb", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+)
+documented = "GetItem" in str(client.get_item.__func__.__doc__)  # botocore's lazy docstrings work
+before = "botocore.docs.service" in sys.modules
+import botocore.docs
+
+generate_docs = botocore.docs.generate_docs  # the first name used: the real __init__ runs now
+print(documented, before, generate_docs.__module__, botocore.docs.ServiceDocumenter is
+      sys.modules["botocore.docs.service"].ServiceDocumenter, botocore.docs.DEPRECATED_SERVICE_NAMES)
+"""
+
+
+def test_botocore_docs_init_runs_only_when_one_of_its_names_is_used():
+    shown = run_python(BOTOCORE_DOCS).split()
+
+    assert shown == ["True", "False", "botocore.docs", "True", "{'sms-voice'}"]

@@ -1,17 +1,20 @@
-"""Powertools packages imported without their eager __init__ (cold start).
+"""Third-party packages imported without running their eager __init__ (cold start).
 
 `aws_lambda_powertools.event_handler`'s __init__ imports every resolver Powertools has (AppSync's
 pulls in asyncio, plus Bedrock, VPC Lattice, AppSync Events, ...) and
 `aws_lambda_powertools.utilities.data_classes`' imports every event class (CodePipeline's pulls in
-tempfile and zipfile), where the functions use only the REST resolver and its events: about 30 ms
+tempfile and zipfile), where the functions use only the REST resolver and its events: about 20 ms
 of every endpoint function's cold start. Both __init__s do nothing but re-export names from their
 submodules, so `install` registers each package as a module with its real __path__ (submodules
 import from the package's directory as usual) whose exported names are imported on first use
 (PEP 562 `__getattr__`, read from the real __init__'s `from ... import` lines). Same objects,
-imported later or never.
+imported later or never. Checked against the pinned aws-lambda-powertools
+(layers/common/requirements.txt) by tests/unit/test_lean_imports.py, which fails if a new
+version's __init__ does anything else.
 
-Checked against the pinned aws-lambda-powertools (layers/common/requirements.txt) by
-tests/unit/test_lean_imports.py, which fails if a new version's __init__ does anything else.
+`defer_init` is the general form for a package whose __init__ does more than re-export (botocore's
+docs package, store/__init__.py): the whole __init__ runs, unchanged, on the first use of any of
+its names.
 """
 
 import ast
@@ -32,17 +35,41 @@ def install() -> None:
             _register_lean_package(name)
 
 
+def defer_init(name: str) -> None:
+    """Registers package `name` (if not imported yet) with its __init__ run on the first access to
+    one of its attributes instead of now; its submodules import as usual meanwhile."""
+    if name in sys.modules:
+        return
+    package = _unexecuted_package(name)
+    if package is None:
+        return
+
+    def __getattr__(attribute: str):
+        del package.__getattr__  # once: the real __init__ defines the names from now on
+        package.__spec__.loader.exec_module(package)
+        return getattr(package, attribute)
+
+    package.__getattr__ = __getattr__
+
+
 def _register_lean_package(name: str) -> None:
+    package = _unexecuted_package(name)
+    if package is not None:
+        package.__getattr__ = _lazy_exports(package)
+
+
+def _unexecuted_package(name: str) -> types.ModuleType | None:
+    """Package `name` registered as imported, with its real __path__, __file__ and __spec__, but its
+    __init__ not run (None, nothing registered, if it is not a package from source here)."""
     parent_name, _, child = name.rpartition(".")
     __import__(parent_name)  # the real parents (light ones)
-    parent = sys.modules[parent_name]
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None or not spec.submodule_search_locations:
-        return  # not a package from source here: leave it to the regular import
-    package = importlib.util.module_from_spec(spec)  # __path__, __file__, __spec__; not executed
-    package.__getattr__ = _lazy_exports(package)
+        return None
+    package = importlib.util.module_from_spec(spec)
     sys.modules[name] = package
-    setattr(parent, child, package)
+    setattr(sys.modules[parent_name], child, package)
+    return package
 
 
 def _lazy_exports(package: types.ModuleType):
