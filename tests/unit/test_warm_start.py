@@ -64,7 +64,8 @@ sys.path.insert(0, "functions/messages_send")
 import app
 from bailian_chat.chat import models, responses
 print(json.dumps({name: getattr(module, name).__pydantic_complete__ for module, name in (
-    (models, "SendMessageOptions"), (responses, "SentMessage"), (responses, "ConversationPage"))}))
+    (models, "SendMessageOptions"), (responses, "SentMessage"), (responses, "Message"),
+    (responses, "ConversationPage"))}))
 """
 
 
@@ -84,11 +85,12 @@ def _route_models_built(**env: str) -> dict:
 
 
 def test_in_lambda_init_builds_the_models_of_the_routes_and_only_those():
-    """The models are defer_build: at init a function builds what its handler reads and answers
-    (not at its first request), and never a model it does not use."""
+    """The models are defer_build: at init a function builds what its handler reads and answers,
+    and the models those nest (not at its first request), and never a model it does not use."""
     assert _route_models_built(AWS_LAMBDA_FUNCTION_NAME="MessagesSend") == {
         "SendMessageOptions": True,
         "SentMessage": True,
+        "Message": True,  # nested in SentMessage, and built by the domain itself
         "ConversationPage": False,
     }
 

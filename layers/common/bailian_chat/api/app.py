@@ -117,23 +117,32 @@ def lambda_handler(app: APIGatewayRestResolver):
 
 def _prepare_routes(app: APIGatewayRestResolver) -> None:
     """What a route's first request would otherwise do, done at init: Powertools' validators of its
-    parameters and answer, and the pydantic models its handler reads and answers built (they are
-    defer_build: a model a function never reads or answers is never built)."""
+    parameters and answer, and the pydantic models its handler reads and answers built, with the
+    models they nest (the domain builds those too). They are defer_build: a model a function
+    never reads or answers is never built."""
     try:
+        models: dict[type[BaseModel], None] = {}
         for route in app._static_routes + app._dynamic_routes:  # Powertools has no public list
             _ = route.dependant, route.body_field
             for hint in typing.get_type_hints(route.func, include_extras=True).values():
-                for model in _models_in(hint):
-                    model.model_rebuild()
+                _collect_models(hint, models)
+        for model in models:
+            model.model_rebuild()
     except Exception:  # the first request does the same work, and reports a failure then
         logger.warning("Preparing the routes at init failed; the first request does it", exc_info=True)
 
 
-def _models_in(hint) -> list[type[BaseModel]]:
-    """The pydantic models a type hint names (inside Annotated, list[...], X | None, ...)."""
+def _collect_models(hint, models: dict[type[BaseModel], None]) -> None:
+    """The pydantic models a type hint names (inside Annotated, list[...], X | None, ...) and,
+    recursively, those their fields name, into `models` (insertion-ordered, each once)."""
     if isinstance(hint, type) and issubclass(hint, BaseModel):
-        return [hint]
-    return [model for argument in typing.get_args(hint) for model in _models_in(argument)]
+        if hint not in models:
+            models[hint] = None
+            for field in hint.model_fields.values():
+                _collect_models(field.annotation, models)
+        return
+    for argument in typing.get_args(hint):
+        _collect_models(argument, models)
 
 
 def caller(app: APIGatewayRestResolver) -> Caller:
