@@ -2,10 +2,9 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from bailian_chat.api.answers import ADMIN_ONLY, BAD_REQUEST, NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import create_app, lambda_handler, require_admin
-from bailian_chat.api.params import UserId
+from bailian_chat.api.params import Body, UserId
 from bailian_chat.auth import admin_users
 from bailian_chat.auth.account_models import AdminUserUpdate
 from bailian_chat.auth.responses import AdminUserDetail

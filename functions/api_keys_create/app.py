@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from bailian_chat.api.answers import BAD_REQUEST, KEY_ONLY_BY_TOKEN, NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import caller, create_app, lambda_handler
+from bailian_chat.api.params import Body
 from bailian_chat.auth import api_keys
 from bailian_chat.auth.api_key_models import CreateApiKeyRequest
 from bailian_chat.auth.responses import CreatedApiKey

@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from bailian_chat.api.answers import BAD_REQUEST, answers
 from bailian_chat.api.app import client_ip, create_app, lambda_handler, user_agent
+from bailian_chat.api.params import Body
 from bailian_chat.auth import token_responses
 from bailian_chat.auth.models import LoginRequest
 from bailian_chat.auth.responses import LoginData

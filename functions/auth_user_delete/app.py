@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from bailian_chat.api.answers import NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import caller, create_app, lambda_handler
+from bailian_chat.api.params import Body
 from bailian_chat.auth import account_deletion
 from bailian_chat.auth.account_models import AccountDeletion
 

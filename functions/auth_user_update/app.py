@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from bailian_chat.api.answers import BAD_REQUEST, NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import caller, create_app, lambda_handler
+from bailian_chat.api.params import Body
 from bailian_chat.auth import self_service
 from bailian_chat.auth.account_models import ProfileUpdate
 from bailian_chat.auth.responses import CurrentUser

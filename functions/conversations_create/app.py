@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from bailian_chat.api.answers import BAD_REQUEST, NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import caller, create_app, lambda_handler
+from bailian_chat.api.params import Body
 from bailian_chat.chat import conversations
 from bailian_chat.chat.models import CreateConversationRequest
 from bailian_chat.chat.responses import Conversation

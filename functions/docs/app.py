@@ -11,6 +11,7 @@ import functools
 import re
 from pathlib import Path
 
+import bailian_chat.api  # noqa: F401 -- first: its lean Powertools imports (bailian_chat.lean_imports)
 from aws_lambda_powertools import event_handler
 from aws_lambda_powertools.event_handler import Response, content_types
 from bailian_chat.api.answers import SERVER_ERROR

@@ -3,10 +3,9 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from bailian_chat.api.answers import BAD_REQUEST, GATEWAY_TIMEOUT, NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import create_app, lambda_handler, model_call_source
-from bailian_chat.api.params import ConversationId
+from bailian_chat.api.params import Body, ConversationId
 from bailian_chat.chat import message_exchange
 from bailian_chat.chat.models import SendMessageOptions
 from bailian_chat.chat.responses import SentMessage

@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from bailian_chat.api.answers import BAD_REQUEST, KEY_ONLY_BY_TOKEN, NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import caller, create_app, lambda_handler
+from bailian_chat.api.params import Body
 from bailian_chat.usage import spend_limits
 from bailian_chat.usage.responses import Budget
 from bailian_chat.usage.spend_limits import BudgetUpdate

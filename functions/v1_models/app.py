@@ -3,9 +3,9 @@ list/model shapes, with what each accepts as extra fields; errors in OpenAI's sh
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from bailian_chat.api.app import create_app, lambda_handler
 from bailian_chat.api.openai_errors import register_openai_error_handlers
+from bailian_chat.api.params import Path
 from bailian_chat.chat import openai_models
 
 app = create_app(enveloped=False)  # OpenAI's own shapes

@@ -1,10 +1,18 @@
 """bailian_chat.warm_start: in a Lambda environment the clients a function imported are created
 and primed at init -- without a request reaching DynamoDB -- and a priming that fails never stops
-the function from starting."""
+the function from starting; the pydantic models of the function's routes are built then too."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from bailian_chat import warm_start
 from bailian_chat.bailian import client as model_client
 from bailian_chat.store import dynamodb
+
+from tests.support.environment import UNIT_ENV
 
 
 def test_nothing_is_primed_outside_lambda(table):
@@ -48,3 +56,44 @@ def _recording_body(sent: list[str]):
             yield from super().stream(**kwargs)
 
     return RecordingBody
+
+
+ROUTE_MODELS = """
+import json, sys
+sys.path.insert(0, "functions/messages_send")
+import app
+from bailian_chat.chat import models, responses
+print(json.dumps({name: getattr(module, name).__pydantic_complete__ for module, name in (
+    (models, "SendMessageOptions"), (responses, "SentMessage"), (responses, "Message"),
+    (responses, "ConversationPage"))}))
+"""
+
+
+def _route_models_built(**env: str) -> dict:
+    """Which models are built once functions/messages_send/app.py is imported, in a fresh process."""
+    root = Path(__file__).resolve().parents[2]
+    path = f"{root}:{root / 'layers' / 'common'}"
+    done = subprocess.run(
+        [sys.executable, "-c", ROUTE_MODELS],
+        cwd=root,
+        env={**UNIT_ENV, **env, "PATH": os.environ.get("PATH", ""), "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_in_lambda_init_builds_the_models_of_the_routes_and_only_those():
+    """The models are defer_build: at init a function builds what its handler reads and answers,
+    and the models those nest (not at its first request), and never a model it does not use."""
+    assert _route_models_built(AWS_LAMBDA_FUNCTION_NAME="MessagesSend") == {
+        "SendMessageOptions": True,
+        "SentMessage": True,
+        "Message": True,  # nested in SentMessage, and built by the domain itself
+        "ConversationPage": False,
+    }
+
+
+def test_outside_lambda_no_model_is_built_at_import():
+    assert set(_route_models_built().values()) == {False}

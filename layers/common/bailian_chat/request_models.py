@@ -5,7 +5,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class StrictBody(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
+    # defer_build: built on first use (a function's routes at init, api.app), as ResponseModel.
+    model_config = ConfigDict(strict=True, extra="ignore", defer_build=True)
 
 
 def documented(**schema):

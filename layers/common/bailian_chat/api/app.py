@@ -2,10 +2,12 @@
 
 import json
 import math
+import typing
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
 from aws_lambda_powertools.logging import correlation_paths
+from pydantic import BaseModel
 
 from bailian_chat import warm_start
 from bailian_chat.api.envelope import envelope_middleware, to_json
@@ -100,14 +102,47 @@ def create_app(*, enveloped: bool = True) -> APIGatewayRestResolver:
 
 def lambda_handler(app: APIGatewayRestResolver):
     """The function's handler: logs with the API Gateway request id as correlation id. Called at
-    init (module level): the clients the function imported are primed then (warm_start)."""
+    init (module level): the clients the function imported are primed then (warm_start), and so
+    are its routes."""
     warm_start.prime()
+    if get_settings().prime_at_init:
+        _prepare_routes(app)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def handler(event: dict, context) -> dict:
         return app.resolve(event, context)
 
     return handler
+
+
+def _prepare_routes(app: APIGatewayRestResolver) -> None:
+    """What a route's first request would otherwise do, done at init: Powertools' validators of its
+    parameters and answer, and the pydantic models its handler reads and answers built, with the
+    models they nest (the domain builds those too). They are defer_build: a model a function
+    never reads or answers is never built."""
+    try:
+        models: dict[type[BaseModel], None] = {}
+        for route in app._static_routes + app._dynamic_routes:  # Powertools has no public list
+            _ = route.dependant, route.body_field
+            for hint in typing.get_type_hints(route.func, include_extras=True).values():
+                _collect_models(hint, models)
+        for model in models:
+            model.model_rebuild()
+    except Exception:  # the first request does the same work, and reports a failure then
+        logger.warning("Preparing the routes at init failed; the first request does it", exc_info=True)
+
+
+def _collect_models(hint, models: dict[type[BaseModel], None]) -> None:
+    """The pydantic models a type hint names (inside Annotated, list[...], X | None, ...) and,
+    recursively, those their fields name, into `models` (insertion-ordered, each once)."""
+    if isinstance(hint, type) and issubclass(hint, BaseModel):
+        if hint not in models:
+            models[hint] = None
+            for field in hint.model_fields.values():
+                _collect_models(field.annotation, models)
+        return
+    for argument in typing.get_args(hint):
+        _collect_models(argument, models)
 
 
 def caller(app: APIGatewayRestResolver) -> Caller:

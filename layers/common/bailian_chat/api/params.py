@@ -1,4 +1,6 @@
-"""Typed path and query parameters shared by the endpoints (validated: 400, never clamped).
+"""Typed path and query parameters shared by the endpoints (validated: 400, never clamped), and
+Powertools' Body and Path markers for the functions, which import Powertools only through the layer
+(bailian_chat.api, imported first, installs bailian_chat.lean_imports).
 
 Numbers in paths and query strings are plain decimal digits: pydantic would otherwise read "033",
 "+33", " 33", "3_3" and "33.0" all as 33, so one resource would answer to many names."""
@@ -6,6 +8,7 @@ Numbers in paths and query strings are plain decimal digits: pydantic would othe
 import re
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler.openapi.params import Body as Body  # re-exported
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import AfterValidator, BeforeValidator, Field
 

@@ -5,3 +5,10 @@ s3transfer and boto3's session/resource layer, cold-start time on every function
 store needs (bench/bench_cold_import.py measures both imports). So secrets are read with a botocore
 client (secrets.py) and AttributeValues are (de)serialised by our own codec (attribute_values.py).
 """
+
+from bailian_chat import lean_imports
+
+# botocore.client imports botocore.docs' docstring module, and with it the package's __init__, which
+# imports the generator of botocore's reference documentation (every service's pages): ~12 ms of
+# each cold start for docs no function writes. Its __init__ runs if one of its names is ever used.
+lean_imports.defer_init("botocore.docs")
