@@ -1,8 +1,9 @@
-"""DynamoDB round trips of one proxied model call (POST /api/bailian/chat/completions), authorizer
-included, with an access token and with an API key: counted on the application's client, so a
-change that adds a read or a write to the hot path shows up here. And the reads whose parts live in
-different partitions (5.1's history, the budget, the admin user list): their calls, and their round
-trips (calls made at once count once), as bench_endpoint_calls counts them."""
+"""DynamoDB calls and round trips per request (issue 15's targets), authorizer included, counted on
+the application's client so that a change adding a read or a write to a request shows up here: the
+proxied model call (access token, API key, spend limits, a key's own rate limit), the message send
+with its reply, login, and the reads: those whose page and total are one Query, and those whose
+parts live in different partitions, read at once (calls made at once are one round trip, as
+bench_endpoint_calls counts them)."""
 
 import time
 from collections import Counter
