@@ -293,3 +293,18 @@ def aggregate(load_function, lambda_context) -> Callable[..., dict]:
         return handler({"Records": list(records)}, lambda_context)
 
     return _run
+
+
+@pytest.fixture
+def statistics_read_rounds(monkeypatch) -> list[int]:
+    """How many reads the admin statistics send at once, one entry per round (appended as sent)."""
+    from bailian_chat.store import deployment_statistics_rows
+
+    rounds: list[int] = []
+    read_concurrently = deployment_statistics_rows.read_concurrently
+    monkeypatch.setattr(
+        deployment_statistics_rows,
+        "read_concurrently",
+        lambda *reads: rounds.append(len(reads)) or read_concurrently(*reads),
+    )
+    return rounds

@@ -123,7 +123,7 @@ def put_legacy_rows(ddb, day: str, user_rows: dict[int, dict], accounts: int) ->
     ddb.put_item(TableName=table, Item=typed({"PK": pk, "SK": sk, "count": accounts}))
 
 
-def test_rows_from_before_the_sharding_count_with_the_new_ones(users, aggregate, ddb, monkeypatch):
+def test_rows_from_before_the_sharding_count_with_the_new_ones(users, aggregate, ddb, statistics_read_rounds):
     """The same calls on two days: on DAY the first half was aggregated before the sharding (old
     rows), on OTHER_DAY all of it since; both days read the same."""
     users(1, 2, 3)
@@ -140,13 +140,7 @@ def test_rows_from_before_the_sharding_count_with_the_new_ones(users, aggregate,
         rollup_change(3, "qwen-plus", None, {"calls": 1, "tokens": 100}, day=OTHER_DAY),
     ]
     aggregate(*second_half, *everything)
-    rounds: list[int] = []
-    read_concurrently = deployment_statistics_rows.read_concurrently
-    monkeypatch.setattr(
-        deployment_statistics_rows,
-        "read_concurrently",
-        lambda *reads: rounds.append(len(reads)) or read_concurrently(*reads),
-    )
+    rounds = statistics_read_rounds
 
     old_and_new = deployment_statistics(DateRange(DAY, DAY), None)
     new_only = deployment_statistics(DateRange(OTHER_DAY, OTHER_DAY), None)

@@ -190,9 +190,8 @@ def test_admin_statistics_refuse_users_and_bad_dates(gateway, sign_in, put_attri
 
 
 def test_admin_statistics_read_one_round_trip_whatever_the_days_and_calls(
-    users, aggregate, dynamodb_calls, monkeypatch
+    users, aggregate, dynamodb_calls, statistics_read_rounds
 ):
-    from bailian_chat.store import deployment_statistics_rows
     from bailian_chat.usage.dates import date_range
     from bailian_chat.usage.deployment_statistics import deployment_statistics
 
@@ -210,13 +209,7 @@ def test_admin_statistics_read_one_round_trip_whatever_the_days_and_calls(
             records.append(rollup_change(user, "qwen-plus", old, totals[user], day=day))
     for start in range(0, len(records), 100):
         aggregate(*records[start : start + 100])
-    rounds: list[int] = []
-    read_concurrently = deployment_statistics_rows.read_concurrently
-    monkeypatch.setattr(
-        deployment_statistics_rows,
-        "read_concurrently",
-        lambda *reads: rounds.append(len(reads)) or read_concurrently(*reads),
-    )
+    rounds = statistics_read_rounds
     dynamodb_calls.clear()
 
     data = deployment_statistics(date_range(None, None), None)
