@@ -5,8 +5,6 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterator
-from types import SimpleNamespace
 
 import pytest
 from bailian_chat import clock
@@ -14,16 +12,13 @@ from bailian_chat.api import streaming
 from bailian_chat.auth.callers import KEY_ROUTES_MESSAGE, KeyGrant
 from bailian_chat.errors import Forbidden
 from bailian_chat.store import keys
-from bailian_chat.usage import rate_limit
 from starlette.requests import Request
 
-from local import fake_bailian
 from local.authorization import Verdict, decide
 from tests.support import template
 from tests.support.environment import UNIT_ENV
 from tests.support.events import LambdaContext, api_event, authorizer_event, template_route
 
-FAKE_KEY = "sk-unit-api-keys-0123456789"
 KEY_PATTERN = re.compile(r"^sk-bc-([1-9][0-9]*)\.[A-Za-z0-9_-]{43}$")  # user id . token_urlsafe(32)
 PUBLIC_FIELDS = {
     "key_id",
@@ -37,26 +32,8 @@ PUBLIC_FIELDS = {
     "monthly_budget",
     "status",
 }
-MINUTE = 1_700_000_040  # a minute boundary
 PROXY = "/api/bailian/chat/completions"
 CALLS = "/api/history/api-calls"
-
-
-@pytest.fixture(scope="module")
-def fake_model() -> Iterator[fake_bailian.FakeBailianServer]:
-    with fake_bailian.serve("127.0.0.1", 0, FAKE_KEY, timeout_delay_seconds=5.0, access_log=False) as server:
-        yield server
-
-
-@pytest.fixture
-def model(fake_model, unit_env, monkeypatch) -> None:
-    """The fake model, and the rate limiter's clock held 10 s into a minute (no window rolls over
-    in the middle of a test)."""
-    unit_env(BAILIAN_BASE_URL=fake_model.base_url, DASHSCOPE_API_KEY=FAKE_KEY)
-    frozen = MINUTE + 10
-    # The limiter's clock (time.time on a fixed window, clock.now_seconds on a sliding one).
-    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: frozen), raising=False)
-    monkeypatch.setattr(clock, "now_seconds", lambda: frozen, raising=False)
 
 
 @pytest.fixture

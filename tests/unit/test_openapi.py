@@ -48,7 +48,6 @@ BEYOND_SPEC = {
     ("POST", "/api/conversations/{conversation_id}/messages"): {504},
     ("POST", "/api/bailian/chat/completions"): {403, 504},
 }
-# The spec routes whose 200 carries no data.
 # The model each spec operation answers in `data` (the handler's return type).
 SPEC_DATA_MODELS = {
     ("POST", "/api/auth/register"): "RegisteredUser",
@@ -65,6 +64,7 @@ SPEC_DATA_MODELS = {
     ("GET", "/api/history/api-calls"): "ApiCallPage",
     ("GET", "/api/history/conversations/statistics"): "Statistics",
 }
+# The spec routes whose 200 carries no data.
 NULL_DATA = {
     ("POST", "/api/auth/logout"),
     ("DELETE", "/api/conversations/{conversation_id}"),

@@ -7,39 +7,18 @@ bench_endpoint_calls counts them)."""
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
-from types import SimpleNamespace
 
 import pytest
-from bailian_chat import clock
 from bailian_chat.store import budget_items, dynamodb, keys
 from bailian_chat.store.concurrent_reads import read_concurrently
-from bailian_chat.usage import rate_limit
 
 from bench.support import CallCounter, round_trips
-from local import fake_bailian
 from tests.support import payloads
 
-FAKE_KEY = "sk-unit-round-trips-0123456789"
 PROXY = "/api/bailian/chat/completions"
 BODY = {"model": "qwen-plus", "messages": [{"role": "user", "content": "hi"}]}
 TEXT = {"content": [{"type": "text", "text": "hi"}]}
-
-
-@pytest.fixture(scope="module")
-def fake_model() -> Iterator[fake_bailian.FakeBailianServer]:
-    with fake_bailian.serve("127.0.0.1", 0, FAKE_KEY, timeout_delay_seconds=5.0, access_log=False) as server:
-        yield server
-
-
-@pytest.fixture
-def model(fake_model, unit_env, monkeypatch) -> None:
-    unit_env(BAILIAN_BASE_URL=fake_model.base_url, DASHSCOPE_API_KEY=FAKE_KEY)
-    frozen = 1_700_000_050
-    # The limiter's clock (time.time on a fixed window, clock.now_seconds on a sliding one).
-    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: frozen), raising=False)
-    monkeypatch.setattr(clock, "now_seconds", lambda: frozen, raising=False)
 
 
 @pytest.fixture
