@@ -38,7 +38,7 @@ def test_the_rate_limit_admits_exactly_the_limit_under_concurrency(monkeypatch, 
     monkeypatch.setattr(clock, "now_seconds", lambda: 1_800_000_010.0)  # one instant
     user_id = int(unique, 16) % 10**9
 
-    outcomes = run_concurrently(lambda _: rate_limit.take_model_call(user_id), 40)
+    outcomes = run_concurrently(lambda _: rate_limit.pending_model_call(user_id).take(), 40)
 
     assert sum(outcome is None for outcome in outcomes) == 5
     assert all(isinstance(outcome, RateLimited) for outcome in outcomes if outcome is not None)

@@ -17,7 +17,8 @@ THREADS = 20
 
 
 def burst(user_id: int, count: int) -> list:
-    """take_model_call on THREADS threads released together, `count` calls in all."""
+    """A model call counted (pending_model_call().take()) on THREADS threads released together,
+    `count` calls in all."""
     start = threading.Barrier(THREADS)
 
     def calls(share: int) -> list:
@@ -25,7 +26,7 @@ def burst(user_id: int, count: int) -> list:
         outcomes = []
         for _ in range(share):
             try:
-                outcomes.append(rate_limit.take_model_call(user_id))
+                outcomes.append(rate_limit.pending_model_call(user_id).take())
             except RateLimited as refused:
                 outcomes.append(refused)
         return outcomes

@@ -37,12 +37,12 @@ def limit_3(table, unit_env):
 
 def take_n(user_id: int, n: int) -> None:
     for _ in range(n):
-        rate_limit.take_model_call(user_id)
+        rate_limit.pending_model_call(user_id).take()
 
 
 def admitted(user_id: int = USER) -> bool:
     try:
-        rate_limit.take_model_call(user_id)
+        rate_limit.pending_model_call(user_id).take()
     except RateLimited:
         return False
     return True
@@ -50,7 +50,7 @@ def admitted(user_id: int = USER) -> bool:
 
 def retry_after_now(user_id: int = USER) -> int:
     with pytest.raises(RateLimited) as raised:
-        rate_limit.take_model_call(user_id)
+        rate_limit.pending_model_call(user_id).take()
     return raised.value.retry_after
 
 
@@ -62,7 +62,7 @@ def test_the_limit_lets_n_calls_through_then_raises_with_retry_after(limit_3, no
     take_n(USER, 3)
 
     with pytest.raises(RateLimited) as raised:
-        rate_limit.take_model_call(USER)
+        rate_limit.pending_model_call(USER).take()
 
     assert raised.value.status_code == 429
     assert raised.value.message == "Request rate limit exceeded"
@@ -74,7 +74,7 @@ def test_calls_in_the_seconds_before_a_minute_boundary_still_count_after_it(tabl
     """The attack run's case: 60 calls at :46-:54, then 60 more at :00-:02 must all be refused."""
     for step in range(60):
         now.value = MINUTE + 46 + step * 8 / 60
-        rate_limit.take_model_call(USER)
+        rate_limit.pending_model_call(USER).take()
 
     refused = []
     for step in range(60):
@@ -108,7 +108,7 @@ def test_a_slot_comes_back_60_to_62_seconds_after_its_call(limit_3, now):
 def test_slots_come_back_one_at_a_time_as_their_calls_leave_the_window(limit_3, now):
     for offset in (0.0, 20.0, 40.0):
         now.value = MINUTE + offset
-        rate_limit.take_model_call(USER)
+        rate_limit.pending_model_call(USER).take()
 
     now.value = MINUTE + 50.0
     assert retry_after_now() == 12  # the first call's slot: its bucket [0, 2) + 60 s
@@ -147,9 +147,9 @@ def test_another_user_has_a_limit_of_their_own(limit_3, now):
     take_n(OTHER_USER, 3)
 
     with pytest.raises(RateLimited):
-        rate_limit.take_model_call(OTHER_USER)
+        rate_limit.pending_model_call(OTHER_USER).take()
     with pytest.raises(RateLimited):
-        rate_limit.take_model_call(USER)
+        rate_limit.pending_model_call(USER).take()
 
 
 def test_the_limit_holds_across_the_counter_items_boundary(limit_3, now):
@@ -158,7 +158,7 @@ def test_the_limit_holds_across_the_counter_items_boundary(limit_3, now):
     now.value = ITEM_BOUNDARY - 30.5
     take_n(USER, 2)
     now.value = ITEM_BOUNDARY - 0.5
-    rate_limit.take_model_call(USER)
+    rate_limit.pending_model_call(USER).take()
 
     now.value = ITEM_BOUNDARY + 20
     assert retry_after_now() == 10  # the first two calls' bucket [-32, -30): back at +30
@@ -188,7 +188,7 @@ def test_the_default_limit_is_60_a_minute(table, now):
     take_n(USER, 60)
 
     with pytest.raises(RateLimited):
-        rate_limit.take_model_call(USER)
+        rate_limit.pending_model_call(USER).take()
 
 
 def test_the_proxy_answers_429_with_retry_after_once_the_limit_is_used(unit_env, gateway, signed_in, now):
@@ -222,3 +222,30 @@ def test_a_call_is_one_conditional_write_admitted_or_refused(limit_3, dynamodb_c
     assert not admitted()
 
     assert dynamodb_calls == [request_name] * 4
+
+
+def test_a_keys_and_its_users_counts_refused_together_and_by_name(limit_3, now):
+    # One transaction of both counts: the key's own limit (2) refuses first, and counts nothing.
+    key_limited = rate_limit.pending_model_call(USER, key_id=7, key_limit=2)
+    key_limited.take()
+    rate_limit.pending_model_call(USER, key_id=7, key_limit=2).take()
+
+    with pytest.raises(RateLimited) as raised:
+        rate_limit.pending_model_call(USER, key_id=7, key_limit=2).take()
+
+    assert raised.value.message == "API key rate limit exceeded (2 requests per minute)"
+    assert admitted()  # the user's third slot was not used by the refused call
+
+
+def test_both_counts_contended_past_the_retries_are_429_not_500(limit_3, now, monkeypatch):
+    from bailian_chat.store import dynamodb, transactions
+
+    def contended(actions):
+        raise dynamodb.TransactionCancelled([transactions.CONFLICT, "None"])
+
+    monkeypatch.setattr(transactions, "write", contended)
+
+    with pytest.raises(RateLimited) as raised:
+        rate_limit.pending_model_call(USER, key_id=7, key_limit=2).take()
+
+    assert (raised.value.message, raised.value.retry_after) == (rate_limit.CONTENDED_MESSAGE, 1)

@@ -111,7 +111,7 @@ def test_a_rate_limited_reply_is_a_429_reply_error_and_no_model_call(upstream, u
     unit_env(RATE_LIMIT_PER_MINUTE="1")
     monkeypatch.setattr(clock, "now_seconds", lambda: 1_700_000_050.0)  # one instant
     cid = conversations.create(USER, "qwen-plus", None)["conversation_id"]
-    rate_limit.take_model_call(USER)  # this minute's only call
+    rate_limit.pending_model_call(USER).take()  # this minute's only call
 
     sent, reply, error = send_and_reply(cid, "hello")
 

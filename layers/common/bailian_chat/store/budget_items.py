@@ -133,7 +133,7 @@ def reserve(
         for period in periods:
             if f"{PERIOD}:{period.sk}:{period.pk}" in failed:
                 raise LimitReached(period) from exc
-        if "TransactionConflict" in exc.reasons:
+        if transactions.CONFLICT in exc.reasons:
             raise Contended() from exc
         raise
 

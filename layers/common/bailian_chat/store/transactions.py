@@ -4,6 +4,7 @@ condition failed) rather than by position, and the actions written again and aga
 from bailian_chat.store import dynamodb
 
 CONDITION_FAILED = "ConditionalCheckFailed"
+CONFLICT = "TransactionConflict"  # another transaction held an item: conflicts that outlasted retries
 NOT_EXISTS = "attribute_not_exists(PK)"
 EXISTS = "attribute_exists(PK)"
 

@@ -183,7 +183,7 @@ def reserve(
     try:
         hold()
     except budget_items.Contended as exc:  # a burst of one user's calls at once: theirs to retry
-        raise RateLimited("Too many concurrent model calls; retry shortly", retry_after=1) from exc
+        raise RateLimited(rate_limit.CONTENDED_MESSAGE, retry_after=1) from exc
     except budget_items.LimitReached as refused:
         if not release_expired(user_id):
             raise _exceeded(refused.period, periods) from refused

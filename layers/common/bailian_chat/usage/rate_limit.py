@@ -20,11 +20,7 @@ WINDOW_SECONDS = 60
 BUCKET_SECONDS = 2
 WINDOW_BUCKETS = WINDOW_SECONDS // BUCKET_SECONDS + 1  # any 60-s span lies within this many buckets
 USER_LIMIT_MESSAGE = "Request rate limit exceeded"
-
-
-def take_model_call(user_id: int) -> None:
-    """Counts a model call against the caller's per-minute limit; RateLimited when it is used up."""
-    _take(user_id, get_settings().rate_limit_per_minute, USER_LIMIT_MESSAGE)
+CONTENDED_MESSAGE = "Too many concurrent model calls; retry shortly"
 
 
 @dataclass(frozen=True)
@@ -34,10 +30,6 @@ class _Count:
     subject: int | str  # the windows are `RATE#<subject>`
     limit: int
     message: str
-
-
-def _key_limit_message(limit: int) -> str:
-    return f"API key rate limit exceeded ({limit} requests per minute)"
 
 
 @dataclass(frozen=True)
@@ -60,20 +52,28 @@ class PendingModelCall:
         for count in self.counts:
             sums = rate_limit_items.refusing_sums(count.subject, self._buckets, cancelled, actions)
             if sums is not None:
-                retry_after = _retry_after(sums, self._buckets.start, count.limit, self.now)
-                return RateLimited(count.message, retry_after=retry_after)
+                return self._limited(count, sums)
         return None
 
     def take(self) -> None:
         """Writes the counts alone: one request (RateLimited when one is refused, nothing counted)."""
-        if len(self.counts) == 1:
+        if len(self.counts) == 1:  # the store's own take: an UpdateItem (a transaction over 2 items)
             count = self.counts[0]
-            return _take(count.subject, count.limit, count.message)
+            sums = rate_limit_items.take(count.subject, self._buckets, BUCKET_SECONDS, count.limit)
+            if sums is not None:
+                raise self._limited(count, sums)
+            return
         try:
             transactions.write(self.actions)
         except dynamodb.TransactionCancelled as cancelled:
-            raise self.refusal(cancelled, self.actions) or cancelled from cancelled
-        return None
+            limited = self.refusal(cancelled, self.actions)
+            if limited is None and transactions.CONFLICT in cancelled.reasons:  # conflicts outlasted retries
+                limited = RateLimited(CONTENDED_MESSAGE, retry_after=1)
+            raise limited or cancelled from cancelled
+
+    def _limited(self, count: _Count, sums: dict[int, int]) -> RateLimited:
+        retry_after = _retry_after(sums, self._buckets.start, count.limit, self.now)
+        return RateLimited(count.message, retry_after=retry_after)
 
 
 def pending_model_call(
@@ -85,7 +85,8 @@ def pending_model_call(
     now = clock.now_seconds()
     counts = []
     if key_id is not None and key_limit:
-        counts.append(_Count(keys.api_key_rate_subject(key_id), key_limit, _key_limit_message(key_limit)))
+        message = f"API key rate limit exceeded ({key_limit} requests per minute)"
+        counts.append(_Count(keys.api_key_rate_subject(key_id), key_limit, message))
     if user_id is not None:
         counts.append(_Count(user_id, get_settings().rate_limit_per_minute, USER_LIMIT_MESSAGE))
     if not counts:
@@ -97,15 +98,6 @@ def pending_model_call(
         for action in rate_limit_items.take_actions(count.subject, windows, BUCKET_SECONDS, count.limit)
     ]
     return PendingModelCall(tuple(counts), actions, now)
-
-
-def _take(subject: int | str, limit: int, message: str) -> None:
-    """`subject`: a user id, or an API key's rate subject (the windows are `RATE#<subject>`)."""
-    now = clock.now_seconds()
-    windows = _windows_of(now)
-    refusing = rate_limit_items.take(subject, windows, BUCKET_SECONDS, limit)
-    if refusing is not None:
-        raise RateLimited(message, retry_after=_retry_after(refusing, windows.start, limit, now))
 
 
 def _windows_of(now: float) -> range:
