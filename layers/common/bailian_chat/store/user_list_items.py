@@ -70,12 +70,15 @@ def start_counting() -> None:
     no_users = not queries.query_page(
         "GSI1PK = :dir", {":dir": keys.USER_DIRECTORY}, offset=0, limit=1, index="GSI1"
     )
-    head = {**keys.pk_sk(keys.user_counts()), "GSI2PK": keys.ALL_USERS, "GSI2SK": keys.HEAD_OF_NEWEST_FIRST}
     with contextlib.suppress(dynamodb.ConditionFailed):  # a concurrent registration made it
-        dynamodb.put_item(
-            {**head, TOTAL: 0, **({INDEXED: True} if no_users else {})},
-            ConditionExpression=transactions.NOT_EXISTS,
-        )
+        dynamodb.put_item(new_count_item(indexed=no_users), ConditionExpression=transactions.NOT_EXISTS)
+
+
+def new_count_item(*, indexed: bool) -> dict:
+    """The count item as it starts, heading the list: authoritative (`indexed`) only when the
+    table has no user yet."""
+    head = {**keys.pk_sk(keys.user_counts()), "GSI2PK": keys.ALL_USERS, "GSI2SK": keys.HEAD_OF_NEWEST_FIRST}
+    return {**head, TOTAL: 0, **({INDEXED: True} if indexed else {})}
 
 
 def users_page(status: int | None, offset: int, limit: int) -> tuple[int, list[dict]] | None:
