@@ -174,7 +174,9 @@ def test_a_lowered_shard_count_still_reads_and_deletes_the_rows_in_the_higher_sh
     )
     assert sum(row["calls"] for row in rows.daily) == 16
 
-    deployment_rollup_items.delete_user_rows(7, [(DAY, "qwen-plus"), (OTHER_DAY, "qwen-plus")])
+    deployment_rollup_items.delete_user_rows(
+        7, [(DAY, "qwen-plus"), (OTHER_DAY, "qwen-plus")], deployment_rollup_items.user_shards(7)
+    )
     left = deployment_statistics_rows.statistics_rows(DAY, OTHER_DAY).ranking
     assert {row["user_id"] for row in left} == set(range(1, 7)) | {8}
 

@@ -162,8 +162,10 @@ def _rollups(user_id: int) -> Iterator[list[dict]]:
     pages = queries.query_pages(
         "PK = :pk", {":pk": pk}, projection="PK, SK, #day, model_name", names={"#day": "date"}
     )
+    shards = deployment_rollup_items.user_shards(user_id)  # one read for every page
     for page in pages:
-        deployment_rollup_items.delete_user_rows(user_id, [(row["date"], row["model_name"]) for row in page])
+        day_models = [(row["date"], row["model_name"]) for row in page]
+        deployment_rollup_items.delete_user_rows(user_id, day_models, shards)
         yield [dynamodb.key(row["PK"], row["SK"]) for row in page]
 
 

@@ -154,10 +154,14 @@ def _username(deltas: BatchDeltas, user_id: int) -> dict:
     return {"username": name} if name else {}
 
 
-def delete_user_rows(user_id: int, day_models: list[tuple[str, str]]) -> None:
-    """Drops the user's ranking rows (account deletion), in each shard they may have been written
-    to and where they were before the sharding; the daily totals keep their counts."""
-    shards = sorted({user_shard(user_id, count) for count in shard_counts_in_use()})
+def user_shards(user_id: int) -> list[int]:
+    """Every shard the user's ranking rows may have been written to (one per shard count used)."""
+    return sorted({user_shard(user_id, count) for count in shard_counts_in_use()})
+
+
+def delete_user_rows(user_id: int, day_models: list[tuple[str, str]], shards: list[int]) -> None:
+    """Drops the user's ranking rows (account deletion), in `shards` (user_shards) and where they
+    were before the sharding; the daily totals keep their counts."""
     pairs = [
         pair
         for day, model in day_models
