@@ -49,6 +49,23 @@ def test_a_failing_priming_leaves_the_work_to_the_first_request(table, unit_env,
     assert dynamodb.get_item("PRIME", "PRIME") is None  # the first request's client still works
 
 
+def test_each_warm_start_step_is_tried_whatever_failed_before_it(table, unit_env, monkeypatch):
+    unit_env(AWS_LAMBDA_FUNCTION_NAME="SomeFunction")
+    tried = []
+
+    def fail(name: str):
+        def step() -> None:
+            tried.append(name)
+            raise RuntimeError(name)
+
+        return step
+
+    monkeypatch.setattr(dynamodb, "prime_client", fail("dynamodb"))
+    warm_start.prime(fail("routes"), lambda: tried.append("last"))  # does not raise
+
+    assert tried == ["dynamodb", "routes", "last"]
+
+
 def _recording_body(sent: list[str]):
     class RecordingBody(dynamodb._EmptyBody):
         def stream(self, **kwargs):

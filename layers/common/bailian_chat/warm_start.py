@@ -10,22 +10,29 @@ tests (no AWS_LAMBDA_FUNCTION_NAME) nothing is primed.
 import logging
 import random
 import sys
+from collections.abc import Callable
 
 from bailian_chat.config import get_settings
 
 logger = logging.getLogger(__name__)  # not Powertools: the authorizer imports this and stays light
 
 
-def prime() -> None:
-    """Creates and primes the DynamoDB and model clients and argon2, if the function imported them.
-    Best effort: a priming that fails (say, no credentials outside Lambda) leaves the work to the
-    first request, as without it, and never stops the function from starting."""
+def prime(*more_steps: Callable[[], None]) -> None:
+    """Creates and primes the DynamoDB and model clients and argon2, if the function imported them,
+    then the function's `more_steps` (its routes' validators and models). Best effort, step by
+    step: a step that fails (say, no credentials outside Lambda) leaves its work to the first
+    request, as without it, and never stops the function from starting."""
     if not get_settings().prime_at_init:
         return
-    try:
-        _prime_imported()
-    except Exception:  # the first request does the same work, and reports a failure then
-        logger.warning("Priming at init failed; the first request creates the clients", exc_info=True)
+    for step in (_prime_imported, *more_steps):
+        try:
+            step()
+        except Exception:  # the first request does the same work, and reports a failure then
+            logger.warning(
+                "A warm-start step failed at init (%s); the first request does its work",
+                getattr(step, "__name__", step),
+                exc_info=True,
+            )
     _register_snapshot_hooks()
 
 

@@ -104,9 +104,7 @@ def lambda_handler(app: APIGatewayRestResolver):
     """The function's handler: logs with the API Gateway request id as correlation id. Called at
     init (module level): the clients the function imported are primed then (warm_start), and so
     are its routes."""
-    warm_start.prime()
-    if get_settings().prime_at_init:
-        _prepare_routes(app)
+    warm_start.prime(lambda: _prepare_routes(app))
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def handler(event: dict, context) -> dict:
@@ -120,16 +118,13 @@ def _prepare_routes(app: APIGatewayRestResolver) -> None:
     parameters and answer, and the pydantic models its handler reads and answers built, with the
     models they nest (the domain builds those too). They are defer_build: a model a function
     never reads or answers is never built."""
-    try:
-        models: dict[type[BaseModel], None] = {}
-        for route in app._static_routes + app._dynamic_routes:  # Powertools has no public list
-            _ = route.dependant, route.body_field
-            for hint in typing.get_type_hints(route.func, include_extras=True).values():
-                _collect_models(hint, models)
-        for model in models:
-            model.model_rebuild()
-    except Exception:  # the first request does the same work, and reports a failure then
-        logger.warning("Preparing the routes at init failed; the first request does it", exc_info=True)
+    models: dict[type[BaseModel], None] = {}
+    for route in app._static_routes + app._dynamic_routes:  # Powertools has no public list
+        _ = route.dependant, route.body_field
+        for hint in typing.get_type_hints(route.func, include_extras=True).values():
+            _collect_models(hint, models)
+    for model in models:
+        model.model_rebuild()
 
 
 def _collect_models(hint, models: dict[type[BaseModel], None]) -> None:

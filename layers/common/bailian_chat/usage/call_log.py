@@ -32,7 +32,7 @@ class CallSource:
     # The user's spend limits as the authorizer read them this request (None: read them here).
     spend_limits: dict | None = None
     # The call's count against the user's rate limit was written already (with the message the
-    # reply answers: chat.replies.send_with_reply).
+    # reply answers: chat.message_exchange.send_with_reply).
     rate_limit_counted: bool = False
 
     @property
