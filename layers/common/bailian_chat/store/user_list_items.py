@@ -51,9 +51,14 @@ def count_change(deltas: dict[str, int], *, must_exist: bool = False) -> dict:
     return {"Update": update}
 
 
+def added(status: int, *, must_exist: bool = False) -> dict:
+    """A user counted in (their status's count and the total)."""
+    return count_change({TOTAL: 1, status_count(status): 1}, must_exist=must_exist)
+
+
 def registered(status: int) -> dict:
     """A new user counted (registration; fails without a count item: see start_counting)."""
-    return count_change({TOTAL: 1, status_count(status): 1}, must_exist=True)
+    return added(status, must_exist=True)
 
 
 def status_moved(was: int, now: int) -> dict:
@@ -115,26 +120,21 @@ def index_user(user: dict) -> bool:
     for _ in range(INDEX_TRIES):
         if user is None or LISTED in user:
             return False
+        index_keys = entry(user["user_id"])
         listing = {
             "Update": {
                 "Key": dynamodb.key(*pair),
-                "UpdateExpression": "SET GSI2PK = :list, GSI2SK = :order",
+                "UpdateExpression": "SET " + ", ".join(f"{name} = :{name}" for name in index_keys),
                 "ConditionExpression": "attribute_exists(PK) AND #status = :status AND "
                 + listing_condition(False),
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": dynamodb.to_values(
-                    {
-                        ":list": keys.ALL_USERS,
-                        ":order": keys.user_order(user["user_id"]),
-                        ":status": user["status"],
-                    }
+                    {**{f":{name}": value for name, value in index_keys.items()}, ":status": user["status"]}
                 ),
             }
         }
         try:
-            transactions.write(
-                [("user", listing), ("counts", count_change({TOTAL: 1, status_count(user["status"]): 1}))]
-            )
+            transactions.write([("user", listing), ("counts", added(user["status"]))])
             return True
         except dynamodb.TransactionCancelled:
             user = dynamodb.get_item(*pair, consistent=True)
