@@ -36,4 +36,7 @@ async def send_streamed(request: Request) -> Response:
     return EventStreamResponse(replies, render, error_event)
 
 
-app = create_asgi_app([("/api/conversations/{conversation_id}/messages/stream", "POST", send_streamed)])
+app = create_asgi_app(
+    [("/api/conversations/{conversation_id}/messages/stream", "POST", send_streamed)],
+    models=[reply_streams.StreamSendRequest],
+)

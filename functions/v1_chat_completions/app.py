@@ -31,4 +31,6 @@ async def chat_completions(request: Request) -> Response:
     )
 
 
-app = create_asgi_app([("/v1/chat/completions", "POST", chat_completions)])
+app = create_asgi_app(
+    [("/v1/chat/completions", "POST", chat_completions)], models=[openai_chat.OpenAIChatRequest]
+)

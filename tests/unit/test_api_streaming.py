@@ -9,7 +9,6 @@ import time
 
 import pytest
 from bailian_chat.api import openai_errors
-from bailian_chat.api.app import AFTER_MODEL_CALL_SECONDS
 from bailian_chat.api.asgi import envelope_response, openai_error_response, parse_body, path_id
 from bailian_chat.api.streaming import (
     EventStreamResponse,
@@ -26,6 +25,7 @@ from bailian_chat.errors import (
     Unauthorized,
     UpstreamUnavailable,
 )
+from bailian_chat.usage.call_log import AFTER_MODEL_CALL_SECONDS
 from pydantic import BaseModel
 from starlette.requests import Request
 

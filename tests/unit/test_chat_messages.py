@@ -4,7 +4,7 @@ delete) and replies, with user ids."""
 from types import SimpleNamespace
 
 import pytest
-from bailian_chat.api.errors import validation_message
+from bailian_chat.api.request_body import validation_message
 from bailian_chat.chat import conversations, messages, replies
 from bailian_chat.chat.models import SendMessageOptions, SendMessageRequest
 from bailian_chat.errors import Forbidden, NotFound, UpstreamUnavailable

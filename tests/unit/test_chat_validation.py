@@ -2,7 +2,7 @@
 accepted, what is rejected, and the 400 message naming the field (bailian_chat.api.errors)."""
 
 import pytest
-from bailian_chat.api.errors import validation_message
+from bailian_chat.api.request_body import validation_message
 from bailian_chat.chat.models import (
     ChatCompletionRequest,
     CreateConversationRequest,

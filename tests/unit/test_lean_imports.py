@@ -158,3 +158,18 @@ def test_botocore_docs_init_runs_only_when_one_of_its_names_is_used():
     shown = run_python(BOTOCORE_DOCS).split()
 
     assert shown == ["True", "False", "botocore.docs", "True", "{'sms-voice'}"]
+
+
+STREAMING_FUNCTION_IMPORTS = """
+import json, sys
+sys.path.insert(0, "functions/{function}")
+import app
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("aws_lambda_powertools.event_handler."))))
+"""
+
+
+@pytest.mark.parametrize("function", ["v1_chat_completions", "conversations_messages_stream"])
+def test_the_streaming_functions_do_not_import_the_rest_resolver(function):
+    """Starlette serves them: Powertools' resolver and its OpenAPI validation (about 25 ms of an
+    import) are for the other functions; the request body rules they share are in api.request_body."""
+    assert json.loads(run_python(STREAMING_FUNCTION_IMPORTS.format(function=function))) == []

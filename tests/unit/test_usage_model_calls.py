@@ -269,7 +269,8 @@ def test_no_rollup_is_counted_when_its_call_item_cannot_be_written(table, ddb, g
 def test_the_source_carries_the_invocations_remaining_time_less_the_reserve():
     from types import SimpleNamespace
 
-    from bailian_chat.api.app import AFTER_MODEL_CALL_SECONDS, model_call_source
+    from bailian_chat.api.app import model_call_source
+    from bailian_chat.usage.call_log import AFTER_MODEL_CALL_SECONDS
 
     event = SimpleNamespace(
         resource="/api/bailian/chat/completions",

@@ -190,6 +190,12 @@ def load_settings(env: dict | None = None) -> Settings:
     )
 
 
+def in_lambda_execution_environment() -> bool:
+    """The Lambda runtime sets AWS_EXECUTION_ENV (so do the local stack and `sam local`). Read on
+    its own, before the settings: at the first import of the package (bailian_chat.warm_start)."""
+    return bool(os.environ.get("AWS_EXECUTION_ENV"))
+
+
 @functools.cache
 def get_settings() -> Settings:
     return load_settings()

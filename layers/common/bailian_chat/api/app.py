@@ -1,80 +1,20 @@
 """Resolver factory and Lambda entry point shared by every endpoint function."""
 
-import json
-import math
 import typing
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
 from aws_lambda_powertools.logging import correlation_paths
-from pydantic import BaseModel
 
 from bailian_chat import warm_start
 from bailian_chat.api.envelope import envelope_middleware, to_json
 from bailian_chat.api.errors import register_error_handlers
+from bailian_chat.api.request_body import json_object
 from bailian_chat.auth.callers import Caller, authorized_caller
 from bailian_chat.config import get_settings
-from bailian_chat.errors import BadRequest, Forbidden
+from bailian_chat.errors import Forbidden
 
 logger = Logger()
-
-
-# No request of this API needs more; beyond them a body is an attack, not data.
-MAX_BODY_DEPTH = 32  # nesting of arrays and objects (the deepest body of the spec has 6)
-MAX_NUMBER_CHARS = 100  # a number's literal (Python refuses int literals over 4,300 digits)
-TOO_DEEP = f"Request body is nested too deeply (at most {MAX_BODY_DEPTH} levels of arrays and objects)"
-TOO_LONG = f"Request body has a number that is too long (at most {MAX_NUMBER_CHARS} characters)"
-
-
-def json_object(text: str) -> dict:
-    """The request body's JSON, which must be a reasonable object: not nested deeper than
-    MAX_BODY_DEPTH, numbers short and finite (no NaN/Infinity), text valid Unicode. (Powertools
-    would otherwise unwrap a `[{...}]` body to its first element, a form-data convenience a JSON
-    API must not have.)"""
-    try:  # malformed JSON raises JSONDecodeError here and becomes Powertools' json_invalid
-        body = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
-    except RecursionError as exc:  # thousands of nested arrays: deeper than the parser's stack
-        raise BadRequest(TOO_DEEP) from exc
-    if not isinstance(body, dict):
-        raise BadRequest("Request body must be a JSON object")
-    if _depth(body) > MAX_BODY_DEPTH:
-        raise BadRequest(TOO_DEEP)
-    try:  # JSON may escape lone UTF-16 surrogates ("\ud800"), which no store or hash can take
-        json.dumps(body, ensure_ascii=False).encode()
-    except UnicodeEncodeError as exc:
-        raise BadRequest("Request body must be valid Unicode text (no lone surrogates)") from exc
-    return body
-
-
-def _json_int(literal: str) -> int:
-    if len(literal) > MAX_NUMBER_CHARS:
-        raise BadRequest(TOO_LONG)
-    return int(literal)
-
-
-def _json_float(literal: str) -> float:
-    if len(literal) > MAX_NUMBER_CHARS:
-        raise BadRequest(TOO_LONG)
-    value = float(literal)
-    if math.isinf(value):  # 1e400
-        raise BadRequest("Request body has a number out of range")
-    return value
-
-
-def _json_constant(name: str):
-    raise BadRequest(f"Request body must be standard JSON ({name} is not a JSON number)")
-
-
-def _depth(value) -> int:
-    """Nesting depth of arrays and objects (1 for a flat object), without recursion."""
-    deepest, level = 0, [(value, 1)]
-    while level:
-        node, depth = level.pop()
-        if isinstance(node, dict | list):
-            deepest = max(deepest, depth)
-            children = node.values() if isinstance(node, dict) else node
-            level.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return deepest
 
 
 def create_app(*, enveloped: bool = True) -> APIGatewayRestResolver:
@@ -118,26 +58,11 @@ def _prepare_routes(app: APIGatewayRestResolver) -> None:
     parameters and answer, and the pydantic models its handler reads and answers built, with the
     models they nest (the domain builds those too). They are defer_build: a model a function
     never reads or answers is never built."""
-    models: dict[type[BaseModel], None] = {}
+    hints = []
     for route in app._static_routes + app._dynamic_routes:  # Powertools has no public list
         _ = route.dependant, route.body_field
-        for hint in typing.get_type_hints(route.func, include_extras=True).values():
-            _collect_models(hint, models)
-    for model in models:
-        model.model_rebuild()
-
-
-def _collect_models(hint, models: dict[type[BaseModel], None]) -> None:
-    """The pydantic models a type hint names (inside Annotated, list[...], X | None, ...) and,
-    recursively, those their fields name, into `models` (insertion-ordered, each once)."""
-    if isinstance(hint, type) and issubclass(hint, BaseModel):
-        if hint not in models:
-            models[hint] = None
-            for field in hint.model_fields.values():
-                _collect_models(field.annotation, models)
-        return
-    for argument in typing.get_args(hint):
-        _collect_models(argument, models)
+        hints += typing.get_type_hints(route.func, include_extras=True).values()
+    warm_start.build_models(hints)
 
 
 def caller(app: APIGatewayRestResolver) -> Caller:
@@ -168,14 +93,11 @@ def client_ip(app: APIGatewayRestResolver) -> str:
     return app.current_event.request_context.identity.source_ip or "unknown"
 
 
-# What a model-calling function needs after the call: the log transaction and storing the reply.
-AFTER_MODEL_CALL_SECONDS = 3.0
-
-
 def model_call_source(app: APIGatewayRestResolver):
     """Who is calling the model, through which route (for the call log), and how long the call may
     take so that the invocation still ends inside its own timeout."""
-    from bailian_chat.usage.model_calls import CallSource  # only the model-calling functions need it
+    # only the model-calling functions need these
+    from bailian_chat.usage.call_log import AFTER_MODEL_CALL_SECONDS, CallSource
 
     identity = caller(app)
     return CallSource(

@@ -2,7 +2,7 @@
 
 import functools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ValidationError
@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bailian_chat import warm_start
 from bailian_chat.api import openai_errors
-from bailian_chat.api.app import json_object
-from bailian_chat.api.errors import validation_message
-from bailian_chat.api.params import MAX_ID
+from bailian_chat.api.request_body import json_object, validation_message
 from bailian_chat.api.streaming import json_response
 from bailian_chat.errors import BadRequest, DomainError
+from bailian_chat.response_models import MAX_ID
 
 logger = Logger(child=True)
 
@@ -58,18 +58,24 @@ def guarded(error_response: ErrorResponse) -> Callable[[Handler], Handler]:
     return decorate
 
 
-def create_asgi_app(routes: list[tuple[str, str, Handler]]) -> Starlette:
-    """(path, method, handler) routes plus the readiness check LWA polls before the first request."""
+def create_asgi_app(
+    routes: list[tuple[str, str, Handler]], models: Iterable[type[BaseModel]] = ()
+) -> Starlette:
+    """(path, method, handler) routes plus the readiness check LWA polls before the first request.
+    Called at init (module level), as api.app.lambda_handler is: the clients the function imported
+    are primed then, and the request `models` its routes read are built (bailian_chat.warm_start)."""
 
     async def ready(_request: Request) -> Response:
         return Response(status_code=204)
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route(READINESS_PATH, ready, methods=["GET"]),
             *(Route(path, handler, methods=[method]) for path, method, handler in routes),
         ]
     )
+    warm_start.prime(lambda: warm_start.build_models(models))
+    return app
 
 
 def parse_body[M: BaseModel](model: type[M], raw: bytes, content_type: str | None) -> M:

@@ -83,7 +83,7 @@ def register_openai_error_handlers(app) -> None:
     from aws_lambda_powertools.event_handler.exceptions import NotFoundError
     from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-    from bailian_chat.api.errors import validation_message
+    from bailian_chat.api.request_body import validation_message
 
     def answer(error: OpenAIError) -> Response:
         headers = error.headers or None

@@ -24,10 +24,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from bailian_chat.api.app import AFTER_MODEL_CALL_SECONDS
 from bailian_chat.auth.callers import Caller, authorized_caller
 from bailian_chat.config import get_settings
 from bailian_chat.errors import DomainError
+from bailian_chat.usage.call_log import AFTER_MODEL_CALL_SECONDS, CallSource
 
 logger = Logger(child=True)
 
@@ -55,9 +55,7 @@ class Invocation:
         remaining = self.deadline - (time.time() if now is None else now)
         return max(remaining - AFTER_MODEL_CALL_SECONDS, 0.0)
 
-    def call_source(self, **extra: Any):
-        from bailian_chat.usage.model_calls import CallSource
-
+    def call_source(self, **extra: Any) -> CallSource:
         return CallSource(
             user_id=self.caller.user_id,
             client_ip=self.caller.client_ip,

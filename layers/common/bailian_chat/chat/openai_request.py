@@ -14,7 +14,9 @@ MAX_STOP_SEQUENCES = 4
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
+    # defer_build: built at init by the function that reads them (api.asgi.create_asgi_app's
+    # models), not while the module imports.
+    model_config = ConfigDict(strict=True, extra="ignore", defer_build=True)
 
 
 def _media_url(value: str) -> str:

@@ -15,6 +15,10 @@ from bailian_chat.usage import budgets, metrics, money, pricing
 logger = Logger(child=True)
 
 
+# What a model-calling function needs after the call: the log transaction and storing the reply.
+AFTER_MODEL_CALL_SECONDS = 3.0
+
+
 @dataclass(frozen=True)
 class CallSource:
     """Who made a model call and from where, as the call log records it."""
