@@ -18,6 +18,10 @@ and the function's template environment. Per function:
   in-process), httpx's client and its SSL context, argon2's memory. That work is moved out of the
   first request on purpose (bench_first_call: the first call costs about what a warm one does),
   so init is longer than the import by exactly what the first call no longer pays.
+- `under uvicorn` (the two streaming functions): they run as `python -m uvicorn app:app` behind
+  the Web Adapter (run.sh), so uvicorn has imported itself (asyncio, ssl, logging, h11, click, ...)
+  before it imports the app. Measured that way too (priming off): uvicorn's own start up to the
+  app's import, then `import app` inside it, the part the function's code adds.
 - `no .pyc`: the import as plain `sam build` would ship the code (no __pycache__; /opt is
   read-only on Lambda, so every cold start would compile the layer's modules from source), next
   to the same import with the .pyc files `make build` ships (local/build.sh runs compileall
@@ -46,6 +50,28 @@ TIMED_IMPORT = (
     "import time; started = time.perf_counter_ns(); import {module}; "
     "print((time.perf_counter_ns() - started) / 1e6)"
 )
+
+
+UNDER_UVICORN = """
+import time
+started = time.perf_counter_ns()
+import uvicorn.main  # what `python -m uvicorn` imports first
+import uvicorn.config
+load, times = uvicorn.config.import_from_string, []
+
+def timed(target):
+    if target != "app:app":
+        return load(target)
+    app_started = time.perf_counter_ns()
+    value = load(target)
+    times.extend([(app_started - started) / 1e6, (time.perf_counter_ns() - app_started) / 1e6])
+    return value
+
+uvicorn.config.import_from_string = timed
+uvicorn.config.Config("app:app", host="127.0.0.1", port=8080, proxy_headers=False, access_log=False,
+                      server_header=False, log_level="warning").load()  # run.sh's options
+print(*times)
+"""
 
 
 def boto3_pin() -> str:
@@ -132,21 +158,17 @@ def lambda_environment(function_env: dict[str, str], function_name: str) -> dict
     return env
 
 
-def timed_import(python: Path, module: str, env: dict[str, str], cwd: Path, dont_write: bool) -> float:
+def timed_run(python: Path, code: str, env: dict[str, str], cwd: Path, dont_write: bool) -> list[float]:
+    """The numbers `code` prints last, run in a fresh interpreter."""
     env = dict(env)
     if dont_write:
         env["PYTHONDONTWRITEBYTECODE"] = "1"  # /var/task and /opt are read-only on Lambda
     result = subprocess.run(
-        [str(python), "-c", TIMED_IMPORT.format(module=module)],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
+        [str(python), "-c", code], env=env, cwd=cwd, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
-        raise SystemExit(f"`import {module}` failed in {cwd}:\n{result.stderr[-3000:]}")
-    return float(result.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"{code.strip().splitlines()[0]}... failed in {cwd}:\n{result.stderr[-3000:]}")
+    return [float(value) for value in result.stdout.strip().splitlines()[-1].split()]
 
 
 def import_breakdown(python: Path, env: dict[str, str], cwd: Path) -> list[tuple[str, float]]:
@@ -175,7 +197,9 @@ MEASURES = {
     "init": (".pyc cached", True),
     "no .pyc": ("no .pyc", False),
 }
-Target = tuple[str, str, str, dict[str, str], Path, bool]  # group, label, module, env, cwd, no .pyc
+UVICORN_LABELS = ("uvicorn start", "under uvicorn")  # the two numbers UNDER_UVICORN prints
+# group, labels (one per number the code prints), code, env, cwd, no .pyc
+Target = tuple[str, tuple[str, ...], str, dict[str, str], Path, bool]
 
 
 def function_targets(functions: list, variants: dict[str, Path]) -> list[Target]:
@@ -188,8 +212,16 @@ def function_targets(functions: list, variants: dict[str, Path]) -> list[Target]
             if not priming:
                 del env["AWS_LAMBDA_FUNCTION_NAME"]  # as outside Lambda: warm_start primes nothing
             env["PYTHONPATH"] = f"{root / 'functions' / name}:{root / 'opt' / 'python'}"
-            targets.append((name, label, "app", env, root / "functions" / name, variant == "no .pyc"))
+            cwd, code = root / "functions" / name, TIMED_IMPORT.format(module="app")
+            targets.append((name, (label,), code, env, cwd, variant == "no .pyc"))
+            if label == "import" and is_streaming(function):
+                targets.append((name, UVICORN_LABELS, UNDER_UVICORN, env, cwd, False))
     return targets
+
+
+def is_streaming(function) -> bool:
+    """Served by uvicorn behind the Web Adapter (its handler is run.sh)."""
+    return (function.code_uri / "run.sh").exists()
 
 
 def report(names: list[str], median: dict, fastest: dict, runs: int) -> list[Row]:
@@ -242,6 +274,25 @@ def report(names: list[str], median: dict, fastest: dict, runs: int) -> list[Row
     return rows
 
 
+def report_streaming(names: list[str], median: dict) -> list[Row]:
+    """The streaming functions as the Web Adapter runs them (UNDER_UVICORN)."""
+    boto3_ms = median[("floor", "import boto3")]
+    print(
+        "\nthe streaming functions as the Web Adapter runs them (`python -m uvicorn app:app`, priming "
+        "off), median in ms: uvicorn's own start up to the app's import, then `import app` inside it"
+    )
+    rows = []
+    for name in names:
+        start, imported = (median[(name, label)] for label in UVICORN_LABELS)
+        ratio = imported / boto3_ms
+        print(f"{name:<30} uvicorn {start:>6.1f}, then import app {imported:>6.1f} {ratio:>5.2f}x")
+        rows.append(
+            Row("cold import", f"{name}: import inside uvicorn", imported, "ms", "import boto3", boto3_ms,
+                note=f"after uvicorn's own start, {start:.0f} ms")
+        )  # fmt: skip
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="fresh interpreters per measurement (median)")
@@ -270,26 +321,30 @@ def main() -> None:
         variants = stage_artifacts(Path(tmp), layer_packages, python)
         floor_env = lambda_environment({}, "floor")
         targets: list[Target] = [
-            ("floor", "import boto3", "boto3", floor_env, Path(tmp), False),
-            ("floor", "import botocore.session", "botocore.session", floor_env, Path(tmp), False),
+            *(
+                ("floor", (f"import {m}",), TIMED_IMPORT.format(module=m), floor_env, Path(tmp), False)
+                for m in ("boto3", "botocore.session")
+            ),
             *function_targets(functions, variants),
         ]
-        samples: dict[tuple[str, str], list[float]] = {(t[0], t[1]): [] for t in targets}
+        samples: dict[tuple[str, str], list[float]] = {(t[0], label): [] for t in targets for label in t[1]}
         print(
             f"interpreter: {python.relative_to(REPO_ROOT)} ({version}); cryptography importable: "
             f"{'yes' if has_cryptography else 'no'}"
         )
         print(f"{len(targets)} measurements x {args.runs} fresh interpreters, interleaved ...", flush=True)
         for _ in range(args.runs):  # interleaved, so every measurement sees the same machine load
-            for group, label, module, env, cwd, dont_write in targets:
-                samples[(group, label)].append(timed_import(python, module, env, cwd, dont_write))
+            for group, labels, code, env, cwd, dont_write in targets:
+                for label, value in zip(labels, timed_run(python, code, env, cwd, dont_write), strict=True):
+                    samples[(group, label)].append(value)
         median = {key: statistics.median(values) for key, values in samples.items()}
         fastest = {key: min(values) for key, values in samples.items()}
         slowest = max(names, key=lambda name: median[(name, "import")])
-        slowest_target = next(t for t in targets if (t[0], t[1]) == (slowest, "import"))
+        slowest_target = next(t for t in targets if (t[0], t[1]) == (slowest, ("import",)))
         breakdown = import_breakdown(python, slowest_target[3], slowest_target[4])
 
     rows = report(names, median, fastest, args.runs)
+    rows += report_streaming([f.code_uri.name for f in functions if is_streaming(f)], median)
     top = ", ".join(f"{package} {ms:.0f} ms" for package, ms in breakdown[:6])
     print(f"slowest import ({slowest}), one -X importtime run, self time by package: {top}")
     print(f"interpreter: {python.relative_to(REPO_ROOT)}, {version}")
