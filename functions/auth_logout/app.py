@@ -2,7 +2,7 @@
 
 from bailian_chat.api.answers import NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import caller, create_app, lambda_handler
-from bailian_chat.auth import service
+from bailian_chat.auth import self_service
 
 app = create_app()
 
@@ -15,7 +15,7 @@ app = create_app()
 )
 def handle_logout() -> None:
     identity = caller(app)
-    service.logout(identity.session_id, identity.user_id, identity.client_ip)
+    self_service.logout(identity.session_id, identity.user_id, identity.client_ip)
 
 
 handler = lambda_handler(app)

@@ -2,7 +2,7 @@
 
 from bailian_chat.api.answers import NOT_AUTHENTICATED, answers
 from bailian_chat.api.app import caller, create_app, lambda_handler
-from bailian_chat.auth import service
+from bailian_chat.auth import user_views
 from bailian_chat.auth.responses import CurrentUser
 
 app = create_app()
@@ -15,7 +15,7 @@ app = create_app()
     responses=answers("Retrieval successful", {401: NOT_AUTHENTICATED}),
 )
 def handle_current_user() -> CurrentUser:
-    return service.current_user(caller(app).user_id)
+    return user_views.current_user(caller(app).user_id)
 
 
 handler = lambda_handler(app)

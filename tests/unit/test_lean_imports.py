@@ -173,3 +173,34 @@ def test_the_streaming_functions_do_not_import_the_rest_resolver(function):
     """Starlette serves them: Powertools' resolver and its OpenAPI validation (about 25 ms of an
     import) are for the other functions; the request body rules they share are in api.request_body."""
     assert json.loads(run_python(STREAMING_FUNCTION_IMPORTS.format(function=function))) == []
+
+
+IMPORTS_OF_EACH_FUNCTION = f"""
+import importlib.util, json, sys
+found = {{}}
+for function in {FUNCTIONS!r}:
+    prefixes = ("aws_lambda_powertools", "bailian_chat", "jwt", "argon2", "_argon2_cffi_bindings")
+    for name in [name for name in sys.modules if name.startswith(prefixes)]:
+        del sys.modules[name]
+    spec = importlib.util.spec_from_file_location("app", f"functions/{{function}}/app.py")
+    sys.modules["app"] = module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    found[function] = [name for name in ("jwt", "argon2") if name in sys.modules]
+print(json.dumps(found))
+"""
+
+
+def test_only_the_functions_that_issue_tokens_or_check_passwords_import_pyjwt_or_argon2():
+    """auth.users and auth.self_service show users and end sessions without them (about 5 ms of an
+    import); the authorizer verifies tokens."""
+    found = json.loads(run_python(IMPORTS_OF_EACH_FUNCTION))
+
+    assert {function: names for function, names in found.items() if names} == {
+        "account_purge": ["argon2"],  # the purge's module shares account_deletion with the request
+        "auth_login": ["jwt", "argon2"],
+        "auth_password": ["jwt", "argon2"],
+        "auth_refresh": ["jwt", "argon2"],
+        "auth_register": ["jwt", "argon2"],
+        "auth_user_delete": ["argon2"],  # the password is checked before the account goes
+        "authorizer": ["jwt"],
+    }

@@ -5,15 +5,13 @@ import logging
 
 from bailian_chat import clock
 from bailian_chat.auth import api_key_secrets, tokens
-from bailian_chat.auth.callers import ACCESS_TOKEN, API_KEY, KeyGrant, spend_limits_context
+from bailian_chat.auth.callers import ACCESS_TOKEN, API_KEY, ROLE_USER, KeyGrant, spend_limits_context
 from bailian_chat.errors import Unauthorized
 from bailian_chat.store import api_key_items, session_items
 
 logger = logging.getLogger(__name__)  # not Powertools: the authorizer stays light
 
 STATUS_DISABLED = 0
-ROLE_USER = "user"
-ROLE_ADMIN = "admin"
 # last_used_at is written at most this often per key, whatever the traffic.
 LAST_USED_RESOLUTION_SECONDS = 60
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from aws_lambda_powertools import Logger
 
 from bailian_chat import clock
-from bailian_chat.auth import audit, service
+from bailian_chat.auth import audit, password_checks
 from bailian_chat.errors import BadRequest, Conflict, Unauthorized
 from bailian_chat.store import account_items, account_purge, stream_records, user_items
 
@@ -30,8 +30,8 @@ def delete_account(user_id: int, client_ip: str, password: str, time_left_ms: Ca
     if user is None or user.get("deleting_at"):
         raise Unauthorized()
     now = clock.now_epoch()
-    if not service.check_password(
-        service.account_of(user),
+    if not password_checks.check_password(
+        password_checks.account_of(user),
         client_ip,
         user["password_hash"],
         password,

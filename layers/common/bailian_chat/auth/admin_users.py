@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
-from bailian_chat.auth import audit, service
+from bailian_chat.auth import audit, user_views
 from bailian_chat.auth.responses import AdminUserDetail, CurrentUser
 from bailian_chat.errors import BadRequest, Conflict, NotFound
 from bailian_chat.paging import PageRequest, pagination
@@ -33,7 +33,7 @@ def list_users(query: str | None, status: int | None, page: PageRequest) -> dict
         if listed is not None:  # one Query: the page and its count
             total, users = listed
             return {
-                "users": [service.public_user(user, CurrentUser) for user in users],
+                "users": [user_views.public_user(user, CurrentUser) for user in users],
                 "pagination": pagination(page, total),
             }
     prefix = identifier_key(query) if query is not None else None
@@ -50,7 +50,7 @@ def list_users(query: str | None, status: int | None, page: PageRequest) -> dict
     unread = [i for i in shown_ids if i not in listed]  # no search, or matched by email alone
     found = {**listed, **(user_items.get_users(unread) if unread else {})}
     return {
-        "users": [service.public_user(found[i], CurrentUser) for i in shown_ids if i in found],
+        "users": [user_views.public_user(found[i], CurrentUser) for i in shown_ids if i in found],
         "pagination": pagination(page, len(matching)),
     }
 
@@ -60,7 +60,7 @@ def user_detail(user_id: int) -> dict:
     user, usage = read_concurrently(lambda: user_items.get_user(user_id), lambda: month_usage(user_id))
     if user is None:
         raise NotFound(NO_SUCH_USER)
-    return service.public_user(user, AdminUserDetail, usage_this_month=usage)
+    return user_views.public_user(user, AdminUserDetail, usage_this_month=usage)
 
 
 def month_usage(user_id: int, today: datetime | None = None) -> dict:
@@ -113,4 +113,4 @@ def make_admin(username: str) -> dict:
         if user.get("status") != account_items.STATUS_ACTIVE:
             changes["status"] = account_items.STATUS_ACTIVE
         account_items.change_account(user, changes)
-    return service.public_user(user_items.get_user(user["user_id"]))
+    return user_views.public_user(user_items.get_user(user["user_id"]))

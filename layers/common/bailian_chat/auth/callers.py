@@ -11,6 +11,8 @@ from bailian_chat.errors import Forbidden, Unauthorized
 
 ACCESS_TOKEN = "access_token"
 API_KEY = "api_key"
+ROLE_USER = "user"  # a user stored before roles existed is one
+ROLE_ADMIN = "admin"
 # (method, resource path) patterns an API key may call; `*` matches anything, "/" included. The
 # authorizer's policy for a key allows exactly these (API Gateway answers ACCESS_DENIED elsewhere,
 # with the message below), and `authorized_caller` checks them again in the function.

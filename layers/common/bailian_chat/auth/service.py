@@ -1,26 +1,29 @@
-"""Use cases of the auth endpoints: register, login, refresh, logout, current user."""
+"""The auth use cases that check a password or issue tokens: register, login, refresh, password
+change. They import PyJWT and argon2; showing a user is in `user_views`, the rest of what a user
+does to their own account in `self_service`."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bailian_chat import clock
-from bailian_chat.auth import audit, passwords, tokens
-from bailian_chat.auth.access import ROLE_USER, STATUS_DISABLED, DisabledUser, live_session
-from bailian_chat.auth.responses import CurrentUser, RegisteredUser, User
+from bailian_chat.auth import audit, password_checks, passwords, tokens, user_views
+from bailian_chat.auth.access import STATUS_DISABLED, DisabledUser, live_session
+from bailian_chat.auth.responses import RegisteredUser
 from bailian_chat.config import get_settings
-from bailian_chat.errors import Conflict, Forbidden, RateLimited, Unauthorized
-from bailian_chat.response_models import ResponseModel
-from bailian_chat.store import login_failure_items, session_items, user_items
+from bailian_chat.errors import BadRequest, Conflict, Forbidden, Unauthorized
+from bailian_chat.store import dynamodb, login_failure_items, session_items, user_items
 
 if TYPE_CHECKING:
+    from bailian_chat.auth.account_models import PasswordChange
     from bailian_chat.auth.models import LoginRequest, RegisterRequest
 
 STATUS_ACTIVE = 1
 BAD_CREDENTIALS = "Username or password incorrect"
 BAD_REFRESH = "Refresh token is invalid or expired"
+WRONG_PASSWORD = "current_password: is incorrect"
 # The just-rotated refresh token presented again within this many seconds is a race, not theft.
 REFRESH_GRACE_SECONDS = 10
 USER_AGENT_MAX = 512  # stored with the session for the user's session list; longer ones are cut
@@ -31,12 +34,6 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int
-
-
-def public_user(user: dict, shape: type[ResponseModel] = User, **values: Any) -> dict:
-    """The user as `shape` shows it: never the password hash or internal attributes."""
-    # Users stored before roles existed are users.
-    return shape.pick(user, role=user.get("role") or ROLE_USER, **values)
 
 
 def register(request: RegisterRequest) -> dict:
@@ -54,12 +51,7 @@ def register(request: RegisterRequest) -> dict:
         user = user_items.create_user(profile)
     except user_items.UserExists as exc:
         raise Conflict(f"{exc.field.capitalize()} already exists") from exc
-    return public_user(user, RegisteredUser)
-
-
-def account_of(user: dict) -> str:
-    """The throttle's account of a known user (by id, so username and email share a count)."""
-    return f"user:{user['user_id']}"
+    return user_views.public_user(user, RegisteredUser)
 
 
 def login(request: LoginRequest, client_ip: str, user_agent: str | None = None) -> tuple[TokenPair, dict]:
@@ -70,9 +62,9 @@ def login(request: LoginRequest, client_ip: str, user_agent: str | None = None) 
     # Attempts count per account (by id, so username and email share a count) and client IP;
     # an unknown name gets a count of its own, so probing names is throttled too. The slot is
     # taken before the password is checked, so parallel guesses get no more checks than the limit.
-    account = account_of(user) if user else f"name:{request.username.strip().lower()}"
+    account = password_checks.account_of(user) if user else f"name:{request.username.strip().lower()}"
     user_id = user and user["user_id"]
-    slot = verified_slot(
+    slot = password_checks.verified_slot(
         account, client_ip, user and user.get("password_hash"), request.password, now, user_id=user_id
     )
     if slot is None:
@@ -85,59 +77,7 @@ def login(request: LoginRequest, client_ip: str, user_agent: str | None = None) 
     client = {"client_ip": client_ip, "user_agent": (user_agent or "")[:USER_AGENT_MAX] or None}
     # The throttle's clearing rides in the session's transaction: 4 round trips, not 5.
     clearing = login_failure_items.clear_through_action(account, client_ip, slot, max_failures)
-    return _start_session(user_id, now, client, clearing), public_user(user)
-
-
-def check_password(account: str, client_ip: str, *checked, **audited) -> bool:
-    """Checks a password under the login throttle of `account` from `client_ip`: the attempt takes a
-    slot first (RateLimited while they are used up, so parallel guesses get no more checks than
-    the limit); a failure keeps it, and the last one locks the account+IP out for a whole period;
-    a success frees the failures before it. Failures and lockouts are audited (`user_id`'s trail;
-    a name that is no account only gets the log line). Arguments as verified_slot's."""
-    slot = verified_slot(account, client_ip, *checked, **audited)
-    if slot is None:
-        return False
-    login_failure_items.clear_through(account, client_ip, slot, get_settings().login_max_failures)
-    return True
-
-
-def verified_slot(
-    account: str,
-    client_ip: str,
-    password_hash: str | None,
-    password: str,
-    now: int,
-    *,
-    user_id: int | None = None,
-    failure_event: str = audit.LOGIN_FAILED,
-) -> login_failure_items.AttemptSlot | None:
-    """check_password's check, its slot returned for the caller to clear (None: a wrong password)."""
-    settings = get_settings()
-    slot = _take_attempt(account, client_ip, now)
-    if not passwords.verify_password(password_hash, password):
-        audit.record(failure_event, user_id, client_ip, account=None if user_id else account)
-        if slot.is_last:  # the limit is reached now: locked out for a whole period from here
-            login_failure_items.lock_out(account, client_ip, slot, now + settings.login_lockout_seconds)
-            until = clock.iso_from_epoch(now + settings.login_lockout_seconds)
-            audit.record(
-                audit.LOCKED_OUT, user_id, client_ip, until=until, account=None if user_id else account
-            )
-        return None  # the slot stays taken: it is a failure
-    return slot
-
-
-def _take_attempt(account: str, client_ip: str, now: int) -> login_failure_items.AttemptSlot:
-    """An attempt slot of this account+IP's window; RateLimited while the window's are used up."""
-    settings = get_settings()
-    try:
-        return login_failure_items.take_attempt(
-            account, client_ip, now, settings.login_lockout_seconds, settings.login_max_failures
-        )
-    except login_failure_items.LockedOut as locked:
-        raise RateLimited(
-            "Too many failed login attempts, try again later",
-            retry_after=max(1, locked.until - now),
-        ) from locked
+    return _start_session(user_id, now, client, clearing), user_views.public_user(user)
 
 
 def _start_session(
@@ -219,13 +159,51 @@ def _rotation_pair(claims: tokens.TokenClaims, session: dict, now: int) -> Token
     )
 
 
-def logout(session_id: str, user_id: int | None = None, client_ip: str | None = None) -> None:
-    session_items.revoke_session(session_id, "logout")
-    audit.record(audit.SESSION_ENDED, user_id, client_ip, session_id=session_id, reason="logout")
-
-
-def current_user(user_id: int) -> dict:
+def change_password(user_id: int, session_id: str, client_ip: str, request: PasswordChange) -> TokenPair:
+    """Checks the current password under the login throttle (a wrong one takes an attempt slot like a
+    failed login and changes nothing), stores the new one, ends every other session and answers a
+    fresh token pair for this one (its older refresh tokens stop working)."""
     user = user_items.get_user(user_id)
     if user is None:
         raise Unauthorized()
-    return public_user(user, CurrentUser)
+    now = clock.now_epoch()
+    account = password_checks.account_of(user)
+    if not password_checks.check_password(
+        account,
+        client_ip,
+        user["password_hash"],
+        request.current_password,
+        now,
+        user_id=user_id,
+        failure_event=audit.PASSWORD_CHECK_FAILED,
+    ):
+        raise BadRequest(WRONG_PASSWORD)
+    try:
+        user_items.replace_password_hash(
+            user_id, user["password_hash"], passwords.hash_password(request.new_password)
+        )
+    except dynamodb.ConditionFailed as exc:
+        raise Conflict("The password was changed by another request meanwhile; try again") from exc
+    ended = 0
+    for pointer, _ in session_items.user_sessions(user_id):
+        if pointer["session_id"] != session_id:
+            session_items.end_session(user_id, pointer["session_id"], "password changed")
+            ended += 1
+    audit.record(
+        audit.PASSWORD_CHANGED, user_id, client_ip, session_id=session_id, other_sessions_ended=ended
+    )
+    return _fresh_pair(user_id, session_id, now)
+
+
+def _fresh_pair(user_id: int, session_id: str, now: int) -> TokenPair:
+    settings = get_settings()
+    refresh_jti = tokens.new_token_id()
+    try:
+        session = session_items.reissue_refresh(session_id, refresh_jti, now)
+    except dynamodb.ConditionFailed as exc:  # this session was ended meanwhile
+        raise Unauthorized() from exc
+    return TokenPair(
+        access_token=tokens.issue(user_id, session_id, tokens.ACCESS, now + settings.access_token_ttl),
+        refresh_token=tokens.issue(user_id, session_id, tokens.REFRESH, session["expires_at"], refresh_jti),
+        expires_in=settings.access_token_ttl,
+    )

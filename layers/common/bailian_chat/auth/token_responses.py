@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bailian_chat.auth import self_service, service
+from bailian_chat.auth import service
 
 if TYPE_CHECKING:
     from bailian_chat.auth.account_models import PasswordChange
@@ -34,4 +34,4 @@ def refresh_response(request: RefreshRequest) -> dict:
 
 def password_change_response(user_id: int, session_id: str, client_ip: str, request: PasswordChange) -> dict:
     """A fresh pair for this session after the password changed (every other session ended)."""
-    return _token_fields(self_service.change_password(user_id, session_id, client_ip, request))
+    return _token_fields(service.change_password(user_id, session_id, client_ip, request))
