@@ -10,9 +10,10 @@ inside a fresh process (`perf_counter` around the import: interpreter start-up e
 function's directory and the layer first on sys.path as /var/task and /opt/python are on Lambda,
 and the function's template environment. Per function:
 
-- `import`: the module import alone, priming off (no AWS_LAMBDA_FUNCTION_NAME, as outside Lambda:
-  bailian_chat.warm_start does nothing). Issue 15's target is this one: at most 1.5x
-  `import boto3`; a function over it is marked (!).
+- `import`: the module import alone, priming off (no AWS_LAMBDA_FUNCTION_NAME: bailian_chat.
+  warm_start primes nothing; AWS_EXECUTION_ENV is set, so the collector is paused for the import
+  as on Lambda). Issue 15's target is this one: at most 1.5x `import boto3`; a function over it is
+  marked (!).
 - `init`: what Lambda's init phase runs, the import plus the priming (AWS_LAMBDA_FUNCTION_NAME set):
   the DynamoDB client created and one request taken through its request path (answered
   in-process), httpx's client and its SSL context, argon2's memory. That work is moved out of the

@@ -5,7 +5,7 @@ from bailian_chat import warm_start  # first: it pauses the collector for the im
 
 # isort: split
 from aws_lambda_powertools import Logger
-from bailian_chat.auth.account_deletion import handle_purge_records
+from bailian_chat.auth.account_purging import handle_purge_records
 
 logger = Logger()
 warm_start.prime()  # at init: the DynamoDB client created and primed, not in the first event

@@ -38,5 +38,5 @@ async def send_streamed(request: Request) -> Response:
 
 app = create_asgi_app(
     [("/api/conversations/{conversation_id}/messages/stream", "POST", send_streamed)],
-    models=[reply_streams.StreamSendRequest],
+    request_models=[reply_streams.StreamSendRequest],
 )

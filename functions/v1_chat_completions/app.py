@@ -32,5 +32,5 @@ async def chat_completions(request: Request) -> Response:
 
 
 app = create_asgi_app(
-    [("/v1/chat/completions", "POST", chat_completions)], models=[openai_chat.OpenAIChatRequest]
+    [("/v1/chat/completions", "POST", chat_completions)], request_models=[openai_chat.OpenAIChatRequest]
 )

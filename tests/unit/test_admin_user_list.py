@@ -3,7 +3,7 @@ count item, one Query a page; the counts moved exactly by registration, status c
 account purge; a table from before it read from the directory until the backfill indexes it."""
 
 import pytest
-from bailian_chat.auth import account_deletion
+from bailian_chat.auth import account_purging
 from bailian_chat.store import account_backfill, account_items, dynamodb, keys, user_items, user_list_items
 
 
@@ -93,7 +93,7 @@ def test_a_purge_uncounts_the_user_once_even_when_run_again(gateway, admin, sign
         "DELETE", "/api/auth/user", {"password": leaving.registration["password"]}, token=leaving.access_token
     )
     assert response.status == 200, response
-    assert account_deletion.finish(dynamodb.without_keys(marked))  # the stream's continuation, again
+    assert account_purging.finish(dynamodb.without_keys(marked))  # the stream's continuation, again
 
     assert counts() == {"total": 1, "status_1": 1, "status_0": 0}
     assert ids_and_total(get_users(gateway, admin.access_token)) == ([admin.user_id], 1)

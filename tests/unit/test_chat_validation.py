@@ -1,5 +1,5 @@
 """Request bodies of the conversation and message endpoints (spec 2.1, 2.4, 3.1): what is
-accepted, what is rejected, and the 400 message naming the field (bailian_chat.api.errors)."""
+accepted, what is rejected, and the 400 message naming the field (bailian_chat.api.request_body)."""
 
 import pytest
 from bailian_chat.api.request_body import validation_message

@@ -5,20 +5,15 @@ botocore.docs' __init__ runs only when one of its names is used."""
 
 import ast
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from aws_lambda_powertools.shared.version import VERSION
 from bailian_chat import lean_imports
 
-from tests.support.environment import UNIT_ENV
+from tests.support.fresh_python import REPO_ROOT, each_function_imported, run_python
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = sorted(path.parent.name for path in (REPO_ROOT / "functions").glob("*/app.py"))
 # What the full __init__s pull in and no function uses (AppSync's resolver imports asyncio).
 NEVER_IMPORTED = (
     "aws_lambda_powertools.event_handler.appsync",
@@ -28,20 +23,6 @@ NEVER_IMPORTED = (
     "aws_lambda_powertools.utilities.data_classes.s3_event",
     "botocore.docs.service",  # botocore's reference-docs generator (lean_imports.defer_init)
 )
-
-
-def run_python(code: str, cwd: Path = REPO_ROOT, path: tuple[Path, ...] = ()) -> str:
-    """stdout of `code` in a fresh interpreter that has imported nothing of the layer yet."""
-    env = {
-        **UNIT_ENV,
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": os.pathsep.join(map(str, (*path, REPO_ROOT, REPO_ROOT / "layers" / "common"))),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
 
 
 def test_the_installed_powertools_is_the_pinned_one():
@@ -113,18 +94,7 @@ def test_an_unknown_name_is_an_attribute_error():
     assert "has no attribute 'NoSuchResolver'" in run_python(code)
 
 
-FUNCTION_IMPORTS = f"""
-import importlib.util, json, sys
-found = {{}}
-for function in {FUNCTIONS!r}:
-    for name in [name for name in sys.modules if name.startswith(("aws_lambda_powertools", "bailian_chat"))]:
-        del sys.modules[name]  # each function as if alone in its interpreter (pydantic, botocore kept)
-    spec = importlib.util.spec_from_file_location("app", f"functions/{{function}}/app.py")
-    sys.modules["app"] = module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    found[function] = [name for name in {NEVER_IMPORTED!r} if name in sys.modules]
-print(json.dumps(found))
-"""
+FUNCTION_IMPORTS = each_function_imported(f"[name for name in {NEVER_IMPORTED!r} if name in sys.modules]")
 
 
 def test_no_function_imports_what_the_full_inits_would():
@@ -132,7 +102,7 @@ def test_no_function_imports_what_the_full_inits_would():
     packages are in place before the resolver's first import."""
     found = json.loads(run_python(FUNCTION_IMPORTS))
 
-    assert len(found) == len(FUNCTIONS) > 30
+    assert len(found) > 30
     assert {function: names for function, names in found.items() if names} == {}
 
 
@@ -175,28 +145,18 @@ def test_the_streaming_functions_do_not_import_the_rest_resolver(function):
     assert json.loads(run_python(STREAMING_FUNCTION_IMPORTS.format(function=function))) == []
 
 
-IMPORTS_OF_EACH_FUNCTION = f"""
-import importlib.util, json, sys
-found = {{}}
-for function in {FUNCTIONS!r}:
-    prefixes = ("aws_lambda_powertools", "bailian_chat", "jwt", "argon2", "_argon2_cffi_bindings")
-    for name in [name for name in sys.modules if name.startswith(prefixes)]:
-        del sys.modules[name]
-    spec = importlib.util.spec_from_file_location("app", f"functions/{{function}}/app.py")
-    sys.modules["app"] = module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    found[function] = [name for name in ("jwt", "argon2") if name in sys.modules]
-print(json.dumps(found))
-"""
+IMPORTS_OF_EACH_FUNCTION = each_function_imported(
+    '[name for name in ("jwt", "argon2") if name in sys.modules]',
+    forget=("jwt", "argon2", "_argon2_cffi_bindings"),
+)
 
 
 def test_only_the_functions_that_issue_tokens_or_check_passwords_import_pyjwt_or_argon2():
-    """auth.users and auth.self_service show users and end sessions without them (about 5 ms of an
+    """auth.user_views and auth.self_service show users and end sessions without them (about 5 ms of an
     import); the authorizer verifies tokens."""
     found = json.loads(run_python(IMPORTS_OF_EACH_FUNCTION))
 
     assert {function: names for function, names in found.items() if names} == {
-        "account_purge": ["argon2"],  # the purge's module shares account_deletion with the request
         "auth_login": ["jwt", "argon2"],
         "auth_password": ["jwt", "argon2"],
         "auth_refresh": ["jwt", "argon2"],

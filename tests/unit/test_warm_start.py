@@ -3,18 +3,13 @@ and primed at init -- without a request reaching DynamoDB -- and a priming that 
 the function from starting; the pydantic models of the function's routes are built then too."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
+import pytest
 from bailian_chat import warm_start
 from bailian_chat.bailian import client as model_client
 from bailian_chat.store import dynamodb
 
-from tests.support.environment import UNIT_ENV
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.fresh_python import each_function_imported, run_python
 
 
 def test_nothing_is_primed_outside_lambda(table):
@@ -89,17 +84,8 @@ print(json.dumps({name: getattr(module, name).__pydantic_complete__ for module, 
 
 
 def _run(code: str, **env: str):
-    """What `code` prints (JSON), run in a fresh process from the repository's root."""
-    path = f"{ROOT}:{ROOT / 'layers' / 'common'}"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**UNIT_ENV, **env, "PATH": os.environ.get("PATH", ""), "PYTHONPATH": path},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout)
+    """What `code` prints (JSON), run in a fresh interpreter."""
+    return json.loads(run_python(code, **env))
 
 
 def _route_models_built(**env: str) -> dict:
@@ -124,57 +110,71 @@ def test_outside_lambda_no_model_is_built_at_import():
 
 STREAMING_MODELS = """
 import json, sys
-sys.path.insert(0, "functions/v1_chat_completions")
+sys.path.insert(0, "functions/{function}")
 import app
-from bailian_chat.chat import openai_request
-print(json.dumps({name: getattr(openai_request, name).__pydantic_complete__
-                  for name in ("OpenAIChatRequest", "UserMessage", "ImagePart")}))
+from bailian_chat.chat import openai_request, reply_streams
+print(json.dumps({{name: getattr(module, name).__pydantic_complete__ for module, name in (
+    (openai_request, "OpenAIChatRequest"), (openai_request, "UserMessage"), (openai_request, "ImagePart"),
+    (reply_streams, "StreamSendRequest"))}}))
 """
 
 
-def test_a_streaming_function_builds_its_request_models_at_init_in_lambda_only():
+@pytest.mark.parametrize(
+    ("function", "built"),
+    [
+        # its request, and what it nests: a user message and an image part of its content
+        ("v1_chat_completions", {"OpenAIChatRequest", "UserMessage", "ImagePart"}),
+        ("conversations_messages_stream", {"StreamSendRequest"}),
+    ],
+)
+def test_a_streaming_function_builds_its_request_models_at_init_in_lambda_only(function, built):
     """The ASGI functions have no Powertools route to read models from: create_asgi_app is told."""
-    assert _run(STREAMING_MODELS, AWS_LAMBDA_FUNCTION_NAME="V1ChatCompletions") == {
-        "OpenAIChatRequest": True,
-        "UserMessage": True,  # nested in its messages
-        "ImagePart": True,  # nested in a user message's content
-    }
-    assert set(_run(STREAMING_MODELS).values()) == {False}
+    in_lambda = _run(STREAMING_MODELS.format(function=function), AWS_LAMBDA_FUNCTION_NAME="Streaming")
+    assert {name for name, complete in in_lambda.items() if complete} == built
+    assert set(_run(STREAMING_MODELS.format(function=function)).values()) == {False}
 
 
-# Every function as Lambda imports it (each as if alone in its interpreter: the layer and Powertools
-# imported afresh, pydantic and botocore kept): the collections during its import, and the collector
-# once it is imported.
-COLLECTOR_DURING_IMPORTS = f"""
-import gc, importlib.util, json, sys
-collections = []
-gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(1))
-found = {{}}
-for function in {sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))!r}:
-    for name in [name for name in sys.modules if name.startswith(("aws_lambda_powertools", "bailian_chat"))]:
-        del sys.modules[name]
-    gc.collect()
-    collections.clear()
-    frozen = gc.get_freeze_count()
-    spec = importlib.util.spec_from_file_location("app", f"functions/{{function}}/app.py")
-    sys.modules["app"] = module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    found[function] = [len(collections), gc.isenabled(), gc.get_freeze_count() > frozen]
-print(json.dumps(found))
-"""
+# The collections during each function's import, and the collector once it is imported.
+COLLECTOR_DURING_IMPORTS = each_function_imported(
+    "[len(collections), gc.isenabled(), gc.get_freeze_count() > frozen]",
+    setup=(
+        "collections = []\n"
+        "gc.callbacks.append(lambda phase, _: phase == 'start' and collections.append(phase))"
+    ),
+    before="gc.collect(); collections.clear(); frozen = gc.get_freeze_count()",
+)
+IN_LAMBDA = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
 
 
-def test_in_a_lambda_environment_every_function_imports_with_the_collector_paused():
-    """No collection while a function imports; once it has, the collector runs again (prime is the
-    last thing every function's module does) and what the import made is frozen."""
-    found = _run(COLLECTOR_DURING_IMPORTS, AWS_EXECUTION_ENV="AWS_Lambda_python3.13")
+@pytest.mark.parametrize("priming", [False, True], ids=["import", "init"])
+def test_in_a_lambda_environment_every_function_imports_with_the_collector_paused(priming):
+    """No collection while a function imports (and, at init, primes); once it has, the collector runs
+    again (prime is the last thing every function's module does) and what the import made is frozen."""
+    env = {**IN_LAMBDA, **({"AWS_LAMBDA_FUNCTION_NAME": "SomeFunction"} if priming else {})}
+    found = _run(COLLECTOR_DURING_IMPORTS, **env)
 
     assert len(found) > 30
     assert {function: state for function, state in found.items() if state != [0, True, True]} == {}
 
 
-def test_outside_lambda_the_collector_is_left_alone():
-    found = _run(COLLECTOR_DURING_IMPORTS)
+@pytest.mark.parametrize("environment", ["", "AWS_ECS_FARGATE", "CloudShell"])
+def test_outside_lambda_the_collector_is_left_alone(environment):
+    """Not in the tests, the tools, nor on ECS or CloudShell (which set AWS_EXECUTION_ENV too)."""
+    found = _run(COLLECTOR_DURING_IMPORTS, AWS_EXECUTION_ENV=environment)
 
     assert {tuple(state[1:]) for state in found.values()} == {(True, False)}  # running, nothing frozen
     assert sum(state[0] for state in found.values()) > 0  # it collected during the imports
+
+
+COLLECTOR_TURNED_OFF_BEFORE = """
+import gc, json
+gc.disable()
+from bailian_chat import warm_start
+warm_start.prime()
+print(json.dumps(gc.isenabled()))
+"""
+
+
+def test_a_collector_turned_off_before_the_import_stays_off():
+    assert _run(COLLECTOR_TURNED_OFF_BEFORE, **IN_LAMBDA) is False
+    assert _run(COLLECTOR_TURNED_OFF_BEFORE) is False

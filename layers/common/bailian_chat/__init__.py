@@ -6,10 +6,10 @@ from here until the function's module has imported (bailian_chat.warm_start says
 import gc
 
 # Paused before anything else imports (this package's own modules pull in logging, json, ast, ...);
-# warm_start.keep_collector_paused then keeps it so in Lambda and turns it back on elsewhere.
+# warm_start.hold_collector_until_prime then keeps it so in Lambda and turns it back on elsewhere.
 _collector_was_running = gc.isenabled()
 gc.disable()
 
 from bailian_chat import warm_start  # noqa: E402
 
-warm_start.keep_collector_paused(_collector_was_running)
+warm_start.hold_collector_until_prime(_collector_was_running)

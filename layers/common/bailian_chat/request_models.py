@@ -5,7 +5,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class StrictBody(BaseModel):
-    # defer_build: built on first use (a function's routes at init, api.app), as ResponseModel.
+    # defer_build: built on first use (at init, the models of the function's routes:
+    # warm_start.build_models), as ResponseModel.
     model_config = ConfigDict(strict=True, extra="ignore", defer_build=True)
 
 

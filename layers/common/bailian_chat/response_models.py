@@ -12,8 +12,9 @@ MAX_ID = 2**53 - 1  # ids stay exact in JavaScript
 
 
 class ResponseModel(BaseModel):
-    # defer_build: built on first use (a function's routes at init, api.app), so the dozens of
-    # models a function imports but never answers with cost its cold start nothing.
+    # defer_build: built on first use (at init, the models of the function's routes:
+    # warm_start.build_models), so the dozens of models a function imports but never answers with
+    # cost its cold start nothing.
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     @classmethod

@@ -10,7 +10,7 @@ from bailian_chat import warm_start
 from bailian_chat.api.envelope import envelope_middleware, to_json
 from bailian_chat.api.errors import register_error_handlers
 from bailian_chat.api.request_body import json_object
-from bailian_chat.auth.callers import Caller, authorized_caller
+from bailian_chat.auth.callers import ROLE_ADMIN, Caller, authorized_caller
 from bailian_chat.config import get_settings
 from bailian_chat.errors import Forbidden
 
@@ -80,7 +80,7 @@ def require_admin(app: APIGatewayRestResolver) -> Caller:
     """The caller, if an admin signed in with an access token (the authorizer read the role with the
     session, this very request); Forbidden for anyone else and for any API key."""
     identity = caller(app)
-    if identity.role != "admin" or identity.api_key is not None:
+    if identity.role != ROLE_ADMIN or identity.api_key is not None:
         raise Forbidden(ADMIN_ONLY)
     return identity
 

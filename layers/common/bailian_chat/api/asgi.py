@@ -59,11 +59,11 @@ def guarded(error_response: ErrorResponse) -> Callable[[Handler], Handler]:
 
 
 def create_asgi_app(
-    routes: list[tuple[str, str, Handler]], models: Iterable[type[BaseModel]] = ()
+    routes: list[tuple[str, str, Handler]], request_models: Iterable[type[BaseModel]] = ()
 ) -> Starlette:
     """(path, method, handler) routes plus the readiness check LWA polls before the first request.
     Called at init (module level), as api.app.lambda_handler is: the clients the function imported
-    are primed then, and the request `models` its routes read are built (bailian_chat.warm_start)."""
+    are primed then, and the `request_models` its routes read are built (bailian_chat.warm_start)."""
 
     async def ready(_request: Request) -> Response:
         return Response(status_code=204)
@@ -74,7 +74,7 @@ def create_asgi_app(
             *(Route(path, handler, methods=[method]) for path, method, handler in routes),
         ]
     )
-    warm_start.prime(lambda: warm_start.build_models(models))
+    warm_start.prime(lambda: warm_start.build_models(request_models))
     return app
 
 
