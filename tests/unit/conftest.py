@@ -5,6 +5,7 @@ The settings' environment is put in place at import time (before anything import
 cannot leak it. The settings and DynamoDB client caches are cleared around every test.
 """
 
+import contextvars
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,13 +24,13 @@ import boto3  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
 from bailian_chat import clock, config  # noqa: E402
 from bailian_chat.auth import admin_users, passwords  # noqa: E402
-from bailian_chat.store import dynamodb  # noqa: E402
+from bailian_chat.store import concurrent_reads, dynamodb  # noqa: E402
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from local.fake_bailian import FakeBailianServer, serve  # noqa: E402
 from local.functions import import_handler_module  # noqa: E402
-from tests.support import payloads, template  # noqa: E402
+from tests.support import iam, payloads, template  # noqa: E402
 from tests.support.chat_client import SteppingClock  # noqa: E402
 from tests.support.events import DEFAULT_SOURCE_IP, LambdaContext  # noqa: E402
 from tests.support.lambda_api import InProcessGateway  # noqa: E402
@@ -110,8 +111,31 @@ def table(unit_env, raw_client) -> Iterator[str]:
 
 
 def import_function(name: str) -> ModuleType:
-    """Imports functions/<name>/app.py as a fresh module."""
-    return import_handler_module(FUNCTIONS_DIR / name / "app.py")
+    """Imports functions/<name>/app.py as a fresh module; its handler (the ASGI functions have
+    none) fails the test on a DynamoDB call the function's own policy does not allow."""
+    module = import_handler_module(FUNCTIONS_DIR / name / "app.py")
+    if hasattr(module, "handler"):
+        module.handler = iam.checked_handler(name, module.handler)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def policy_checked_calls(monkeypatch):
+    """Every DynamoDB client the layer creates reports its calls to tests.support.iam, and the reads
+    made at once run in the calling handler's context (so they are checked as its own)."""
+    make_client = dynamodb.aws_client
+
+    def checked_client(service: str, endpoint_url: str | None = None):
+        made = make_client(service, endpoint_url)
+        if service == "dynamodb":
+            made.meta.events.register("provide-client-params.dynamodb", iam.check_call, unique_id="iam")
+        return made
+
+    monkeypatch.setattr(dynamodb, "aws_client", checked_client)
+    submit = concurrent_reads.POOL.submit
+    monkeypatch.setattr(
+        concurrent_reads.POOL, "submit", lambda read: submit(contextvars.copy_context().run, read)
+    )
 
 
 @pytest.fixture
