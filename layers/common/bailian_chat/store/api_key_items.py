@@ -29,17 +29,13 @@ def _create_key(digest: str, key: dict, key_id: int) -> dict:
         **stored,
     }
     pointer = {**keys.pk_sk(keys.api_key_pointer(key_id)), "user_id": user_id, "digest": digest}
-    count = {
-        "Update": {
-            "Key": dynamodb.key(*keys.api_key_counts(user_id)),
-            # Indexed at the head of the list (and so a count item from before gets its keys).
-            "UpdateExpression": "SET GSI1PK = :list, GSI1SK = :head ADD #count :one",
-            "ExpressionAttributeNames": {"#count": COUNT},
-            "ExpressionAttributeValues": dynamodb.to_values(
-                {":one": 1, ":list": keys.user_api_keys(user_id), ":head": keys.HEAD_OF_OLDEST_FIRST}
-            ),
-        }
-    }
+    count = transactions.count_at_head(  # (and so a count item from before gets its index keys)
+        keys.api_key_counts(user_id),
+        {COUNT: 1},
+        index="GSI1",
+        list_pk=keys.user_api_keys(user_id),
+        head_sk=keys.HEAD_OF_OLDEST_FIRST,
+    )
     actions = [
         ("key", transactions.put_if_absent(item)),
         ("pointer", transactions.put_if_absent(pointer)),  # keyed by the id alone

@@ -13,11 +13,10 @@ TOTAL = "total"
 MODEL_COUNT = "count"
 COUNTS = "counts"  # the name of the total's action in a transaction
 UPGRADE_TRIES = 3
+# A total stored before the per-model count items counted each model itself (`model#<name>`): read
+# only from such a total, never written since.
+LEGACY_MODEL_COUNT = "model#"
 LIVE = "attribute_exists(PK) AND attribute_not_exists(deleting)"
-
-
-def _model_count(model_name: str) -> str:
-    return f"model#{model_name}"
 
 
 def _recency_attributes(user_id: int, model_name: str, conversation_id: int, updated_ms: int) -> dict:
@@ -31,33 +30,28 @@ def _recency_attributes(user_id: int, model_name: str, conversation_id: int, upd
 
 
 def _count_actions(user_id: int, model_name: str, amount: int, legacy: dict | None = None) -> list:
-    """The user's total (kept with a count per model, as before) and the model's count item, each
-    indexed at the head of its list. The total must not be a count item from before the model's
-    items existed: `legacy`, that item as read, makes them from its per-model counts (once)."""
-    names = {"#total": TOTAL, "#model": _model_count(model_name)}
-    values = {
-        ":amount": amount,
-        ":list": keys.user_conversations(user_id),
-        ":head": keys.HEAD_OF_NEWEST_FIRST,
-    }
+    """The user's total and the model's count item, each indexed at the head of its list. The total
+    must not be a count item from before the model's items existed (it counted per model itself):
+    `legacy`, that item as read, makes the model items from its per-model counts (once)."""
     if legacy is None:
-        condition = "attribute_not_exists(PK) OR attribute_exists(GSI1PK)"
+        condition, seen = "attribute_not_exists(PK) OR attribute_exists(GSI1PK)", {}
     else:  # unchanged since it was read
-        condition, values[":seen"] = "attribute_not_exists(GSI1PK) AND #total = :seen", legacy.get(TOTAL, 0)
-    total = {
-        "Update": {
-            "Key": dynamodb.key(*keys.conversation_counts(user_id)),
-            "UpdateExpression": "SET GSI1PK = :list, GSI1SK = :head ADD #total :amount, #model :amount",
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": dynamodb.to_values(values),
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
+        condition, seen = "attribute_not_exists(GSI1PK) AND #seen = :seen", {":seen": legacy.get(TOTAL, 0)}
+    total = transactions.count_at_head(
+        keys.conversation_counts(user_id),
+        {TOTAL: amount},
+        index="GSI1",
+        list_pk=keys.user_conversations(user_id),
+        head_sk=keys.HEAD_OF_NEWEST_FIRST,
+        condition=condition,
+        names={"#seen": TOTAL} if seen else None,
+        values=seen,
+    )
+    total["Update"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     counts = {model_name: amount}
     for name, stored in (legacy or {}).items():
-        if name.startswith("model#") and stored:
-            model = name.removeprefix("model#")
+        if name.startswith(LEGACY_MODEL_COUNT) and stored:
+            model = name.removeprefix(LEGACY_MODEL_COUNT)
             counts[model] = counts.get(model, 0) + int(stored)
     return [(COUNTS, total)] + [
         (f"model count {model}", _model_count_action(user_id, model, count, put=legacy is not None))
@@ -68,22 +62,13 @@ def _count_actions(user_id: int, model_name: str, amount: int, legacy: dict | No
 def _model_count_action(user_id: int, model_name: str, amount: int, *, put: bool) -> dict:
     """ADD `amount` to the model's count item; `put`: store it as the count (made from a legacy total)."""
     pair = keys.conversation_model_count(user_id, model_name)
-    index_keys = {
-        "GSI2PK": keys.user_conversations(user_id, model_name),
-        "GSI2SK": keys.HEAD_OF_NEWEST_FIRST,
-    }
+    model_list = keys.user_conversations(user_id, model_name)
     if put:
-        return {"Put": {"Item": dynamodb.to_item({**keys.pk_sk(pair), **index_keys, MODEL_COUNT: amount})}}
-    return {
-        "Update": {
-            "Key": dynamodb.key(*pair),
-            "UpdateExpression": "SET GSI2PK = :list, GSI2SK = :head ADD #count :amount",
-            "ExpressionAttributeNames": {"#count": MODEL_COUNT},
-            "ExpressionAttributeValues": dynamodb.to_values(
-                {":amount": amount, ":list": index_keys["GSI2PK"], ":head": index_keys["GSI2SK"]}
-            ),
-        }
-    }
+        head = {"GSI2PK": model_list, "GSI2SK": keys.HEAD_OF_NEWEST_FIRST}
+        return {"Put": {"Item": dynamodb.to_item({**keys.pk_sk(pair), **head, MODEL_COUNT: amount})}}
+    return transactions.count_at_head(
+        pair, {MODEL_COUNT: amount}, index="GSI2", list_pk=model_list, head_sk=keys.HEAD_OF_NEWEST_FIRST
+    )
 
 
 def _write_counted(actions: list, user_id: int, model_name: str, amount: int) -> None:
@@ -152,9 +137,10 @@ def get_conversation(conversation_id: int) -> ConversationItem | None:
 
 
 def count_conversations(user_id: int, model_name: str | None) -> int:
-    """From the user's total item (which keeps a count per model too)."""
+    """From the user's total item: what a list without its count item at its head (a user whose
+    counts were never written since the per-model items exist) is counted from."""
     counts = dynamodb.get_item(*keys.conversation_counts(user_id), consistent=True) or {}
-    return counts.get(TOTAL if model_name is None else _model_count(model_name), 0)
+    return counts.get(TOTAL if model_name is None else f"{LEGACY_MODEL_COUNT}{model_name}", 0)
 
 
 def conversations_page(

@@ -61,11 +61,21 @@ def query_page(
     )
     start_key = None
     if offset:
-        _, start_key = _query({**request, "ProjectionExpression": "PK, SK"}, count=offset)
+        _, start_key = _skip(request, offset)
         if start_key is None:
             return []  # the collection ends before the page starts
     items, _ = _query(request, count=limit, start_key=start_key)
     return [from_item(item) for item in items]
+
+
+def _skip(request: dict, offset: int, attributes: tuple[str, ...] = ()) -> tuple[list, dict | None]:
+    """The Query's first `offset` items keys-only (and `attributes`), and the key to go on from."""
+    read = {f"#skip{number}": name for number, name in enumerate(attributes)}
+    projection = {"ProjectionExpression": ", ".join(["PK", "SK", *read])}
+    names = {**request.get("ExpressionAttributeNames", {}), **read}
+    if names:
+        projection["ExpressionAttributeNames"] = names
+    return _query({**request, **projection}, count=offset)
 
 
 @dataclass(frozen=True)
@@ -112,13 +122,7 @@ def query_headed_page(
         FilterExpression=filter_expression,
         ExpressionAttributeNames=names,
     )
-    skipped, start_key = [], None
-    if offset:
-        head_names = {f"#head{number}": name for number, name in enumerate(head_attributes)}
-        projection = {"ProjectionExpression": ", ".join(["PK", "SK", *head_names])}
-        if head_names or names:
-            projection["ExpressionAttributeNames"] = {**(names or {}), **head_names}
-        skipped, start_key = _query({**request, **projection}, count=offset)
+    skipped, start_key = _skip(request, offset, head_attributes) if offset else ([], None)
     # The header, if any, is the first item: read one more than the page so the page is whole
     # either way, then drop the header and slice (the slice never reaches a keys-only item).
     read = [] if offset and start_key is None else _query(request, count=limit + 1, start_key=start_key)[0]

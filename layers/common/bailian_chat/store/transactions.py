@@ -56,3 +56,34 @@ def update_if_exists(pair: tuple[str, str], expression: str, values: dict, names
     if names:
         update["ExpressionAttributeNames"] = names
     return {"Update": update}
+
+
+def count_at_head(
+    pair: tuple[str, str],
+    deltas: dict[str, int],
+    *,
+    index: str,
+    list_pk: str,
+    head_sk: str,
+    condition: str | None = None,
+    names: dict[str, str] | None = None,
+    values: dict | None = None,
+) -> dict:
+    """Update of a count item: ADD `deltas` (attribute: amount), and SET its `index` keys so that it
+    heads the list `list_pk` (`head_sk`: keys.HEAD_OF_*), where one Query reads it with a page.
+    `condition`, if given, with its own attribute `names` and `values`."""
+    all_names = {"#headpk": f"{index}PK", "#headsk": f"{index}SK", **(names or {})}
+    all_values = {":headpk": list_pk, ":headsk": head_sk, **(values or {})}
+    for number, (name, delta) in enumerate(deltas.items()):
+        all_names[f"#count{number}"] = name
+        all_values[f":count{number}"] = delta
+    adds = ", ".join(f"#count{number} :count{number}" for number in range(len(deltas)))
+    update = {
+        "Key": dynamodb.key(*pair),
+        "UpdateExpression": f"SET #headpk = :headpk, #headsk = :headsk ADD {adds}",
+        "ExpressionAttributeNames": all_names,
+        "ExpressionAttributeValues": dynamodb.to_values(all_values),
+    }
+    if condition:
+        update["ConditionExpression"] = condition
+    return {"Update": update}

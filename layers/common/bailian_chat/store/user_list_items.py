@@ -16,6 +16,7 @@ TOTAL = "total"
 INDEXED = "indexed"
 LISTED = "GSI2PK"  # a user item that has it is in the list and counted
 INDEX_TRIES = 3  # the user changed meanwhile: read again and index it as it now is
+HEAD = {"GSI2PK": keys.ALL_USERS, "GSI2SK": keys.HEAD_OF_NEWEST_FIRST}  # the count item's index keys
 
 
 def status_count(status: int) -> str:
@@ -34,21 +35,14 @@ def listing_condition(listed: bool) -> str:
 
 def count_change(deltas: dict[str, int], *, must_exist: bool = False) -> dict:
     """Update of the count item adding `deltas` (count attribute: delta), kept at the list's head."""
-    names = {"#listpk": "GSI2PK", "#listsk": "GSI2SK"}
-    values = {":list": keys.ALL_USERS, ":head": keys.HEAD_OF_NEWEST_FIRST}
-    for number, (name, delta) in enumerate(deltas.items()):
-        names[f"#count{number}"] = name
-        values[f":count{number}"] = delta
-    adds = ", ".join(f"#count{number} :count{number}" for number in range(len(deltas)))
-    update = {
-        "Key": dynamodb.key(*keys.user_counts()),
-        "UpdateExpression": f"SET #listpk = :list, #listsk = :head ADD {adds}",
-        "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": dynamodb.to_values(values),
-    }
-    if must_exist:
-        update["ConditionExpression"] = transactions.EXISTS
-    return {"Update": update}
+    return transactions.count_at_head(
+        keys.user_counts(),
+        deltas,
+        index="GSI2",
+        list_pk=HEAD["GSI2PK"],
+        head_sk=HEAD["GSI2SK"],
+        condition=transactions.EXISTS if must_exist else None,
+    )
 
 
 def added(status: int, *, must_exist: bool = False) -> dict:
@@ -82,8 +76,7 @@ def start_counting() -> None:
 def new_count_item(*, indexed: bool) -> dict:
     """The count item as it starts, heading the list: authoritative (`indexed`) only when the
     table has no user yet."""
-    head = {**keys.pk_sk(keys.user_counts()), "GSI2PK": keys.ALL_USERS, "GSI2SK": keys.HEAD_OF_NEWEST_FIRST}
-    return {**head, TOTAL: 0, **({INDEXED: True} if indexed else {})}
+    return {**keys.pk_sk(keys.user_counts()), **HEAD, TOTAL: 0, **({INDEXED: True} if indexed else {})}
 
 
 def users_page(status: int | None, offset: int, limit: int) -> tuple[int, list[dict]] | None:
@@ -146,6 +139,6 @@ def mark_indexed() -> None:
     dynamodb.update_item(
         *keys.user_counts(),
         "SET #indexed = :yes, GSI2PK = :list, GSI2SK = :head ADD #total :zero",
-        {":yes": True, ":list": keys.ALL_USERS, ":head": keys.HEAD_OF_NEWEST_FIRST, ":zero": 0},
+        {":yes": True, ":list": HEAD["GSI2PK"], ":head": HEAD["GSI2SK"], ":zero": 0},
         ExpressionAttributeNames={"#indexed": INDEXED, "#total": TOTAL},
     )
