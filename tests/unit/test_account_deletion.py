@@ -12,7 +12,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from tests.support import payloads
 from tests.support.environment import UNIT_ENV
-from tests.unit.test_usage_aggregation import account, rollup_change, stream_record
+from tests.support.stream_records import account, rollup_change, stream_record
 
 
 def not_authenticated(response) -> bool:

@@ -6,27 +6,12 @@ import pytest
 from bailian_chat.auth import account_purging
 from bailian_chat.store import account_backfill, account_items, dynamodb, keys, user_items, user_list_items
 
-
-def get_users(gateway, token, query=""):
-    response = gateway.request("GET", f"/api/admin/users{query}", token=token)
-    assert response.status == 200, response
-    return response.body["data"]
-
-
-def ids_and_total(data) -> tuple[list[int], int]:
-    return [user["user_id"] for user in data["users"]], data["pagination"]["total"]
+from tests.support.admin_users import ids_and_total, set_status, users_page
 
 
 def counts() -> dict:
     item = dynamodb.get_item(*keys.user_counts(), consistent=True) or {}
     return {name: int(value) for name, value in item.items() if name == "total" or name.startswith("status_")}
-
-
-def set_status(gateway, admin, user_id, status):
-    response = gateway.request(
-        "PUT", f"/api/admin/users/{user_id}", {"status": status}, token=admin.access_token
-    )
-    assert response.status == 200, response
 
 
 def make_legacy(ddb):
@@ -53,7 +38,7 @@ def test_a_new_tables_first_registration_starts_an_authoritative_count(admin):
 def test_pages_with_and_without_status_are_exact_newest_first(gateway, admin, register):
     users = [register(prefix="listed")["user_id"] for _ in range(7)]
     for user_id in users[1::2]:  # 3 disabled, interleaved with the active ones
-        set_status(gateway, admin, user_id, 0)
+        set_status(gateway, admin.access_token, user_id, 0)
     newest_first = [*reversed(users), admin.user_id]
     active = [user_id for user_id in newest_first if user_id not in users[1::2]]
     disabled = [user_id for user_id in newest_first if user_id in users[1::2]]
@@ -63,10 +48,10 @@ def test_pages_with_and_without_status_are_exact_newest_first(gateway, admin, re
         for page in (1, 2, 3, 9):
             window = slice((page - 1) * limit, page * limit)
             shown = f"?page={page}&limit={limit}"
-            assert ids_and_total(get_users(gateway, admin.access_token, shown)) == (newest_first[window], 8)
-            on = get_users(gateway, admin.access_token, shown + "&status=1")
+            assert ids_and_total(users_page(gateway, admin.access_token, shown)) == (newest_first[window], 8)
+            on = users_page(gateway, admin.access_token, shown + "&status=1")
             assert ids_and_total(on) == (active[window], 5)
-            off = get_users(gateway, admin.access_token, shown + "&status=0")
+            off = users_page(gateway, admin.access_token, shown + "&status=0")
             assert ids_and_total(off) == (disabled[window], 3)
             assert all(user["status"] == 0 for user in off["users"])
 
@@ -74,19 +59,21 @@ def test_pages_with_and_without_status_are_exact_newest_first(gateway, admin, re
 def test_status_changes_move_the_counts_only_when_the_status_changes(gateway, admin, register):
     user_id = register()["user_id"]
 
-    set_status(gateway, admin, user_id, 0)
-    set_status(gateway, admin, user_id, 0)  # already disabled: nothing moves
+    set_status(gateway, admin.access_token, user_id, 0)
+    set_status(gateway, admin.access_token, user_id, 0)  # already disabled: nothing moves
     assert counts() == {"total": 2, "status_1": 1, "status_0": 1}
 
-    set_status(gateway, admin, user_id, 1)
-    gateway.request("PUT", f"/api/admin/users/{user_id}", {"role": "admin"}, token=admin.access_token)
+    set_status(gateway, admin.access_token, user_id, 1)
+    promotion = {"role": "admin"}
+    promoted = gateway.request("PUT", f"/api/admin/users/{user_id}", promotion, token=admin.access_token)
+    assert promoted.status == 200, promoted.body
     assert counts() == {"total": 2, "status_1": 2, "status_0": 0}
 
 
 def test_a_purge_uncounts_the_user_once_even_when_run_again(gateway, admin, sign_in):
     leaving = sign_in()
-    set_status(gateway, admin, leaving.user_id, 0)
-    set_status(gateway, admin, leaving.user_id, 1)
+    set_status(gateway, admin.access_token, leaving.user_id, 0)
+    set_status(gateway, admin.access_token, leaving.user_id, 1)
     marked = raw_user(leaving.user_id)
 
     response = gateway.request(
@@ -96,7 +83,7 @@ def test_a_purge_uncounts_the_user_once_even_when_run_again(gateway, admin, sign
     assert account_purging.finish(dynamodb.without_keys(marked))  # the stream's continuation, again
 
     assert counts() == {"total": 1, "status_1": 1, "status_0": 0}
-    assert ids_and_total(get_users(gateway, admin.access_token)) == ([admin.user_id], 1)
+    assert ids_and_total(users_page(gateway, admin.access_token)) == ([admin.user_id], 1)
 
 
 def test_a_legacy_table_is_read_from_the_directory_until_the_backfill_indexes_it(
@@ -105,21 +92,21 @@ def test_a_legacy_table_is_read_from_the_directory_until_the_backfill_indexes_it
     older = [register(prefix="older")["user_id"] for _ in range(3)]
     make_legacy(ddb)
     newer = register(prefix="newer")["user_id"]  # counted, in a count item not yet authoritative
-    set_status(gateway, admin, older[0], 0)  # not in the list yet: moves no count
+    set_status(gateway, admin.access_token, older[0], 0)  # not in the list yet: moves no count
     newest_first = [newer, *reversed(older), admin.user_id]
 
     assert user_list_items.users_page(None, 0, 10) is None
     assert counts() == {"total": 1, "status_1": 1}
-    assert ids_and_total(get_users(gateway, admin.access_token)) == (newest_first, 5)
-    assert ids_and_total(get_users(gateway, admin.access_token, "?status=0")) == ([older[0]], 1)
+    assert ids_and_total(users_page(gateway, admin.access_token)) == (newest_first, 5)
+    assert ids_and_total(users_page(gateway, admin.access_token, "?status=0")) == ([older[0]], 1)
 
     done = account_backfill.backfill()
 
     assert done["listed"] == 4  # the three older users and the admin
     assert counts() == {"total": 5, "status_1": 4, "status_0": 1}
     assert user_list_items.users_page(None, 0, 10) is not None
-    assert ids_and_total(get_users(gateway, admin.access_token, "?page=2&limit=2")) == (newest_first[2:4], 5)
-    assert ids_and_total(get_users(gateway, admin.access_token, "?status=0")) == ([older[0]], 1)
+    assert ids_and_total(users_page(gateway, admin.access_token, "?page=2&limit=2")) == (newest_first[2:4], 5)
+    assert ids_and_total(users_page(gateway, admin.access_token, "?status=0")) == ([older[0]], 1)
     assert account_backfill.backfill()["listed"] == 0 and counts()["total"] == 5
 
 
@@ -176,7 +163,7 @@ def test_the_list_keeps_working_when_the_count_item_went_missing(gateway, admin,
     ddb.delete_item(TableName=dynamodb.table_name(), Key=dynamodb.key(*keys.user_counts()))
     query = "" if status is None else f"?status={status}"
 
-    assert ids_and_total(get_users(gateway, admin.access_token, query))[1] == 2
+    assert ids_and_total(users_page(gateway, admin.access_token, query))[1] == 2
 
 
 def test_a_table_the_local_tools_create_starts_with_what_a_first_registration_writes(ddb):

@@ -10,7 +10,7 @@ from bailian_chat.usage import aggregation, rate_limit
 
 from bench import capacity_model as model
 from local.template import Template
-from tests.unit.test_usage_aggregation import DAY, rollup_change
+from tests.support.stream_records import DAY, rollup_change
 
 HALF = model.PARTITION_WCU * model.HEADROOM
 

@@ -89,7 +89,8 @@ def test_load_settings_with_a_non_positive_number_fails_naming_it(name, value):
 
 def test_stats_shards_default_to_eight_and_take_1_to_100():
     assert load_settings(dict(BASE)).stats_shards == 8
-    assert load_settings({**BASE, "STATS_SHARDS": "48"}).stats_shards == 48
+    for value in (1, 48, 100):
+        assert load_settings({**BASE, "STATS_SHARDS": str(value)}).stats_shards == value
     for value in ("0", "101", "two"):
         with pytest.raises(ConfigError, match="STATS_SHARDS"):
             load_settings({**BASE, "STATS_SHARDS": value})

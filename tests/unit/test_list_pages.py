@@ -8,17 +8,12 @@ from bailian_chat.auth import api_keys, audit
 from bailian_chat.auth.api_key_models import CreateApiKeyRequest
 from bailian_chat.chat import conversations, messages
 from bailian_chat.errors import Forbidden, NotFound
-from bailian_chat.paging import PageRequest
 from bailian_chat.store import dynamodb, keys
 
-from tests.unit.conftest import UNIT_ENV
-from tests.unit.test_chat_conversations import ALICE, BOB, MODEL, OTHER_MODEL, create, ids, text_parts
+from tests.support.environment import UNIT_ENV
+from tests.unit.test_chat_conversations import ALICE, BOB, MODEL, OTHER_MODEL, create, ids, page, text_parts
 
 UNUSED_MODEL = "qwen-turbo"
-
-
-def page(number: int = 1, limit: int = 10) -> PageRequest:
-    return PageRequest(page=number, limit=limit)
 
 
 def paged(calls: list[str], read, numbers=(1, 2, 3, 4)) -> tuple[list[dict], list[list[str]]]:

@@ -12,6 +12,8 @@ from bailian_chat import clock
 from bailian_chat.store import budget_items, model_call_items
 from bailian_chat.usage import budgets, money
 
+from tests.support import payloads
+from tests.support.admin_users import ids_and_total, users_page
 from tests.support.payloads import registration
 
 # ------------------------------------------------------------------ GET /api/history/api-calls
@@ -20,13 +22,14 @@ from tests.support.payloads import registration
 def log_call(user_id: int, day: str, hour: int, model: str, api_key_id: int | None = None) -> int:
     """A call logged on `day` at `hour` (UTC) with its rollups, as the call log writes it."""
     when = datetime.fromisoformat(f"{day}T{hour:02d}:00:00+00:00")
-    call = {
-        "user_id": user_id, "api_key_id": api_key_id, "conversation_id": None, "message_id": None,
-        "model_name": model, "api_endpoint": "/api/bailian/chat/completions", "status_code": 200,
-        "request_tokens": 1, "response_tokens": 2, "total_tokens": 3, "call_duration": 5,
-        "client_ip": "203.0.113.9", "client_disconnected": False, "cost": "0.000000001",
-        "currency": "USD", "created_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }  # fmt: skip
+    created_at = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    call = payloads.model_call(user_id, created_at, model=model, tokens=3, api_key_id=api_key_id)
+    call |= {
+        "client_ip": "203.0.113.9",
+        "client_disconnected": False,
+        "cost": "0.000000001",
+        "currency": "USD",
+    }
     return model_call_items.record_call(call, int(when.timestamp() * 1000), day, 1)["id"]
 
 
@@ -109,7 +112,7 @@ def test_the_budget_with_only_a_live_reservation_leaves_it_held(gateway, signed_
     assert [r["SK"] for r in budget_items.open_reservations(signed_in.user_id)] == [live.reservation_id]
 
 
-def test_the_budgets_limits_are_those_the_authorizer_read_this_request(gateway, signed_in, admin):
+def test_the_budget_shows_the_users_own_limits_under_the_admins_ceiling(gateway, signed_in, admin):
     token = signed_in.access_token
     put = gateway.request(
         "PUT", "/api/usage/budget", {"daily_limit": "3", "monthly_limit": "40"}, token=token
@@ -132,10 +135,7 @@ def test_the_budgets_limits_are_those_the_authorizer_read_this_request(gateway, 
 
 
 def listed(gateway, admin, query: str) -> tuple[list[int], int]:
-    response = gateway.request("GET", f"/api/admin/users?{query}", token=admin.access_token)
-    assert response.status == 200, response
-    data = response.body["data"]
-    return [user["user_id"] for user in data["users"]], data["pagination"]["total"]
+    return ids_and_total(users_page(gateway, admin.access_token, f"?{query}"))
 
 
 def test_the_admin_user_list_totals_with_and_without_a_search_and_a_status(gateway, admin, register):

@@ -21,21 +21,11 @@ BODY = {"model": "qwen-plus", "messages": [{"role": "user", "content": "hi"}]}
 TEXT = {"content": [{"type": "text", "text": "hi"}]}
 
 
-@pytest.fixture
-def operations(table) -> list[str]:
-    """The DynamoDB operations the application's client makes from now on, in order."""
-    made: list[str] = []
-    dynamodb.client().meta.events.register(
-        "before-call.dynamodb", lambda model, **_: made.append(model.name), unique_id="count-round-trips"
-    )
-    return made
-
-
-def proxied_call(gateway, operations: list[str], token: str) -> list[str]:
-    operations.clear()
+def proxied_call(gateway, dynamodb_calls: list[str], token: str) -> list[str]:
+    dynamodb_calls.clear()
     response = gateway.request("POST", PROXY, BODY, token=token)
     assert response.status == 200, response
-    return list(operations)
+    return list(dynamodb_calls)
 
 
 def new_key(gateway, signed_in, **body) -> str:
@@ -44,8 +34,8 @@ def new_key(gateway, signed_in, **body) -> str:
     return response.body["data"]["key"]
 
 
-def test_with_an_access_token(gateway, signed_in, model, operations):
-    assert proxied_call(gateway, operations, signed_in.access_token) == [
+def test_with_an_access_token(gateway, signed_in, model, dynamodb_calls):
+    assert proxied_call(gateway, dynamodb_calls, signed_in.access_token) == [
         "BatchGetItem",  # authorizer: session + user + the user's spend limits (issue 15)
         "UpdateItem",  # the user's rate-limit window
         "TransactWriteItems",  # call log item + daily rollup + the cost in the user's day and month
@@ -54,22 +44,22 @@ def test_with_an_access_token(gateway, signed_in, model, operations):
 
 @pytest.fixture
 def daily_spend_limit(model, unit_env) -> None:
-    unit_env(DAILY_SPEND_LIMIT="10")  # before `operations`: it renews the client that counts
+    unit_env(DAILY_SPEND_LIMIT="10")  # before `dynamodb_calls`: it renews the client that counts
 
 
-def test_with_an_access_token_and_a_daily_spend_limit(gateway, signed_in, daily_spend_limit, operations):
-    assert proxied_call(gateway, operations, signed_in.access_token) == [
+def test_with_an_access_token_and_a_daily_spend_limit(gateway, signed_in, daily_spend_limit, dynamodb_calls):
+    assert proxied_call(gateway, dynamodb_calls, signed_in.access_token) == [
         "BatchGetItem",  # authorizer: session + user + the user's spend limits (issue 15)
         "TransactWriteItems",  # the reservation and the user's rate-limit window: one conditional write
         "TransactWriteItems",  # call log + rollup + settlement (spent, reservation released)
     ]
 
 
-def test_with_an_api_key(gateway, signed_in, model, operations):
+def test_with_an_api_key(gateway, signed_in, model, dynamodb_calls):
     secret = new_key(gateway, signed_in)
 
-    first = proxied_call(gateway, operations, secret)
-    steady = proxied_call(gateway, operations, secret)
+    first = proxied_call(gateway, dynamodb_calls, secret)
+    steady = proxied_call(gateway, dynamodb_calls, secret)
 
     assert steady == [
         "BatchGetItem",  # authorizer: the key (its secret names the user), the user, their spend limits
@@ -80,11 +70,11 @@ def test_with_an_api_key(gateway, signed_in, model, operations):
     assert first == [steady[0], "UpdateItem", *steady[1:]]
 
 
-def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, operations):
+def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, dynamodb_calls):
     secret = new_key(gateway, signed_in, rate_limit_per_minute=10)
-    proxied_call(gateway, operations, secret)
+    proxied_call(gateway, dynamodb_calls, secret)
 
-    steady = proxied_call(gateway, operations, secret)
+    steady = proxied_call(gateway, dynamodb_calls, secret)
 
     assert steady == [
         "BatchGetItem",
@@ -93,11 +83,11 @@ def test_with_an_api_key_that_has_its_own_rate_limit(gateway, signed_in, model, 
     ]
 
 
-def test_with_an_api_key_that_has_a_monthly_budget(gateway, signed_in, model, operations):
+def test_with_an_api_key_that_has_a_monthly_budget(gateway, signed_in, model, dynamodb_calls):
     secret = new_key(gateway, signed_in, monthly_budget="5")
-    proxied_call(gateway, operations, secret)
+    proxied_call(gateway, dynamodb_calls, secret)
 
-    steady = proxied_call(gateway, operations, secret)
+    steady = proxied_call(gateway, dynamodb_calls, secret)
 
     assert steady == [
         "BatchGetItem",  # authorizer: the key, its user and their spend limits
@@ -106,16 +96,16 @@ def test_with_an_api_key_that_has_a_monthly_budget(gateway, signed_in, model, op
     ]
 
 
-def test_a_message_send_with_its_reply_is_at_most_6(gateway, signed_in, model, operations):
+def test_a_message_send_with_its_reply_is_at_most_6(gateway, signed_in, model, dynamodb_calls):
     token = signed_in.access_token
     created = gateway.request("POST", "/api/conversations", {"model_name": "qwen-plus"}, token=token)
     path = f"/api/conversations/{created.body['data']['conversation_id']}/messages"
-    operations.clear()
+    dynamodb_calls.clear()
 
     response = gateway.request("POST", path, {"content": [{"type": "text", "text": "hi"}]}, token=token)
 
     assert response.status == 200 and response.body["data"]["reply"] is not None, response
-    assert operations == [
+    assert dynamodb_calls == [
         "BatchGetItem",  # authorizer: session + user + spend limits
         "GetItem",  # the conversation (owner, model)
         "TransactWriteItems",  # the message + pointer + conversation + rollup + the reply's rate count
@@ -125,17 +115,17 @@ def test_a_message_send_with_its_reply_is_at_most_6(gateway, signed_in, model, o
     ]
 
 
-def test_a_read_is_at_most_2(gateway, signed_in, model, operations):
+def test_a_read_is_at_most_2(gateway, signed_in, model, dynamodb_calls):
     token = signed_in.access_token
     created = gateway.request("POST", "/api/conversations", {"model_name": "qwen-plus"}, token=token)
-    operations.clear()
+    dynamodb_calls.clear()
 
     response = gateway.request(
         "GET", f"/api/conversations/{created.body['data']['conversation_id']}", token=token
     )
 
     assert response.status == 200, response
-    assert operations == ["BatchGetItem", "GetItem"]  # authorizer; the conversation
+    assert dynamodb_calls == ["BatchGetItem", "GetItem"]  # authorizer; the conversation
 
 
 @pytest.mark.parametrize(
@@ -149,7 +139,7 @@ def test_a_read_is_at_most_2(gateway, signed_in, model, operations):
         "/api/admin/users/{user_id}/audit",
     ],
 )
-def test_a_list_and_its_total_are_one_query(gateway, signed_in, model, operations, path):
+def test_a_list_and_its_total_are_one_query(gateway, signed_in, model, dynamodb_calls, path):
     """The count item heads its list (conversations, keys), the conversation its messages, the
     user's profile their events: page 1 is one Query, the authorizer's batch the other call."""
     from bailian_chat.auth import admin_users
@@ -160,24 +150,24 @@ def test_a_list_and_its_total_are_one_query(gateway, signed_in, model, operation
     conversation_id = created.body["data"]["conversation_id"]
     gateway.request("POST", f"/api/conversations/{conversation_id}/messages", TEXT, token=token)
     new_key(gateway, signed_in)
-    operations.clear()
+    dynamodb_calls.clear()
 
     url = path.format(conversation_id=conversation_id, user_id=signed_in.user_id)
     response = gateway.request("GET", url, token=token)
 
     assert response.status == 200, response
     assert response.body["data"]["pagination"]["total"] >= 1, response
-    assert operations == ["BatchGetItem", "Query"]
+    assert dynamodb_calls == ["BatchGetItem", "Query"]
 
 
-def test_a_login_is_at_most_4(gateway, register, operations):
+def test_a_login_is_at_most_4(gateway, register, dynamodb_calls):
     registration = register()
-    operations.clear()
+    dynamodb_calls.clear()
 
     response = gateway.login(payloads.login_for(registration))
 
     assert response.status == 200, response
-    assert operations == [
+    assert dynamodb_calls == [
         "GetItem",  # the username claim (consistent: a just-registered user can log in)
         "GetItem",  # the user
         "UpdateItem",  # the login throttle's attempt slot, taken before the password is checked
@@ -185,7 +175,7 @@ def test_a_login_is_at_most_4(gateway, register, operations):
     ]
 
 
-def test_a_login_whose_clearing_lost_a_race_still_starts_its_session(gateway, register, operations):
+def test_a_login_whose_clearing_lost_a_race_still_starts_its_session(gateway, register, dynamodb_calls):
     """A later success (or a new window) got there first: the clearing's condition fails, so the
     session is written again without it, and the login succeeds."""
     from bailian_chat.store import login_failure_items
@@ -198,11 +188,11 @@ def test_a_login_whose_clearing_lost_a_race_still_starts_its_session(gateway, re
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(login_failure_items, "clear_through_action", stale_clearing)
-        operations.clear()
+        dynamodb_calls.clear()
         response = gateway.login(payloads.login_for(registration))
 
     assert response.status == 200, response
-    assert operations[-2:] == ["TransactWriteItems", "TransactWriteItems"]
+    assert dynamodb_calls[-2:] == ["TransactWriteItems", "TransactWriteItems"]
     token = response.body["data"]["access_token"]
     assert gateway.request("GET", "/api/auth/user", token=token).status == 200
 
@@ -244,14 +234,14 @@ def test_two_calls_at_once_are_one_round_trip_and_one_after_the_other_two(counte
     assert round_trips(counted.intervals[at_once:in_turn]) == 1
 
 
-def read(gateway, operations, counted, path: str, token: str) -> tuple[Counter, int]:
-    """A GET's DynamoDB operations (authorizer included; those made at once in any order) and
+def read(gateway, dynamodb_calls, counted, path: str, token: str) -> tuple[Counter, int]:
+    """A GET's DynamoDB dynamodb_calls (authorizer included; those made at once in any order) and
     round trips."""
-    operations.clear()
+    dynamodb_calls.clear()
     mark = counted.mark()
     response = gateway.request("GET", path, token=token)
     assert response.status == 200, response
-    return Counter(operations), counted.round_trips_since(mark)
+    return Counter(dynamodb_calls), counted.round_trips_since(mark)
 
 
 @pytest.mark.parametrize(
@@ -259,18 +249,18 @@ def read(gateway, operations, counted, path: str, token: str) -> tuple[Counter, 
     ["", "&start_date=2026-01-01&end_date=2026-12-31", "&model_name=qwen-plus", "&api_key_id=1"],
 )
 def test_the_call_history_reads_its_total_and_its_page_at_once(
-    gateway, signed_in, operations, counted, filters
+    gateway, signed_in, dynamodb_calls, counted, filters
 ):
     path = f"/api/history/api-calls?page=1&limit=10{filters}"
 
-    made, trips = read(gateway, operations, counted, path, signed_in.access_token)
+    made, trips = read(gateway, dynamodb_calls, counted, path, signed_in.access_token)
 
     # authorizer; the daily rollups (the total) and the page, at once
     assert made == Counter({"BatchGetItem": 1, "Query": 2}) and trips == 2
 
 
-def test_the_budget_takes_the_limits_from_the_authorizer(gateway, signed_in, operations, counted):
-    made, trips = read(gateway, operations, counted, "/api/usage/budget", signed_in.access_token)
+def test_the_budget_takes_the_limits_from_the_authorizer(gateway, signed_in, dynamodb_calls, counted):
+    made, trips = read(gateway, dynamodb_calls, counted, "/api/usage/budget", signed_in.access_token)
 
     # authorizer (session, user, spend limits); today's and this month's periods. Nothing held:
     # no reservation to sweep.
@@ -286,21 +276,23 @@ def hold(user_id: int, reservation_id: str, lease_until: int) -> None:
     budget_items.reserve(user_id, reservation_id, 1_000, periods, lease_until)
 
 
-def test_the_budget_with_a_reservation_held_reads_the_reservations(gateway, signed_in, operations, counted):
+def test_the_budget_with_a_reservation_held_reads_the_reservations(
+    gateway, signed_in, dynamodb_calls, counted
+):
     hold(signed_in.user_id, "live", int(time.time()) + 600)
 
-    made, trips = read(gateway, operations, counted, "/api/usage/budget", signed_in.access_token)
+    made, trips = read(gateway, dynamodb_calls, counted, "/api/usage/budget", signed_in.access_token)
 
     # ... then the open reservations (none dead: nothing more), a round trip of its own
     assert made == Counter({"BatchGetItem": 2, "Query": 1}) and trips == 3
 
 
 def test_the_budget_with_a_dead_reservation_releases_it_and_reads_the_periods_again(
-    gateway, signed_in, operations, counted
+    gateway, signed_in, dynamodb_calls, counted
 ):
     hold(signed_in.user_id, "dead", int(time.time()) - 1)
 
-    made, trips = read(gateway, operations, counted, "/api/usage/budget", signed_in.access_token)
+    made, trips = read(gateway, dynamodb_calls, counted, "/api/usage/budget", signed_in.access_token)
 
     assert made == Counter({"BatchGetItem": 3, "Query": 1, "TransactWriteItems": 1}) and trips == 5
     assert budget_items.open_reservations(signed_in.user_id) == []
@@ -320,18 +312,20 @@ def test_the_budget_with_a_dead_reservation_releases_it_and_reads_the_periods_ag
     ],
 )
 def test_the_admin_user_list_reads_the_directory_at_once(
-    gateway, admin, operations, counted, query, made, trips
+    gateway, admin, dynamodb_calls, counted, query, made, trips
 ):
-    assert read(gateway, operations, counted, f"/api/admin/users{query}", admin.access_token) == (
+    assert read(gateway, dynamodb_calls, counted, f"/api/admin/users{query}", admin.access_token) == (
         Counter(made),
         trips,
     )
 
 
-def test_the_admin_user_detail_reads_the_user_and_their_month_at_once(gateway, admin, operations, counted):
+def test_the_admin_user_detail_reads_the_user_and_their_month_at_once(
+    gateway, admin, dynamodb_calls, counted
+):
     path = f"/api/admin/users/{admin.user_id}"
 
-    made, trips = read(gateway, operations, counted, path, admin.access_token)
+    made, trips = read(gateway, dynamodb_calls, counted, path, admin.access_token)
 
     # authorizer; the user and the month's daily rollups (another partition), at once
     assert made == Counter({"BatchGetItem": 1, "GetItem": 1, "Query": 1}) and trips == 2

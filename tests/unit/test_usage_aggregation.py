@@ -4,43 +4,10 @@ their difference into the deployment's daily and ranking rows, account creations
 move the account count, a redelivered record counts once, a deleted user's ranking rows are never
 written, and GET /api/admin/statistics reads it all back for admins only."""
 
-import itertools
-
 from bailian_chat.store import deployment_rollup_items, deployment_statistics_rows, keys, rollup_items
 from bailian_chat.usage import aggregation
-from boto3.dynamodb.types import TypeSerializer
 
-DAY = "2026-03-01"
-_sequence = itertools.count(1000)
-
-
-def typed(values: dict) -> dict:
-    return {name: TypeSerializer().serialize(value) for name, value in values.items()}
-
-
-def stream_record(event: str, pk: str, sk: str, new: dict | None, old: dict | None, event_id=None) -> dict:
-    sequence = str(next(_sequence))
-    stream = {"Keys": typed({"PK": pk, "SK": sk}), "SequenceNumber": sequence}
-    if new is not None:
-        stream["NewImage"] = typed({"PK": pk, "SK": sk, **new})
-    if old is not None:
-        stream["OldImage"] = typed({"PK": pk, "SK": sk, **old})
-    return {"eventID": event_id or f"event-{sequence}", "eventName": event, "dynamodb": stream}
-
-
-def rollup_change(user_id: int, model: str, old: dict | None, new: dict, *, day=DAY, event_id=None):
-    pk, sk = keys.daily_rollup(user_id, day, model)
-    labels = {"date": day, "model_name": model, "item_type": rollup_items.USER_DAILY}
-    event = "INSERT" if old is None else "MODIFY"
-    return stream_record(event, pk, sk, {**labels, **new}, old and {**labels, **old}, event_id)
-
-
-def account(event: str, user_id: int) -> dict:
-    pk, sk = keys.user(user_id)
-    image = {"user_id": user_id, "username": f"user{user_id}"}
-    return stream_record(
-        event, pk, sk, image if event == "INSERT" else None, image if event == "REMOVE" else None
-    )
+from tests.support.stream_records import DAY, account, batches, calls_of, rollup_change, stream_record
 
 
 def summed(rows: list[dict]) -> dict:
@@ -196,19 +163,10 @@ def test_admin_statistics_read_one_round_trip_whatever_the_days_and_calls(
     from bailian_chat.usage.deployment_statistics import deployment_statistics
 
     users(1, 2)
-    records = []
-    for day in ("2026-03-01", "2026-03-02", "2026-03-04"):
-        totals = {}
-        for call in range(30):  # 30 calls a day per user: one rollup change each
-            user = 1 + call % 2
-            old = totals.get(user)
-            totals[user] = {
-                "calls": (old or {}).get("calls", 0) + 1,
-                "tokens": (old or {}).get("tokens", 0) + 10,
-            }
-            records.append(rollup_change(user, "qwen-plus", old, totals[user], day=day))
-    for start in range(0, len(records), 100):
-        aggregate(*records[start : start + 100])
+    days = ("2026-03-01", "2026-03-02", "2026-03-04")
+    records = [record for day in days for record in calls_of(range(1, 3), day, per_user=15, tokens=10)]
+    for batch in batches(records):  # 30 calls a day: one rollup change each
+        aggregate(*batch)
     rounds = statistics_read_rounds
     dynamodb_calls.clear()
 

@@ -11,6 +11,7 @@ from bailian_chat.usage.history import api_call_page
 from bailian_chat.usage.responses import ApiCall
 from bailian_chat.usage.statistics import statistics
 
+from tests.support import payloads
 from tests.support.environment import UNIT_ENV
 
 USER = 21
@@ -158,20 +159,7 @@ def record(
     user_id: int, created_ms: int, model: str = "qwen-plus", tokens: int = 10, status: int = 200
 ) -> dict:
     created_at = iso_from_epoch(created_ms / 1000)
-    call = {
-        "user_id": user_id,
-        "conversation_id": None,
-        "message_id": None,
-        "model_name": model,
-        "api_endpoint": "/api/bailian/chat/completions",
-        "status_code": status,
-        "request_tokens": tokens // 2,
-        "response_tokens": tokens - tokens // 2,
-        "total_tokens": tokens,
-        "call_duration": 5,
-        "client_ip": "203.0.113.5",
-        "created_at": created_at,
-    }
+    call = payloads.model_call(user_id, created_at, model=model, tokens=tokens, status=status)
     return model_call_items.record_call(call, created_ms, created_at[:10])
 
 

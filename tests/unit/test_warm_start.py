@@ -5,7 +5,7 @@ the function from starting; the pydantic models of the function's routes are bui
 import json
 
 import pytest
-from bailian_chat import warm_start
+from bailian_chat import config, warm_start
 from bailian_chat.bailian import client as model_client
 from bailian_chat.store import dynamodb
 
@@ -157,13 +157,21 @@ def test_in_a_lambda_environment_every_function_imports_with_the_collector_pause
     assert {function: state for function, state in found.items() if state != [0, True, True]} == {}
 
 
-@pytest.mark.parametrize("environment", ["", "AWS_ECS_FARGATE", "CloudShell"])
-def test_outside_lambda_the_collector_is_left_alone(environment):
-    """Not in the tests, the tools, nor on ECS or CloudShell (which set AWS_EXECUTION_ENV too)."""
-    found = _run(COLLECTOR_DURING_IMPORTS, AWS_EXECUTION_ENV=environment)
+def test_outside_lambda_the_collector_is_left_alone():
+    found = _run(COLLECTOR_DURING_IMPORTS)
 
     assert {tuple(state[1:]) for state in found.values()} == {(True, False)}  # running, nothing frozen
     assert sum(state[0] for state in found.values()) > 0  # it collected during the imports
+
+
+@pytest.mark.parametrize(
+    ("value", "lambda_"),
+    [("AWS_Lambda_python3.13", True), ("", False), ("AWS_ECS_FARGATE", False), ("CloudShell", False)],
+)
+def test_only_lambdas_execution_environment_pauses_the_collector(monkeypatch, value, lambda_):
+    """ECS and CloudShell set AWS_EXECUTION_ENV too; there the collector must keep running."""
+    monkeypatch.setenv("AWS_EXECUTION_ENV", value)
+    assert config.in_lambda_execution_environment() is lambda_
 
 
 COLLECTOR_TURNED_OFF_BEFORE = """
