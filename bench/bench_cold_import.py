@@ -215,14 +215,9 @@ def function_targets(functions: list, variants: dict[str, Path]) -> list[Target]
             env["PYTHONPATH"] = f"{root / 'functions' / name}:{root / 'opt' / 'python'}"
             cwd, code = root / "functions" / name, TIMED_IMPORT.format(module="app")
             targets.append((name, (label,), code, env, cwd, variant == "no .pyc"))
-            if label == "import" and is_streaming(function):
+            if label == "import" and function.web_adapter:
                 targets.append((name, UVICORN_LABELS, UNDER_UVICORN, env, cwd, False))
     return targets
-
-
-def is_streaming(function) -> bool:
-    """Served by uvicorn behind the Web Adapter (its handler is run.sh)."""
-    return (function.code_uri / "run.sh").exists()
 
 
 def report(names: list[str], median: dict, fastest: dict, runs: int) -> list[Row]:
@@ -243,10 +238,11 @@ def report(names: list[str], median: dict, fastest: dict, runs: int) -> list[Row
         rows.append(Row("cold import", f"floor: {key}", value, "ms",
                         *(("import boto3", boto3_ms) if key != "import boto3" else ()),
                         note=f"min {low:.0f} ms; the runtime's, .pyc present"))  # fmt: skip
+    over_limit = [name for name in names if median[(name, "import")] / boto3_ms > IMPORT_LIMIT]
     for name in names:
         imported, init, raw = (median[(name, label)] for label in MEASURES)
         low_imported, low_init, low_raw = (fastest[(name, label)] for label in MEASURES)
-        over = imported / boto3_ms > IMPORT_LIMIT
+        over = name in over_limit
         mark = " (!)" if over else "    "
         print(
             f"{name:<30}{imported:>8.1f} ({low_imported:>6.1f}) {imported / boto3_ms:>5.2f}x{mark}"
@@ -263,12 +259,11 @@ def report(names: list[str], median: dict, fastest: dict, runs: int) -> list[Row
             Row("cold import", f"{name}: import, no .pyc (plain sam build)", raw, "ms", "import", imported,
                 note=f"min {low_raw:.0f} ms"),
         ]  # fmt: skip
-    over = [name for name in names if median[(name, "import")] / boto3_ms > IMPORT_LIMIT]
     print(
         f"\nimport over {IMPORT_LIMIT}x `import boto3`: "
         + (
-            f"{len(over)} of {len(names)} functions (!): {', '.join(over)}"
-            if over
+            f"{len(over_limit)} of {len(names)} functions (!): {', '.join(over_limit)}"
+            if over_limit
             else f"none of {len(names)}"
         )
     )
@@ -345,7 +340,7 @@ def main() -> None:
         breakdown = import_breakdown(python, slowest_target[3], slowest_target[4])
 
     rows = report(names, median, fastest, args.runs)
-    rows += report_streaming([f.code_uri.name for f in functions if is_streaming(f)], median)
+    rows += report_streaming([f.code_uri.name for f in functions if f.web_adapter], median)
     top = ", ".join(f"{package} {ms:.0f} ms" for package, ms in breakdown[:6])
     print(f"slowest import ({slowest}), one -X importtime run, self time by package: {top}")
     print(f"interpreter: {python.relative_to(REPO_ROOT)}, {version}")

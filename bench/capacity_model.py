@@ -91,18 +91,14 @@ def deployment_loads(
     (ids' low bits are random, chunks hashed by their first record)."""
     transactions = calls_per_second / aggregation.CHUNK
     tx = TRANSACTION_FACTOR
-    rows_per_chunk = min(aggregation.CHUNK, models_per_chunk)
-    daily = transactions * rows_per_chunk * tx
-    ranking = calls_per_second * tx
     per_user = DEFAULT_RATE_LIMIT_PER_MINUTE / 60 * tx
+    per_shard = statistics_writes(calls_per_second, models_per_chunk) / shards
     return [
         Load("daily row (day, model, shard)", "STATS#SHARD#<s>", transactions * tx / shards,
              "one ADD per CHUNK records, chunks over the shards"),
         Load("ranking row (day, user, model)", "STATS#SHARD#<user mod N>", per_user,
              "the user's rate limit"),
-        Load("one statistics shard", "STATS#SHARD#<s>", (daily + ranking) / shards,
-             "STATS_SHARDS partitions"),
-        Load("all statistics rows together", "(every shard)", daily + ranking, "-"),
+        Load("one statistics shard", "STATS#SHARD#<s>", per_shard, "STATS_SHARDS partitions"),
         Load("account count and shard counts", "STATS#TOTALS", 0.0,
              "registrations, and once per aggregator container"),
         Load("aggregation markers", "AGG#<event id>", 0.0, "one partition per record"),
@@ -110,12 +106,10 @@ def deployment_loads(
 
 
 def statistics_writes(calls_per_second: float, models_per_chunk: int) -> float:
-    """WCU/s of every statistics row together (what the shards share)."""
-    return next(
-        load.wcu_per_second
-        for load in deployment_loads(calls_per_second, models_per_chunk)
-        if load.item == "all statistics rows together"
-    )
+    """WCU/s of every statistics row together (what the shards share): per CHUNK records one ADD
+    per model of the chunk to the daily rows, and one ranking row per call, all transactional."""
+    daily = calls_per_second / aggregation.CHUNK * min(aggregation.CHUNK, models_per_chunk)
+    return (daily + calls_per_second) * TRANSACTION_FACTOR
 
 
 def shards_needed(wcu_per_second: float) -> int:
@@ -143,14 +137,13 @@ def main() -> None:
         print(f"\n{rate:,.0f} model calls/s over {args.users:,} users ({rate / args.users:.3f}/s each):")
         for load in deployment_loads(rate, args.models_per_chunk, args.shards):
             verdict = "ok" if load.wcu_per_second <= PARTITION_WCU * HEADROOM else "over half a partition"
-            if load.partition == "(every shard)":
-                verdict = "shared by the shards"
             print(
                 f"  {load.item:<36} {load.partition:<26} {load.wcu_per_second:9.1f} WCU/s "
                 f"{load.share:8.1%}  {verdict}"
             )
-        needed = shards_needed(statistics_writes(rate, args.models_per_chunk))
-        print(f"  STATS_SHARDS needed at this rate: {needed}")
+        together = statistics_writes(rate, args.models_per_chunk)
+        print(f"  all statistics rows together: {together:,.1f} WCU/s, shared by the shards")
+        print(f"  STATS_SHARDS needed at this rate: {shards_needed(together)}")
 
 
 if __name__ == "__main__":

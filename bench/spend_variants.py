@@ -1,6 +1,6 @@
 """The proxied model call (POST /api/bailian/chat/completions) with and without what issue 12 adds,
-side by side in one run (bench_endpoint_calls calls it): DynamoDB round trips (authorizer +
-handler) and the handler's median time over RUNS calls, for
+side by side in one run (bench_endpoint_calls calls it): DynamoDB calls, made one after the other
+(authorizer + handler), and the handler's median time over RUNS calls, for
 
 - before issue 12: the same code with spend tracking bypassed (no limits read, no reservation,
   no settlement in the call log's transaction), i.e. the call as it was;
@@ -91,44 +91,25 @@ def run(invoke, authorizer_dir: str, events: dict, live_auth: dict, user_id: int
         "key"
     ]
     results = []
+
+    def variant(label: str, key: str | None = None) -> None:
+        """The proxied call with an access token, or with `key`, measured as `label`."""
+        called = (auth_event, proxy_event)
+        if key is not None:
+            called = _with_key(auth_event, proxy_event, key, authorize)
+        results.append((label, measure(invoke, authorizer_dir, *called)))
+
     budget_items.put_limits(user_id, None, None, "2026-01-01T00:00:00Z")
     with spend_tracking_bypassed():
-        results.append(
-            ("before issue 12 (access token)", measure(invoke, authorizer_dir, auth_event, proxy_event))
-        )
-        results.append(
-            (
-                "before issue 12 (API key)",
-                measure(invoke, authorizer_dir, *_with_key(auth_event, proxy_event, plain_key, authorize)),
-            )
-        )
-    results.append(("access token, no limit", measure(invoke, authorizer_dir, auth_event, proxy_event)))
-    results.append(
-        (
-            "API key, no budget",
-            measure(invoke, authorizer_dir, *_with_key(auth_event, proxy_event, plain_key, authorize)),
-        )
-    )
-    results.append(
-        (
-            "API key with its own rate limit",
-            measure(invoke, authorizer_dir, *_with_key(auth_event, proxy_event, rated_key, authorize)),
-        )
-    )
+        variant("before issue 12 (access token)")
+        variant("before issue 12 (API key)", plain_key)
+    variant("access token, no limit")
+    variant("API key, no budget", plain_key)
+    variant("API key with its own rate limit", rated_key)
     budget_items.put_limits(user_id, "1000", None, "2026-01-01T00:00:00Z")
-    results.append(("access token, daily limit", measure(invoke, authorizer_dir, auth_event, proxy_event)))
-    results.append(
-        (
-            "API key with monthly_budget + daily limit",
-            measure(invoke, authorizer_dir, *_with_key(auth_event, proxy_event, budget_key, authorize)),
-        )
-    )
-    results.append(
-        (
-            "API key with its own rate limit + daily limit",
-            measure(invoke, authorizer_dir, *_with_key(auth_event, proxy_event, rated_key, authorize)),
-        )
-    )
+    variant("access token, daily limit")
+    variant("API key with monthly_budget + daily limit", budget_key)
+    variant("API key with its own rate limit + daily limit", rated_key)
     budget_items.put_limits(user_id, None, None, "2026-01-01T00:00:00Z")
     return results
 
