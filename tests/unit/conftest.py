@@ -24,7 +24,7 @@ import boto3  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
 from bailian_chat import clock, config  # noqa: E402
 from bailian_chat.auth import admin_users, passwords  # noqa: E402
-from bailian_chat.store import concurrent_reads, dynamodb  # noqa: E402
+from bailian_chat.store import concurrent_reads, dynamodb, keys  # noqa: E402
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
@@ -314,8 +314,7 @@ def users(ddb) -> Callable[..., None]:
 
     def _put(*user_ids: int) -> None:
         for user_id in user_ids:
-            pk = f"USER#{user_id}"
-            item = {"PK": pk, "SK": "PROFILE", "user_id": user_id, "username": f"user{user_id}"}
+            item = {**keys.pk_sk(keys.user(user_id)), "user_id": user_id, "username": f"user{user_id}"}
             ddb.put_item(
                 TableName=UNIT_ENV["TABLE_NAME"],
                 Item={name: TypeSerializer().serialize(value) for name, value in item.items()},

@@ -10,8 +10,10 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
-from bailian_chat.store import budget_items, dynamodb, keys
+from bailian_chat import clock
+from bailian_chat.store import budget_items, dynamodb
 from bailian_chat.store.concurrent_reads import read_concurrently
+from bailian_chat.usage import budgets
 
 from bench.support import CallCounter, round_trips
 from tests.support import payloads
@@ -268,11 +270,8 @@ def test_the_budget_takes_the_limits_from_the_authorizer(gateway, signed_in, dyn
 
 
 def hold(user_id: int, reservation_id: str, lease_until: int) -> None:
-    day = time.strftime("%Y-%m-%d", time.gmtime())
-    periods = [
-        budget_items.Period(*keys.spend_period(user_id, f"DAY#{day}"), 2_000_000_000),
-        budget_items.Period(*keys.spend_period(user_id, f"MONTH#{day[:7]}"), 2_000_000_000),
-    ]
+    """A reservation of 1,000 nanos in today's and this month's periods, leased until `lease_until`."""
+    periods = budgets.periods_of(user_id, clock.instant().day)[:2]
     budget_items.reserve(user_id, reservation_id, 1_000, periods, lease_until)
 
 
