@@ -13,6 +13,7 @@ from bailian_chat import config
 from bailian_chat.config import DEFAULT_MODELS, load_settings
 
 from local.template import Template
+from tests.support import iam
 
 CONFIG_PATH = Path(config.__file__)
 # Lambda sets these itself and refuses them in a function's environment.
@@ -144,3 +145,15 @@ def test_prod_without_the_model_key_secret_fails_at_deploy_time():
     assert failed_rules(Template(parameters={"Stage": "prod", **origin})) == ["BailianKeyRequiredInProd"]
     assert failed_rules(Template(parameters={"Stage": "prod", "BailianApiKeySecretArn": arn, **origin})) == []
     assert failed_rules(Template(parameters={"Stage": "dev"})) == []
+
+
+@pytest.mark.parametrize(
+    ("streaming", "twin"),
+    [("v1_chat_completions", "bailian_chat_completions"), ("conversations_messages_stream", "messages_send")],
+)
+def test_a_streaming_function_has_its_buffered_twins_dynamodb_grants(streaming, twin):
+    """The unit tests check every DynamoDB call of a handler against its policy (tests/support/iam.py);
+    the ASGI functions have no handler to check, and make the same calls through the same domain
+    code as their twin, so their grants must be the twin's."""
+    grants = iam.dynamodb_grants()
+    assert grants[streaming] == grants[twin]
