@@ -23,10 +23,14 @@ and the function's template environment. Per function:
   the Web Adapter (run.sh), so uvicorn has imported itself (asyncio, ssl, logging, h11, click, ...)
   before it imports the app. Measured that way too (priming off): uvicorn's own start up to the
   app's import, then `import app` inside it, the part the function's code adds.
-- `no .pyc`: the import as plain `sam build` would ship the code (no __pycache__; /opt is
-  read-only on Lambda, so every cold start would compile the layer's modules from source), next
-  to the same import with the .pyc files `make build` ships (local/build.sh runs compileall
-  after `sam build`): what precompiling saves. `import` and `init` are measured with the .pyc.
+- `no generated code`: the import with the .pyc but without the precompiled generated code
+  `make build` ships (bailian_chat/generated_code.py: dataclasses' methods, typing's forward
+  references, namedtuples' __new__, compiled at build time; recorded here with this interpreter
+  as local/build.sh records it): what that saves.
+- `no .pyc`: the import as plain `sam build` would ship the code (no __pycache__, no generated
+  code; /opt is read-only on Lambda, so every cold start would compile the layer's modules from
+  source), next to the import as `make build` ships it (local/build.sh runs compileall after
+  `sam build`): what precompiling saves. `import` and `init` are measured as `make build` ships.
 
     .venv/bin/python -m bench.bench_cold_import [--runs 5]
 """
@@ -41,6 +45,8 @@ import tempfile
 from pathlib import Path
 
 from bench.support import REPO_ROOT, Row, add_json_argument, write_rows
+from local import generated_code
+from local.function_env import lambda_like_environment
 from local.template import Template
 
 CACHE = REPO_ROOT / ".local"
@@ -123,10 +129,12 @@ def ensure_layer_packages(python: Path) -> Path:
     return target
 
 
-def stage_artifacts(workdir: Path, layer_packages: Path, python: Path) -> dict[str, Path]:
-    """Two copies of layer + functions: as built (no .pyc) and byte-compiled."""
+def stage_artifacts(workdir: Path, layer_packages: Path, python: Path, functions: list) -> dict[str, Path]:
+    """Three copies of layer + functions: as plain `sam build` makes them (no .pyc), as `make
+    build` ships them (byte-compiled, plus the generated code precompiled for `functions`, recorded
+    with this interpreter: local/generated_code.py), and the latter without its generated code."""
     no_pyc = workdir / "no-pyc"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", generated_code.CACHE_NAME)
     shutil.copytree(layer_packages, no_pyc / "opt" / "python", ignore=ignore)
     shutil.copytree(
         REPO_ROOT / "layers" / "common" / "bailian_chat",
@@ -137,26 +145,17 @@ def stage_artifacts(workdir: Path, layer_packages: Path, python: Path) -> dict[s
     compiled = workdir / "pyc"
     shutil.copytree(no_pyc, compiled)
     subprocess.run([str(python), "-m", "compileall", "-q", "-j", "0", str(compiled)], check=True)
-    return {"no .pyc": no_pyc, ".pyc cached": compiled}
-
-
-def lambda_environment(function_env: dict[str, str], function_name: str) -> dict[str, str]:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_LAMBDA_FUNCTION_NAME": function_name,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
-        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
-        # Lambda hands the function its role's credentials in the environment (fakes here: the
-        # clients primed at init sign one request without sending it).
-        "AWS_ACCESS_KEY_ID": "ASIABENCHCOLDIMPORT00",
-        "AWS_SECRET_ACCESS_KEY": "bench-cold-import-secret",
-        "AWS_SESSION_TOKEN": "bench-cold-import-token",
-    }
-    env.update(function_env)
-    return env
+    built = workdir / "built"
+    shutil.copytree(compiled, built)
+    layer_dir = built / "opt" / "python"
+    generated_code.record_all(
+        str(python),
+        functions,
+        layer_dir,
+        lambda function: built / "functions" / function.code_uri.name,
+        layer_dir / "bailian_chat" / generated_code.CACHE_NAME,
+    )
+    return {"no .pyc": no_pyc, "make build": built, "no generated code": compiled}
 
 
 def timed_run(python: Path, code: str, env: dict[str, str], cwd: Path, dont_write: bool) -> list[float]:
@@ -194,8 +193,9 @@ def import_breakdown(python: Path, env: dict[str, str], cwd: Path) -> list[tuple
 IMPORT_LIMIT = 1.5  # issue 15: every function's import at most 1.5x `import boto3`
 # Measured per function: (artifacts, priming at init). See the module docstring.
 MEASURES = {
-    "import": (".pyc cached", False),
-    "init": (".pyc cached", True),
+    "import": ("make build", False),
+    "init": ("make build", True),
+    "no generated code": ("no generated code", False),
     "no .pyc": ("no .pyc", False),
 }
 UVICORN_LABELS = ("uvicorn start", "under uvicorn")  # the two numbers UNDER_UVICORN prints
@@ -209,7 +209,7 @@ def function_targets(functions: list, variants: dict[str, Path]) -> list[Target]
         name = function.code_uri.name
         for label, (variant, priming) in MEASURES.items():
             root = variants[variant]
-            env = lambda_environment(function.environment, function.logical_id)
+            env = lambda_like_environment(function.environment, function.logical_id)
             if not priming:
                 del env["AWS_LAMBDA_FUNCTION_NAME"]  # as outside Lambda: warm_start primes nothing
             env["PYTHONPATH"] = f"{root / 'functions' / name}:{root / 'opt' / 'python'}"
@@ -229,7 +229,7 @@ def report(names: list[str], median: dict, fastest: dict, runs: int) -> list[Row
     )
     print(
         f"{'':<30}{'import (priming off)':>24}    {'init (import + priming)':>25}"
-        f"{'init-import':>12} {'no .pyc / import':>24}"
+        f"{'init-import':>12} {'no generated code':>25} {'no .pyc / import':>24}"
     )
     rows = []
     for key in ("import boto3", "import botocore.session"):
@@ -240,13 +240,14 @@ def report(names: list[str], median: dict, fastest: dict, runs: int) -> list[Row
                         note=f"min {low:.0f} ms; the runtime's, .pyc present"))  # fmt: skip
     over_limit = [name for name in names if median[(name, "import")] / boto3_ms > IMPORT_LIMIT]
     for name in names:
-        imported, init, raw = (median[(name, label)] for label in MEASURES)
-        low_imported, low_init, low_raw = (fastest[(name, label)] for label in MEASURES)
+        imported, init, uncached, raw = (median[(name, label)] for label in MEASURES)
+        low_imported, low_init, low_uncached, low_raw = (fastest[(name, label)] for label in MEASURES)
         over = name in over_limit
         mark = " (!)" if over else "    "
         print(
             f"{name:<30}{imported:>8.1f} ({low_imported:>6.1f}) {imported / boto3_ms:>5.2f}x{mark}"
             f" {init:>8.1f} ({low_init:>6.1f}) {init / boto3_ms:>5.2f}x {init - imported:>+10.1f}"
+            f" {uncached:>8.1f} ({low_uncached:>6.1f}) {uncached / boto3_ms:>5.2f}x"
             f" {raw:>8.1f} ({low_raw:>6.1f}) {raw / imported:>5.2f}x"
         )
         rows += [
@@ -256,6 +257,9 @@ def report(names: list[str], median: dict, fastest: dict, runs: int) -> list[Row
             Row("cold import", f"{name}: init (import + priming)", init, "ms", "import boto3", boto3_ms,
                 note=f"min {low_init:.0f} ms (min/min {low_init / low_boto3:.2f}x); priming "
                      f"{init - imported:+.0f} ms, taken off the first call"),
+            Row("cold import", f"{name}: import without the precompiled generated code", uncached, "ms",
+                "import boto3", boto3_ms, note=f"min {low_uncached:.0f} ms; the import saves "
+                f"{uncached - imported:.0f} ms with it"),
             Row("cold import", f"{name}: import, no .pyc (plain sam build)", raw, "ms", "import", imported,
                 note=f"min {low_raw:.0f} ms"),
         ]  # fmt: skip
@@ -314,8 +318,8 @@ def main() -> None:
     names = [function.code_uri.name for function in functions]
 
     with tempfile.TemporaryDirectory(prefix="bench-cold-import-") as tmp:
-        variants = stage_artifacts(Path(tmp), layer_packages, python)
-        floor_env = lambda_environment({}, "floor")
+        variants = stage_artifacts(Path(tmp), layer_packages, python, functions)
+        floor_env = lambda_like_environment({}, "floor")
         targets: list[Target] = [
             *(
                 ("floor", (f"import {m}",), TIMED_IMPORT.format(module=m), floor_env, Path(tmp), False)

@@ -24,6 +24,7 @@ from bench.sample_session import sample_session_tokens, with_live_tokens
 from bench.support import Row, add_json_argument, configure_in_process, write_rows
 from local import fake_bailian, sample_events
 from local.dynamodb_local import ensure_table
+from local.function_env import lambda_like_environment
 from local.stack import run_dynamodb_local
 from local.template import Template
 
@@ -58,7 +59,7 @@ print(json.dumps({"init": init, "first": first, "warm": warm}))
 
 
 def local_environment(function, endpoint: str, fake_url: str) -> dict[str, str]:
-    env = cold.lambda_environment(function.environment, function.logical_id)
+    env = lambda_like_environment(function.environment, function.logical_id)
     env.update(
         DYNAMODB_ENDPOINT=endpoint,
         JWT_ISSUER="bailian-chat-api",  # the issuer of the parent's tokens (the default)
@@ -128,7 +129,7 @@ def main() -> None:
         run_dynamodb_local() as dynamodb_local,
         fake_bailian.serve(api_key=FAKE_KEY, access_log=False) as fake,
     ):
-        root = cold.stage_artifacts(Path(tmp), layer_packages, python)[".pyc cached"]
+        root = cold.stage_artifacts(Path(tmp), layer_packages, python, list(functions.values()))["make build"]
         ensure_table(dynamodb_local.endpoint, TABLE)
         configure_in_process(dynamodb_local.endpoint, TABLE)
         events = seed(template)

@@ -165,6 +165,9 @@ def build(sam_dir: Path = SAM_DIR) -> Path:
     # Like `make build`: ship .pyc, or every cold container compiles the layer again (seconds).
     compile_all = ["python3.13", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"]
     subprocess.run([*compile_all, str(build_dir)], env=environment, check=True, stdout=subprocess.DEVNULL)
+    # And the generated code precompiled (bailian_chat/generated_code.py), as `make build` ships it.
+    record = [sys.executable, "-m", "local.generated_code", str(build_dir / "CommonLayer" / "python")]
+    subprocess.run(record, cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
     return build_dir / "template.yaml"
 
 

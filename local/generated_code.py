@@ -1,0 +1,107 @@
+"""Build step (local/build.sh, after `sam build` and compileall): writes the layer's precompiled
+generated code (bailian_chat/generated_code.py says what and why) into the built layer.
+
+Each function is imported and primed, as Lambda's init does, in a fresh interpreter that records
+every text dataclasses, typing and collections compile; the union of all functions' is the cache.
+The recording interpreter must be the runtime's Python version (the bytecode is version-bound:
+a cache from another version is ignored at run time) with the layer's pinned packages; what it
+imports is the project's source (the same files sam build copies), so a build for arm64 can be
+recorded on any machine.
+
+    .venv/bin/python -m local.generated_code .aws-sam/build/CommonLayer/python
+"""
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from local.function_env import lambda_like_environment
+from local.template import Function, Template
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LAYER_SOURCE = REPO_ROOT / "layers" / "common"
+MODULE_PATH = Path("bailian_chat") / "generated_code.py"
+CACHE_NAME = "generated_code.marshal"  # next to it (its CACHE_FILE)
+
+# Run in the function's directory: the recorder starts before the layer's package is imported.
+RECORD = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("generated_code_recorder", {module!r})
+recorder = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(recorder)
+entries = recorder.record()
+import app  # imported and primed (AWS_LAMBDA_FUNCTION_NAME is set), as at init
+recorder.write(entries, {output!r})
+"""
+
+
+def layer_module(layer_dir: Path = LAYER_SOURCE):
+    """bailian_chat.generated_code loaded on its own (the tool does not import the layer)."""
+    spec = importlib.util.spec_from_file_location("generated_code_tool", layer_dir / MODULE_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def record_function(python: str, function: Function, layer_dir: Path, code_dir: Path, output: Path) -> None:
+    """One function's recording, written to `output` (a cache file of its own)."""
+    env = lambda_like_environment(function.environment, function.logical_id)
+    env["PYTHONPATH"] = os.pathsep.join(map(str, (code_dir, layer_dir)))
+    code = RECORD.format(module=str(layer_dir / MODULE_PATH), output=str(output))
+    done = subprocess.run([python, "-c", code], cwd=code_dir, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"recording {function.code_uri.name} failed:\n{done.stderr[-3000:]}")
+
+
+def record_all(
+    python: str, functions: list[Function], layer_dir: Path, code_dir_of, output: Path
+) -> dict[str, int]:
+    """Records every function (in parallel), writes their union to `output`, returns how many
+    entries each function recorded."""
+    tool = layer_module(layer_dir)
+    with tempfile.TemporaryDirectory(prefix="generated-code-") as tmp:
+        outputs = {f.code_uri.name: Path(tmp) / f"{f.code_uri.name}.marshal" for f in functions}
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            jobs = [
+                pool.submit(record_function, python, f, layer_dir, code_dir_of(f), outputs[f.code_uri.name])
+                for f in functions
+            ]
+            for job in jobs:
+                job.result()
+        entries, per_function = {}, {}
+        for name, path in outputs.items():
+            recorded = tool.load(str(path))
+            if recorded is None:
+                raise SystemExit(f"recording {name}: unreadable (another Python version than {sys.version}?)")
+            per_function[name] = len(recorded)
+            entries.update(recorded)
+    tool.write(entries, str(output))
+    return per_function
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("layer_python", type=Path, help="the built layer's python/ directory")
+    parser.add_argument("--python", default=sys.executable, help="the recording interpreter (Python 3.13)")
+    args = parser.parse_args()
+    target = args.layer_python / "bailian_chat"
+    if not target.is_dir():
+        parser.error(f"{target} is not a built layer's bailian_chat package")
+    template = Template(resource_values={"Table": "generated-code"})
+    functions = sorted(template.functions.values(), key=lambda f: f.code_uri.name)
+    output = target / CACHE_NAME
+    per_function = record_all(args.python, functions, LAYER_SOURCE, lambda f: REPO_ROOT / f.code_uri, output)
+    low, high = min(per_function.values()), max(per_function.values())
+    print(
+        f"generated code precompiled: {len(layer_module().load(str(output)))} sources "
+        f"({output.stat().st_size / 2**10:.0f} KiB, {low}-{high} per function) -> {output}"
+    )
+
+
+if __name__ == "__main__":
+    main()
