@@ -51,7 +51,9 @@ try:
 except dataclasses.FrozenInstanceError as exc:
     refused = type(exc).__name__
 report = {
-    "frozen": [repr(frozen), frozen == Frozen("a", ("t",), [1]), hash(frozen) == hash(Frozen("a", ("t",))), refused],
+    "frozen": [
+        repr(frozen), frozen == Frozen("a", ("t",), [1]), hash(frozen) == hash(Frozen("a", ("t",))), refused
+    ],
     "ordered": [repr(Ordered(rank=2)), Ordered(rank=1) < Ordered(rank=2), sorted(Ordered.__slots__)],
     "initvar": [repr(WithInitVar(3, scale=4)), [f.name for f in dataclasses.fields(WithInitVar)]],
     "namedtuple": [repr(Point(1, 2)), Point(1, 2) == (1, 2, 0), Point._fields],
