@@ -12,12 +12,11 @@ logged with the upstream's exact usage and a reply is stored whole. On Lambda th
 must not end before that, hence no background task.
 """
 
-import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools import Logger
 from starlette.requests import Request
@@ -28,6 +27,9 @@ from bailian_chat.auth.callers import Caller, authorized_caller
 from bailian_chat.config import get_settings
 from bailian_chat.errors import DomainError
 from bailian_chat.usage.call_log import AFTER_MODEL_CALL_SECONDS, CallSource
+
+if TYPE_CHECKING:  # imported where used: uvicorn, which serves these functions, has loaded it
+    import asyncio  # before it imports the app, so the app's own import need not (cold start)
 
 logger = Logger(child=True)
 
@@ -160,6 +162,8 @@ class EventStreamResponse(Response):
         self.client_gone = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
         producer = asyncio.create_task(asyncio.to_thread(self._produce, loop, queue))
@@ -171,7 +175,7 @@ class EventStreamResponse(Response):
             watcher.cancel()
             await asyncio.to_thread(self.stream.close)
 
-    def _produce(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
+    def _produce(self, loop: "asyncio.AbstractEventLoop", queue: "asyncio.Queue") -> None:
         def put(kind: str, value: Any) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
 
@@ -198,7 +202,7 @@ class EventStreamResponse(Response):
             self.client_gone = True
             self.stream.mark_client_disconnected()  # a flag: safe from the event loop's thread
 
-    async def _deliver(self, queue: asyncio.Queue, send: Send) -> None:
+    async def _deliver(self, queue: "asyncio.Queue", send: Send) -> None:
         kind, value = await queue.get()
         if kind == "error" and self.before_first_error is not None:
             await self._send_whole(self.before_first_error(value), send)
@@ -232,4 +236,6 @@ class EventStreamResponse(Response):
 
 async def run_sync[T](function: Callable[..., T], *args: Any) -> T:
     """A blocking domain call (DynamoDB, the upstream's first bytes) off the event loop."""
+    import asyncio
+
     return await asyncio.to_thread(function, *args)
