@@ -26,7 +26,8 @@ and the function's template environment. Per function:
 - `no generated code`: the import with the .pyc but without the precompiled generated code
   `make build` ships (bailian_chat/generated_code.py: dataclasses' methods, typing's forward
   references, namedtuples' __new__, compiled at build time; recorded here with this interpreter
-  as local/build.sh records it): what that saves.
+  against the staged layer by local/generated_code.py, the step local/build.sh runs): what that
+  saves.
 - `no .pyc`: the import as plain `sam build` would ship the code (no __pycache__, no generated
   code; /opt is read-only on Lambda, so every cold start would compile the layer's modules from
   source), next to the import as `make build` ships it (local/build.sh runs compileall after

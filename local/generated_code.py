@@ -3,10 +3,12 @@ generated code (bailian_chat/generated_code.py says what and why) into the built
 
 Each function is imported and primed, as Lambda's init does, in a fresh interpreter that records
 every text dataclasses, typing and collections compile; the union of all functions' is the cache.
-The recording interpreter must be the runtime's Python version (the bytecode is version-bound:
-a cache from another version is ignored at run time) with the layer's pinned packages; what it
-imports is the project's source (the same files sam build copies), so a build for arm64 can be
-recorded on any machine.
+The recording interpreter must be the runtime's Python minor version (the bytecode is bound to it:
+a cache from another one is ignored at run time). make build records with the project's .venv,
+which has the layer's pinned packages (and dev tools: a text only they generate is an entry no
+function looks up), and the project's source (the files sam build copies), so a build for arm64
+is recorded on any machine; the cold-start bench records its Lambda-like interpreter against its
+staged layer the same way.
 
     .venv/bin/python -m local.generated_code .aws-sam/build/CommonLayer/python
 """
@@ -17,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,7 +29,6 @@ from local.template import Function, Template
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LAYER_SOURCE = REPO_ROOT / "layers" / "common"
 MODULE_PATH = Path("bailian_chat") / "generated_code.py"
-CACHE_NAME = "generated_code.marshal"  # next to it (its CACHE_FILE)
 
 # Run in the function's directory: the recorder starts before the layer's package is imported.
 RECORD = """
@@ -48,6 +50,9 @@ def layer_module(layer_dir: Path = LAYER_SOURCE):
     return module
 
 
+CACHE_NAME = layer_module().CACHE_NAME  # what install() reads, next to the module
+
+
 def record_function(python: str, function: Function, layer_dir: Path, code_dir: Path, output: Path) -> None:
     """One function's recording, written to `output` (a cache file of its own)."""
     env = lambda_like_environment(function.environment, function.logical_id)
@@ -59,10 +64,14 @@ def record_function(python: str, function: Function, layer_dir: Path, code_dir: 
 
 
 def record_all(
-    python: str, functions: list[Function], layer_dir: Path, code_dir_of, output: Path
-) -> dict[str, int]:
-    """Records every function (in parallel), writes their union to `output`, returns how many
-    entries each function recorded."""
+    python: str,
+    functions: list[Function],
+    layer_dir: Path,
+    code_dir_of: Callable[[Function], Path],
+    output: Path,
+) -> tuple[int, dict[str, int]]:
+    """Records every function (in parallel), writes their union to `output`; returns its size and
+    how many entries each function recorded."""
     tool = layer_module(layer_dir)
     with tempfile.TemporaryDirectory(prefix="generated-code-") as tmp:
         outputs = {f.code_uri.name: Path(tmp) / f"{f.code_uri.name}.marshal" for f in functions}
@@ -81,7 +90,7 @@ def record_all(
             per_function[name] = len(recorded)
             entries.update(recorded)
     tool.write(entries, str(output))
-    return per_function
+    return len(entries), per_function
 
 
 def main() -> None:
@@ -92,13 +101,17 @@ def main() -> None:
     target = args.layer_python / "bailian_chat"
     if not target.is_dir():
         parser.error(f"{target} is not a built layer's bailian_chat package")
+    if target.resolve() == (LAYER_SOURCE / "bailian_chat").resolve():
+        parser.error("that is the source tree: the tests and make dev run without the cache")
     template = Template(resource_values={"Table": "generated-code"})
     functions = sorted(template.functions.values(), key=lambda f: f.code_uri.name)
     output = target / CACHE_NAME
-    per_function = record_all(args.python, functions, LAYER_SOURCE, lambda f: REPO_ROOT / f.code_uri, output)
+    total, per_function = record_all(
+        args.python, functions, LAYER_SOURCE, lambda f: REPO_ROOT / f.code_uri, output
+    )
     low, high = min(per_function.values()), max(per_function.values())
     print(
-        f"generated code precompiled: {len(layer_module().load(str(output)))} sources "
+        f"generated code precompiled: {total} sources "
         f"({output.stat().st_size / 2**10:.0f} KiB, {low}-{high} per function) -> {output}"
     )
 

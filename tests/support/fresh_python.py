@@ -12,10 +12,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = sorted(path.parent.name for path in (REPO_ROOT / "functions").glob("*/app.py"))
 
 
-def run_python(code: str, **env: str) -> str:
+def run_python(code: str, *, layer: Path = REPO_ROOT / "layers" / "common", **env: str) -> str:
     """stdout of `code` run from the repository's root in a fresh interpreter that has imported
-    nothing of the layer yet (the unit settings in its environment, plus `env`)."""
-    path = os.pathsep.join(map(str, (REPO_ROOT, REPO_ROOT / "layers" / "common")))
+    nothing of the layer yet (the unit settings in its environment, plus `env`); `layer`: the
+    directory bailian_chat is imported from."""
+    path = os.pathsep.join(map(str, (REPO_ROOT, layer)))
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=REPO_ROOT,

@@ -5,6 +5,9 @@ Python changes nothing. Each case runs in a fresh interpreter: installing hooks 
 
 import json
 import marshal
+import shutil
+import subprocess
+import sys
 from importlib.util import MAGIC_NUMBER
 
 import pytest
@@ -40,6 +43,17 @@ class WithInitVar:
 
 Point = collections.namedtuple("Point", "x y z", defaults=(0,))
 
+# Two classes whose generated source is the same text: one entry, one code object for both.
+@dataclasses.dataclass
+class Pair:
+    left: int
+    right: int
+
+@dataclasses.dataclass
+class Span:
+    left: int
+    right: int
+
 class Shape(typing.TypedDict):
     corners: "list[Point]"
     label: "str | None"
@@ -57,6 +71,7 @@ report = {
     "ordered": [repr(Ordered(rank=2)), Ordered(rank=1) < Ordered(rank=2), sorted(Ordered.__slots__)],
     "initvar": [repr(WithInitVar(3, scale=4)), [f.name for f in dataclasses.fields(WithInitVar)]],
     "namedtuple": [repr(Point(1, 2)), Point(1, 2) == (1, 2, 0), Point._fields],
+    "same_text": [repr(Pair(1, 2)), repr(Span(1, 2)), Pair(1, 2) == Span(1, 2), Pair(1, 2) == Pair(1, 2)],
     "hints": sorted(f"{name}={hint}" for name, hint in typing.get_type_hints(Shape).items()),
 }
 """
@@ -87,10 +102,12 @@ def test_the_cached_code_behaves_as_the_source_compiled_afresh(tmp_path):
     assert afresh["frozen"][1:] == [True, True, "FrozenInstanceError"]
     assert afresh["ordered"][0] == "Ordered(rank=2, label='X')"
     assert afresh["hints"] == ["corners=list[__main__.Point]", "label=str | None"]
-    # 3 dataclasses, 1 namedtuple __new__, 2 forward references: every one from the cache
-    assert recorded["recorded"] == 6
+    assert afresh["same_text"] == ["Pair(left=1, right=2)", "Span(left=1, right=2)", False, True]
+    # 5 dataclasses (Pair and Span one text), 1 namedtuple __new__, 2 forward references: 7 texts
+    # recorded, 8 lookups, every one from the cache
+    assert recorded["recorded"] == 7
     assert cached["installed"] is True
-    assert (cached["hits"], cached["misses"]) == (6, 0)
+    assert (cached["hits"], cached["misses"]) == (8, 0)
 
 
 def test_a_source_not_in_the_cache_is_compiled_as_usual(tmp_path):
@@ -98,7 +115,7 @@ def test_a_source_not_in_the_cache_is_compiled_as_usual(tmp_path):
     run_python(RECORD.format(sample="import json\nreport = None", path=path))  # an empty cache
     cached = json.loads(run_python(CACHED.format(sample=SAMPLE, path=path)))
     assert cached["installed"] is True
-    assert (cached["hits"], cached["misses"]) == (0, 6)
+    assert (cached["hits"], cached["misses"]) == (0, 8)
     assert cached["report"] == json.loads(run_python(SAMPLE + "print(json.dumps(report))"))
 
 
@@ -110,13 +127,19 @@ assert generated_code.install({path!r})
 def run_without_globals():
     local, seen = 1, []
     dataclasses.exec("seen.append(local)")  # in the caller's namespaces, as exec() runs
-    return seen
+    dataclasses.exec("local = 5")  # into a snapshot of a function's locals: local stays 1
+    return seen + [local]
 
-namespace = {{}}
+namespace, by_keyword = {{}}, {{}}
 dataclasses.exec("y = 6 * 7", namespace)
+dataclasses.exec("z = 1", globals=by_keyword)
+dataclasses.exec("at_module_level = 2")  # a module's namespace itself
 print(json.dumps({{
     "exec": namespace["y"],
+    "exec_by_keyword": by_keyword["z"],
     "exec_without_globals": run_without_globals(),
+    "exec_at_module_level": at_module_level,
+    "eval_by_keyword": collections.eval("a + 1", globals={{"a": 1}}),
     "eval_leading_blanks": collections.eval(" \\t 40 + 2"),
     "compile_other_flags": typing.compile("1", "x.py", "eval", dont_inherit=True).co_filename,
     "compile_bytes": eval(typing.compile(b"2", "x.py", "eval")),
@@ -131,12 +154,15 @@ def test_the_hooks_answer_as_the_builtins_do(tmp_path):
     answered = json.loads(run_python(HOOKS_AS_THE_BUILTINS.format(path=path)))
     assert answered == {
         "exec": 42,
-        # exec() without globals runs in its caller's namespaces (not the hook's)
-        "exec_without_globals": [1],
+        "exec_by_keyword": 1,
+        # exec() without globals runs in its caller's namespaces (not the hook's), as the builtin
+        "exec_without_globals": [1, 1],
+        "exec_at_module_level": 2,
+        "eval_by_keyword": 2,
         "eval_leading_blanks": 42,
         "compile_other_flags": "x.py",
         "compile_bytes": 2,
-        "misses": 3,  # the three str sources (not the dont_inherit compile, not the bytes)
+        "misses": 7,  # the seven str sources (not the dont_inherit compile, not the bytes)
     }
 
 
@@ -188,11 +214,11 @@ def test_install_hooks_once_and_never_over_a_recording(tmp_path):
     assert json.loads(run_python(recording)) is False
 
 
-# Every function's import with the cache the build step records (imports and primes each):
-# how many sources the layer's hooks looked up and missed, per function.
+# Every function's import from a layer that carries the cache the build step records (installed
+# by bailian_chat/__init__ from its default place): how many sources each looked up and missed.
 FUNCTIONS_FROM_THE_CACHE = each_function_imported(
     "dict(cache.counts)",
-    setup="from bailian_chat import generated_code as cache\nassert cache.install({path!r})",
+    setup="from bailian_chat import generated_code as cache\nassert cache._hooked()",
     before="cache.counts.update(hits=0, misses=0)",
 )
 
@@ -200,17 +226,35 @@ FUNCTIONS_FROM_THE_CACHE = each_function_imported(
 def test_the_build_step_records_every_source_the_functions_import(tmp_path):
     """The recording (fresh interpreter per function, priming on) covers each function's import:
     nothing a function imports is compiled at its cold start."""
-    output = tmp_path / "generated_code.marshal"
+    layer = tmp_path / "python"
+    shutil.copytree(
+        build_step.LAYER_SOURCE / "bailian_chat",
+        layer / "bailian_chat",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     functions = list(Template(resource_values={"Table": "generated-code"}).functions.values())
-    per_function = build_step.record_all(
-        build_step.sys.executable,
+    total, per_function = build_step.record_all(
+        sys.executable,
         functions,
         build_step.LAYER_SOURCE,
         lambda function: build_step.REPO_ROOT / function.code_uri,
-        output,
+        layer / "bailian_chat" / build_step.CACHE_NAME,
     )
     assert set(per_function) == {f.code_uri.name for f in functions}
-    counts = json.loads(run_python(FUNCTIONS_FROM_THE_CACHE.replace("{path!r}", repr(str(output)))))
+    assert max(per_function.values()) <= total
+    counts = json.loads(run_python(FUNCTIONS_FROM_THE_CACHE, layer=layer))
+    assert set(counts) == set(per_function)
     assert {name: count["misses"] for name, count in counts.items() if count["misses"]} == {}
-    # the layer's own dataclasses at least, in every function (the first also pydantic's, ...)
-    assert min(count["hits"] for count in counts.values()) > 0
+    # the layer's own dataclasses (Settings, the store's, ...) at least, in every function
+    assert min(count["hits"] for count in counts.values()) >= 5
+
+
+def test_the_build_step_refuses_to_write_into_the_source_tree():
+    done = subprocess.run(
+        [sys.executable, "-m", "local.generated_code", str(build_step.LAYER_SOURCE)],
+        cwd=build_step.REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "source tree" in done.stderr
+    assert not (build_step.LAYER_SOURCE / "bailian_chat" / build_step.CACHE_NAME).exists()

@@ -10,10 +10,11 @@ before anything else imports) looks each text up there instead of compiling it.
 
 Same text, same code: an entry is the code object `compile` makes from exactly that source, file
 name and mode, with no inherited flags (as the three modules, which have no __future__ imports,
-compile). Text not in the cache (a new dataclass since the build) is compiled as usual. A cache
-written by another Python version (its bytecode magic differs), a damaged one, or none (the source
-tree: the tests and the local stack) installs nothing. The hooks are the three modules' own names
-for the builtins (module globals shadow builtins), so nothing else is affected.
+compile). Text not in the cache (a new dataclass since the build, a patch release of Python that
+generates other text) is compiled as usual. A cache written by another Python minor version (its
+bytecode magic differs), one marshal cannot read or whose entries are not code, or none (the
+source tree: the tests and the local stack) installs nothing. The hooks are the three modules' own
+names for the builtins (module globals shadow builtins), so nothing else is affected.
 
 This module imports nothing of the layer: the build's recorder loads it on its own (see `record`).
 No `from __future__` import here either: what the hooks compile must not inherit one.
@@ -22,6 +23,7 @@ No `from __future__` import here either: what the hooks compile must not inherit
 import builtins
 import collections
 import dataclasses
+import inspect
 import marshal
 import os
 import sys
@@ -30,15 +32,17 @@ from collections.abc import Callable
 from importlib.util import MAGIC_NUMBER
 from types import CodeType
 
-CACHE_FILE = os.path.join(os.path.dirname(__file__), "generated_code.marshal")
+CACHE_NAME = "generated_code.marshal"  # the build writes it here (local/generated_code.py)
+CACHE_FILE = os.path.join(os.path.dirname(__file__), CACHE_NAME)
 # (module, the builtin it calls with generated source)
 HOOKED = ((dataclasses, "exec"), (typing, "compile"), (collections, "eval"))
 
-Key = tuple[str, str, str]  # (file name, mode, source)
-Compiler = Callable[[str, str, str], CodeType]
+Key = tuple[str, str, str]  # (source, file name, mode): what compile() is given
+Compiler = Callable[[str, str, str], CodeType]  # (source, file name, mode) -> its code
 
 _compile, _exec, _eval = builtins.compile, builtins.exec, builtins.eval
-counts = {"hits": 0, "misses": 0}  # lookups since install (tests, the build's check)
+# Lookups since install: two integers per cold start, kept for the tests and for diagnosis.
+counts = {"hits": 0, "misses": 0}
 
 
 def install(path: str = CACHE_FILE) -> bool:
@@ -51,7 +55,7 @@ def install(path: str = CACHE_FILE) -> bool:
         return False
 
     def cached(source: str, filename: str, mode: str) -> CodeType:
-        code = cache.get((filename, mode, source))
+        code = cache.get((source, filename, mode))
         if code is None:
             counts["misses"] += 1
             return _compile(source, filename, mode, dont_inherit=True)
@@ -69,7 +73,7 @@ def record() -> dict[Key, CodeType]:
     entries: dict[Key, CodeType] = {}
 
     def remember(source: str, filename: str, mode: str) -> CodeType:
-        code = entries[(filename, mode, source)] = _compile(source, filename, mode, dont_inherit=True)
+        code = entries[(source, filename, mode)] = _compile(source, filename, mode, dont_inherit=True)
         return code
 
     _hook(remember)
@@ -88,12 +92,14 @@ def load(path: str) -> dict[Key, CodeType] | None:
         cache = marshal.loads(memoryview(data)[len(MAGIC_NUMBER) :])
     except (EOFError, ValueError, TypeError):
         return None
-    return cache if isinstance(cache, dict) else None
+    if not (isinstance(cache, dict) and all(type(code) is CodeType for code in cache.values())):
+        return None  # marshal read it, but it is not what `write` writes
+    return cache
 
 
 def write(entries: dict[Key, CodeType], path: str) -> None:
-    """The cache file: this Python's bytecode magic, then the entries (sorted: the same build
-    writes the same bytes)."""
+    """The cache file: this Python's bytecode magic, then the entries (sorted, so their order does
+    not depend on the order the functions were recorded in)."""
     with open(path, "wb") as file:
         file.write(MAGIC_NUMBER + marshal.dumps(dict(sorted(entries.items()))))
 
@@ -103,24 +109,29 @@ def _hooked() -> bool:
 
 
 def _namespaces(globals, locals) -> tuple:
-    """exec/eval without globals run in their caller's namespaces: the hooked module's, not the
-    hook's (the three modules pass their own today)."""
-    if globals is None:
-        caller = sys._getframe(2)
-        return caller.f_globals, caller.f_locals if locals is None else locals
-    return globals, locals
+    """exec/eval without globals run in their caller's namespaces, not the hook's (the three
+    modules pass their own today): its globals, and its locals() as the builtins take them, a
+    snapshot in a function, the namespace itself in a module or class body."""
+    if globals is not None:
+        return globals, locals
+    caller = sys._getframe(2)
+    if locals is None:
+        locals = caller.f_locals
+        if caller.f_code.co_flags & inspect.CO_OPTIMIZED:  # a function's frame: a write-through proxy
+            locals = dict(locals)
+    return caller.f_globals, locals
 
 
 def _hook(compiled: Compiler) -> None:
     """The three builtins as the modules call them, with `compiled` making the code of a str
     source; any other call goes to the builtin unchanged."""
 
-    def exec_(source, globals=None, locals=None, /, *, closure=None):
+    def exec_(source, /, globals=None, locals=None, *, closure=None):
         if isinstance(source, str):
             source = compiled(source, "<string>", "exec")
         return _exec(source, *_namespaces(globals, locals), closure=closure)
 
-    def eval_(source, globals=None, locals=None, /):
+    def eval_(source, /, globals=None, locals=None):
         if isinstance(source, str):
             # eval() ignores leading spaces and tabs in a string (compile() does not)
             source = compiled(source.lstrip(" \t"), "<string>", "eval")
