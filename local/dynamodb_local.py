@@ -171,14 +171,20 @@ def create_table_request(table_name: str, properties: dict[str, Any]) -> dict[st
     return request
 
 
-def new_table_user_counts() -> dict:
-    """A table created here holds no user yet, so the admin user list's counts start authoritative
-    (store/user_list_items.start_counting writes the same on a deployed table's first registration:
-    there a cancelled transaction finds the item missing, which DynamoDB Local's stream does not
-    survive as the table's first write)."""
-    from bailian_chat.store import dynamodb, user_list_items
-
-    return dynamodb.to_item(user_list_items.new_count_item(indexed=True))
+# A table created here holds no user yet, so the admin user list's counts start authoritative
+# (store/user_list_items.start_counting writes the same on a deployed table's first registration:
+# there a cancelled transaction finds the item missing, which DynamoDB Local's stream does not
+# survive as the table's first write). Spelled out in DynamoDB's typed form: `make dev` and `make
+# sam-local` run without the layer on sys.path; tests/unit/test_admin_user_list.py holds it equal
+# to what start_counting writes.
+NEW_TABLE_USER_COUNTS = {
+    "PK": {"S": "COUNTER"},
+    "SK": {"S": "users"},
+    "GSI2PK": {"S": "USERS"},
+    "GSI2SK": {"S": "~COUNT"},
+    "total": {"N": "0"},
+    "indexed": {"BOOL": True},
+}
 
 
 def ensure_table(endpoint: str, table_name: str, template: Template | None = None) -> bool:
@@ -196,7 +202,7 @@ def ensure_table(endpoint: str, table_name: str, template: Template | None = Non
         TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
     )
     if created:
-        dynamodb.put_item(TableName=table_name, Item=new_table_user_counts())
+        dynamodb.put_item(TableName=table_name, Item=NEW_TABLE_USER_COUNTS)
     _enable_ttl(dynamodb, table_name, definition.properties.get("TimeToLiveSpecification"))
     _enable_stream(dynamodb, table_name, definition.properties.get("StreamSpecification"))
     return created

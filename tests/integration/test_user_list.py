@@ -2,6 +2,9 @@
 (one count item, changed in each registration's transaction), and the list's pages, with and
 without the status filter, exact on the real engine."""
 
+import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,6 +13,9 @@ from bailian_chat.auth import admin_users, service
 from bailian_chat.auth.models import RegisterRequest
 from bailian_chat.paging import PageRequest
 from bailian_chat.store import account_items, dynamodb, keys, user_items
+
+from local.dynamodb_local import NEW_TABLE_USER_COUNTS, client
+from local.template import REPO_ROOT
 
 pytestmark = pytest.mark.usefixtures("services")
 AT_ONCE = 8
@@ -65,3 +71,20 @@ def test_registrations_at_once_are_all_counted_and_the_pages_are_exact(unique):
             u["user_id"] for u in everyone if u["status"] == status
         ]
         assert total == after[f"status_{status}"] == len(shown)
+
+
+def test_the_local_tools_create_a_table_without_the_layer_on_their_path(dynamodb_local, unique):
+    """`make dev` and `make sam-local` create the table from the repository's root, where
+    bailian_chat is not importable: the new table still starts with its user counts."""
+    table = f"fresh-{unique}"
+    create = f"import local.dynamodb_local as d; d.ensure_table({dynamodb_local!r}, {table!r})"
+    created = subprocess.run(
+        [sys.executable, "-c", create],
+        cwd=REPO_ROOT,  # as `python -m local.dev` runs: the repository's root first on sys.path
+        env={"PATH": os.environ.get("PATH", ""), "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"},
+        capture_output=True,
+        text=True,
+    )
+    assert created.returncode == 0, created.stderr[-2000:]
+    item = client(dynamodb_local).get_item(TableName=table, Key=dynamodb.key(*keys.user_counts()))
+    assert item["Item"] == NEW_TABLE_USER_COUNTS

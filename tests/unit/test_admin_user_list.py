@@ -167,9 +167,9 @@ def test_the_list_keeps_working_when_the_count_item_went_missing(gateway, admin,
 
 
 def test_a_table_the_local_tools_create_starts_with_what_a_first_registration_writes(ddb):
-    from local.dynamodb_local import new_table_user_counts
+    from local.dynamodb_local import NEW_TABLE_USER_COUNTS
 
     user_list_items.start_counting()
 
     key = dynamodb.key(*keys.user_counts())
-    assert ddb.get_item(TableName=dynamodb.table_name(), Key=key)["Item"] == new_table_user_counts()
+    assert ddb.get_item(TableName=dynamodb.table_name(), Key=key)["Item"] == NEW_TABLE_USER_COUNTS

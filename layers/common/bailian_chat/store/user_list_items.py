@@ -70,13 +70,10 @@ def start_counting() -> None:
         "GSI1PK = :dir", {":dir": keys.USER_DIRECTORY}, offset=0, limit=1, index="GSI1"
     )
     with contextlib.suppress(dynamodb.ConditionFailed):  # a concurrent registration made it
-        dynamodb.put_item(new_count_item(indexed=no_users), ConditionExpression=transactions.NOT_EXISTS)
-
-
-def new_count_item(*, indexed: bool) -> dict:
-    """The count item as it starts, heading the list: authoritative (`indexed`) only when the
-    table has no user yet."""
-    return {**keys.pk_sk(keys.user_counts()), **HEAD, TOTAL: 0, **({INDEXED: True} if indexed else {})}
+        dynamodb.put_item(
+            {**keys.pk_sk(keys.user_counts()), **HEAD, TOTAL: 0, **({INDEXED: True} if no_users else {})},
+            ConditionExpression=transactions.NOT_EXISTS,
+        )
 
 
 def users_page(status: int | None, offset: int, limit: int) -> tuple[int, list[dict]] | None:
