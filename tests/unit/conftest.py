@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 
 import pytest
 
@@ -298,12 +298,8 @@ HELD_CLOCK = 1_700_000_050
 @pytest.fixture
 def model(fake_server, unit_env, monkeypatch) -> FakeBailianServer:
     """The fake model for the functions, and the rate limiter's clock held at HELD_CLOCK."""
-    from bailian_chat.usage import rate_limit
-
     unit_env(BAILIAN_BASE_URL=fake_server.base_url, DASHSCOPE_API_KEY=FAKE_BAILIAN_KEY)
-    # The limiter's clock (time.time on a fixed window, clock.now_seconds on a sliding one).
-    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: HELD_CLOCK), raising=False)
-    monkeypatch.setattr(clock, "now_seconds", lambda: HELD_CLOCK, raising=False)
+    monkeypatch.setattr(clock, "now_seconds", lambda: HELD_CLOCK)  # the limiter's clock
     return fake_server
 
 

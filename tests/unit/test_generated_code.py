@@ -241,7 +241,8 @@ def test_the_build_step_records_every_source_the_functions_import(tmp_path):
         layer / "bailian_chat" / build_step.CACHE_NAME,
     )
     assert set(per_function) == {f.code_uri.name for f in functions}
-    assert max(per_function.values()) <= total
+    # every function recorded some; the texts they share are in the cache once
+    assert min(per_function.values()) > 0 and total < sum(per_function.values())
     counts = json.loads(run_python(FUNCTIONS_FROM_THE_CACHE, layer=layer))
     assert set(counts) == set(per_function)
     assert {name: count["misses"] for name, count in counts.items() if count["misses"]} == {}
