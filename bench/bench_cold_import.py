@@ -130,33 +130,36 @@ def ensure_layer_packages(python: Path) -> Path:
     return target
 
 
-def stage_artifacts(workdir: Path, layer_packages: Path, python: Path, functions: list) -> dict[str, Path]:
-    """Three copies of layer + functions: as plain `sam build` makes them (no .pyc), as `make
-    build` ships them (byte-compiled, plus the generated code precompiled for `functions`, recorded
-    with this interpreter: local/generated_code.py), and the latter without its generated code."""
-    no_pyc = workdir / "no-pyc"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", generated_code.CACHE_NAME)
-    shutil.copytree(layer_packages, no_pyc / "opt" / "python", ignore=ignore)
-    shutil.copytree(
-        REPO_ROOT / "layers" / "common" / "bailian_chat",
-        no_pyc / "opt" / "python" / "bailian_chat",
-        ignore=ignore,
-    )
-    shutil.copytree(REPO_ROOT / "functions", no_pyc / "functions", ignore=ignore)
-    compiled = workdir / "pyc"
-    shutil.copytree(no_pyc, compiled)
-    subprocess.run([str(python), "-m", "compileall", "-q", "-j", "0", str(compiled)], check=True)
-    built = workdir / "built"
-    shutil.copytree(compiled, built)
-    layer_dir = built / "opt" / "python"
+VARIANTS = ("no .pyc", "make build", "no generated code")
+
+
+def stage_artifacts(
+    workdir: Path, layer_packages: Path, python: Path, functions: list, wanted: tuple[str, ...] = VARIANTS
+) -> dict[str, Path]:
+    """Copies of layer + functions (the `wanted` VARIANTS): as plain `sam build` makes them (no
+    .pyc), as `make build` ships them (byte-compiled, plus the generated code precompiled for
+    `functions`, recorded with this interpreter: local/generated_code.py), and the latter without
+    its generated code."""
+    tree, staged = workdir / "built", {}
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(layer_packages, tree / "opt" / "python", ignore=ignore)
+    layer_source = REPO_ROOT / "layers" / "common" / "bailian_chat"
+    shutil.copytree(layer_source, tree / "opt" / "python" / "bailian_chat", ignore=ignore)
+    shutil.copytree(REPO_ROOT / "functions", tree / "functions", ignore=ignore)
+    if "no .pyc" in wanted:
+        staged["no .pyc"] = shutil.copytree(tree, workdir / "no-pyc")
+    generated_code.precompile(str(python), tree)
+    if "no generated code" in wanted:
+        staged["no generated code"] = shutil.copytree(tree, workdir / "pyc")
+    layer_dir = tree / "opt" / "python"
     generated_code.record_all(
         str(python),
         functions,
         layer_dir,
-        lambda function: built / "functions" / function.code_uri.name,
+        lambda function: tree / "functions" / function.code_uri.name,
         layer_dir / "bailian_chat" / generated_code.CACHE_NAME,
     )
-    return {"no .pyc": no_pyc, "make build": built, "no generated code": compiled}
+    return {**staged, "make build": tree}
 
 
 def timed_run(python: Path, code: str, env: dict[str, str], cwd: Path, dont_write: bool) -> list[float]:
@@ -210,7 +213,7 @@ def function_targets(functions: list, variants: dict[str, Path]) -> list[Target]
         name = function.code_uri.name
         for label, (variant, priming) in MEASURES.items():
             root = variants[variant]
-            env = lambda_like_environment(function.environment, function.logical_id)
+            env = lambda_like_environment(function)
             if not priming:
                 del env["AWS_LAMBDA_FUNCTION_NAME"]  # as outside Lambda: warm_start primes nothing
             env["PYTHONPATH"] = f"{root / 'functions' / name}:{root / 'opt' / 'python'}"
@@ -320,7 +323,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-cold-import-") as tmp:
         variants = stage_artifacts(Path(tmp), layer_packages, python, functions)
-        floor_env = lambda_like_environment({}, "floor")
+        floor_env = lambda_like_environment(functions[0])  # any function's: boto3 reads none of it
         targets: list[Target] = [
             *(
                 ("floor", (f"import {m}",), TIMED_IMPORT.format(module=m), floor_env, Path(tmp), False)

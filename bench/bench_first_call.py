@@ -59,7 +59,7 @@ print(json.dumps({"init": init, "first": first, "warm": warm}))
 
 
 def local_environment(function, endpoint: str, fake_url: str) -> dict[str, str]:
-    env = lambda_like_environment(function.environment, function.logical_id)
+    env = lambda_like_environment(function)
     env.update(
         DYNAMODB_ENDPOINT=endpoint,
         JWT_ISSUER="bailian-chat-api",  # the issuer of the parent's tokens (the default)
@@ -129,7 +129,10 @@ def main() -> None:
         run_dynamodb_local() as dynamodb_local,
         fake_bailian.serve(api_key=FAKE_KEY, access_log=False) as fake,
     ):
-        root = cold.stage_artifacts(Path(tmp), layer_packages, python, list(functions.values()))["make build"]
+        # the cache of every function, as make build ships it; only that copy
+        root = cold.stage_artifacts(
+            Path(tmp), layer_packages, python, list(functions.values()), wanted=("make build",)
+        )["make build"]
         ensure_table(dynamodb_local.endpoint, TABLE)
         configure_in_process(dynamodb_local.endpoint, TABLE)
         events = seed(template)

@@ -29,7 +29,8 @@ echo "sam build took $(($(date +%s) - started)) s"
 
 # Precompile the layer and the functions: /opt and /var/task are read-only on Lambda, so without
 # shipped .pyc every cold start compiles the sources again (measured: ~2x the import time).
-# unchecked-hash: the .pyc stays valid whatever timestamps the zip gives the sources.
+# unchecked-hash: the .pyc stays valid whatever timestamps the zip gives the sources (the same
+# command as local/generated_code.PRECOMPILE, which make sam-local and the bench run).
 python3.13 -m compileall -q -j 0 --invalidation-mode unchecked-hash "$BUILD_DIR" >/dev/null
 echo "precompiled $(find "$BUILD_DIR" -name '*.pyc' | wc -l) modules for Python 3.13"
 # And the source dataclasses, typing and namedtuple generate while a function imports (its methods,

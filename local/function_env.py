@@ -122,20 +122,18 @@ def warn_about_env_vars(template: Template, env_vars: Mapping[str, Mapping[str, 
         log.warning(warning)
 
 
-def lambda_like_environment(function_env: Mapping[str, str], function_name: str) -> dict[str, str]:
-    """What Lambda gives a function's process, with fake role credentials (nothing is sent: the
-    clients primed at init sign one request that is answered in-process), for the cold-start bench
-    and the build's recording of generated code; the function's template environment on top."""
+def lambda_like_environment(function: Function) -> dict[str, str]:
+    """What Lambda gives the function's process (lambda_runtime_variables, not marked as `sam
+    local`), with fake role credentials (nothing is sent: the clients primed at init sign one
+    request that is answered in-process) and the function's template environment, for the
+    cold-start bench and the build's recording of generated code."""
+    runtime = lambda_runtime_variables(function)
+    del runtime["AWS_SAM_LOCAL"]
     return {
+        **runtime,
         "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_LAMBDA_FUNCTION_NAME": function_name,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
-        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
         "AWS_ACCESS_KEY_ID": "ASIABENCHCOLDIMPORT00",
         "AWS_SECRET_ACCESS_KEY": "bench-cold-import-secret",
         "AWS_SESSION_TOKEN": "bench-cold-import-token",
-        **function_env,
+        **function.environment,
     }

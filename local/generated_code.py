@@ -24,19 +24,23 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from local.function_env import lambda_like_environment
-from local.template import Function, Template
+from local.template import REPO_ROOT, Function, Template
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 LAYER_SOURCE = REPO_ROOT / "layers" / "common"
 MODULE_PATH = Path("bailian_chat") / "generated_code.py"
 
-# Run in the function's directory: the recorder starts before the layer's package is imported.
+# Run in the function's directory: the recorder starts before the layer's package is imported. A
+# warm-start step that fails (it only logs, as at init) would leave what it builds unrecorded.
 RECORD = """
-import importlib.util, sys
+import importlib.util, logging, sys
 spec = importlib.util.spec_from_file_location("generated_code_recorder", {module!r})
 recorder = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(recorder)
 entries = recorder.record()
+class Failures(logging.Handler):
+    def emit(self, record):
+        sys.exit(f"priming failed: {{record.getMessage()}}")
+logging.getLogger("bailian_chat.warm_start").addHandler(Failures())
 import app  # imported and primed (AWS_LAMBDA_FUNCTION_NAME is set), as at init
 recorder.write(entries, {output!r})
 """
@@ -51,11 +55,18 @@ def layer_module(layer_dir: Path = LAYER_SOURCE):
 
 
 CACHE_NAME = layer_module().CACHE_NAME  # what install() reads, next to the module
+# make build's other precompiling (local/build.sh runs the same): a .pyc for every module,
+# unchecked-hash so that it stays valid whatever timestamps the zip gives the sources.
+PRECOMPILE = ("-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash")
+
+
+def precompile(python: str, root: Path, env: dict[str, str] | None = None) -> None:
+    subprocess.run([python, *PRECOMPILE, str(root)], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def record_function(python: str, function: Function, layer_dir: Path, code_dir: Path, output: Path) -> None:
     """One function's recording, written to `output` (a cache file of its own)."""
-    env = lambda_like_environment(function.environment, function.logical_id)
+    env = lambda_like_environment(function)
     env["PYTHONPATH"] = os.pathsep.join(map(str, (code_dir, layer_dir)))
     code = RECORD.format(module=str(layer_dir / MODULE_PATH), output=str(output))
     done = subprocess.run([python, "-c", code], cwd=code_dir, env=env, capture_output=True, text=True)
@@ -96,7 +107,6 @@ def record_all(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("layer_python", type=Path, help="the built layer's python/ directory")
-    parser.add_argument("--python", default=sys.executable, help="the recording interpreter (Python 3.13)")
     args = parser.parse_args()
     target = args.layer_python / "bailian_chat"
     if not target.is_dir():
@@ -106,9 +116,8 @@ def main() -> None:
     template = Template(resource_values={"Table": "generated-code"})
     functions = sorted(template.functions.values(), key=lambda f: f.code_uri.name)
     output = target / CACHE_NAME
-    total, per_function = record_all(
-        args.python, functions, LAYER_SOURCE, lambda f: REPO_ROOT / f.code_uri, output
-    )
+    # recorded with this interpreter (make build: the project's .venv, Python 3.13)
+    total, per_function = record_all(sys.executable, functions, LAYER_SOURCE, lambda f: f.code_uri, output)
     low, high = min(per_function.values()), max(per_function.values())
     print(
         f"generated code precompiled: {total} sources "

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from local import generated_code
 from local.dev import DYNAMODB_DATA_DIR, STATE_DIR, dev_jwt_secret
 from local.dynamodb_local import DynamoDBLocalError, ensure_table
 from local.function_env import local_api_key_digest_secret
@@ -162,10 +163,9 @@ def build(sam_dir: Path = SAM_DIR) -> Path:
         *("--cache-dir", str(sam_dir / "cache"), "--cached", "--parallel"),
     )
     subprocess.run(command, cwd=REPO_ROOT, env=environment, check=True)
-    # Like `make build`: ship .pyc, or every cold container compiles the layer again (seconds).
-    compile_all = ["python3.13", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"]
-    subprocess.run([*compile_all, str(build_dir)], env=environment, check=True, stdout=subprocess.DEVNULL)
-    # And the generated code precompiled (bailian_chat/generated_code.py), as `make build` ships it.
+    # Like `make build`: ship .pyc, or every cold container compiles the layer again (seconds), and
+    # the generated code precompiled (bailian_chat/generated_code.py).
+    generated_code.precompile("python3.13", build_dir, env=environment)
     record = [sys.executable, "-m", "local.generated_code", str(build_dir / "CommonLayer" / "python")]
     subprocess.run(record, cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
     return build_dir / "template.yaml"

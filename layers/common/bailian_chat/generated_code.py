@@ -58,7 +58,7 @@ def install(path: str = CACHE_FILE) -> bool:
         code = cache.get((source, filename, mode))
         if code is None:
             counts["misses"] += 1
-            return _compile(source, filename, mode, dont_inherit=True)
+            return _compiled_afresh(source, filename, mode)
         counts["hits"] += 1
         return code
 
@@ -73,7 +73,7 @@ def record() -> dict[Key, CodeType]:
     entries: dict[Key, CodeType] = {}
 
     def remember(source: str, filename: str, mode: str) -> CodeType:
-        code = entries[(source, filename, mode)] = _compile(source, filename, mode, dont_inherit=True)
+        code = entries[(source, filename, mode)] = _compiled_afresh(source, filename, mode)
         return code
 
     _hook(remember)
@@ -102,6 +102,11 @@ def write(entries: dict[Key, CodeType], path: str) -> None:
     not depend on the order the functions were recorded in)."""
     with open(path, "wb") as file:
         file.write(MAGIC_NUMBER + marshal.dumps(dict(sorted(entries.items()))))
+
+
+def _compiled_afresh(source: str, filename: str, mode: str) -> CodeType:
+    """As the three modules compile: no flags inherited (they have no __future__ imports)."""
+    return _compile(source, filename, mode, dont_inherit=True)
 
 
 def _hooked() -> bool:
