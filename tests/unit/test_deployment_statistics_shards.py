@@ -113,7 +113,6 @@ def test_rows_from_before_the_sharding_count_with_the_new_ones(users, aggregate,
         rollup_change(3, "qwen-plus", None, {"calls": 1, "tokens": 100}, day=OTHER_DAY),
     ]
     aggregate(*second_half, *everything)
-    rounds = statistics_read_rounds
 
     old_and_new = deployment_statistics(DateRange(DAY, DAY), None)
     new_only = deployment_statistics(DateRange(OTHER_DAY, OTHER_DAY), None)
@@ -129,7 +128,7 @@ def test_rows_from_before_the_sharding_count_with_the_new_ones(users, aggregate,
         (2, "user2", 5),  # no new row: its name read from its user item
     ]
     # DAY: the old ranking partition is a second round trip (then the name); OTHER_DAY: one.
-    assert [n for n in rounds if n] == [10, 1, 10]
+    assert [n for n in statistics_read_rounds if n] == [10, 1, 10]
 
 
 def test_a_lowered_shard_count_still_reads_and_deletes_the_rows_in_the_higher_shards(

@@ -23,9 +23,10 @@ def log_call(user_id: int, day: str, hour: int, model: str, api_key_id: int | No
     """A call logged on `day` at `hour` (UTC) with its rollups, as the call log writes it."""
     when = datetime.fromisoformat(f"{day}T{hour:02d}:00:00+00:00")
     created_at = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    call = payloads.model_call(user_id, created_at, model=model, tokens=3, api_key_id=api_key_id)
+    call = payloads.model_call(
+        user_id, created_at, model=model, tokens=3, api_key_id=api_key_id, client_ip="203.0.113.9"
+    )
     call |= {
-        "client_ip": "203.0.113.9",
         "client_disconnected": False,
         "cost": "0.000000001",
         "currency": "USD",

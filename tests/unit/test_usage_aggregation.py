@@ -167,7 +167,6 @@ def test_admin_statistics_read_one_round_trip_whatever_the_days_and_calls(
     records = [record for day in days for record in calls_of(range(1, 3), day, per_user=15, tokens=10)]
     for batch in batches(records):  # 30 calls a day: one rollup change each
         aggregate(*batch)
-    rounds = statistics_read_rounds
     dynamodb_calls.clear()
 
     data = deployment_statistics(date_range(None, None), None)
@@ -177,5 +176,5 @@ def test_admin_statistics_read_one_round_trip_whatever_the_days_and_calls(
     shards = deployment_rollup_items.shard_count()
     assert shards == 8
     # One round trip: a Query per shard, one of the rows from before the sharding, the count.
-    assert [n for n in rounds if n] == [shards + 2]
+    assert [n for n in statistics_read_rounds if n] == [shards + 2]
     assert sorted(dynamodb_calls) == ["GetItem"] + ["Query"] * (shards + 1)
